@@ -21,11 +21,11 @@ import io
 import json
 import warnings
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 from importlib import resources
-from typing import Iterable
 
 from lunardate import LunarDate
 
@@ -96,7 +96,7 @@ def qingming(year: int) -> date:
     return date(year, 4, int(y * 0.2422 + 4.81) - y // 4)
 
 
-@lru_cache(maxsize=None)
+@cache
 def statutory_periods(year: int) -> tuple[tuple[str, date, date], ...]:
     """The statutory holidays of a year, without the State Council's shifts and make-up days.
 

@@ -1,0 +1,34 @@
+# linkdesk — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test install db clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+db: install
+	$(BIN)/flask --app linkdesk init-db
+	@if [ ! -f instance/demo_logins.txt ]; then $(BIN)/flask --app linkdesk seed --demo >/dev/null; else $(BIN)/flask --app linkdesk seed >/dev/null; fi
+
+run: db
+	@echo "演示账号 / demo logins (user, password):"
+	@cat instance/demo_logins.txt
+	$(BIN)/flask --app linkdesk run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

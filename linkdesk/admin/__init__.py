@@ -1,0 +1,6 @@
+"""Administration: users (and, in later issues, calendars, blackout windows, channels)."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import views  # noqa: F401

@@ -1,0 +1,42 @@
+"""API: centers and services."""
+from flask import jsonify, request
+from sqlalchemy import or_, select
+
+from ..access import api_roles
+from ..extensions import db
+from ..models import Center, Province, Service
+from . import bp
+
+
+def center_json(center: Center) -> dict:
+    return {
+        "code": center.code,
+        "name": center.name,
+        "short_name": center.short_name,
+        "province": center.province.short_name,
+    }
+
+
+@bp.get("/centers")
+@api_roles()
+def centers():
+    """All centers (the registry is public to every logged-in user), filtered by ?q=."""
+    query = select(Center).join(Center.province).order_by(Center.code)
+    text = request.args.get("q", "").strip()
+    if text:
+        query = query.where(
+            or_(
+                Center.code == text,
+                Center.short_name.contains(text, autoescape=True),
+                Center.name.contains(text, autoescape=True),
+                Province.short_name == text,
+            )
+        )
+    return jsonify([center_json(center) for center in db.session.scalars(query)])
+
+
+@bp.get("/services")
+@api_roles()
+def services():
+    listing = db.session.scalars(select(Service).order_by(Service.position, Service.code))
+    return jsonify([{"code": service.code, "name": service.name} for service in listing])

@@ -1,0 +1,131 @@
+"""API: tickets — file, list, read, edit, resubmit, withdraw, decide, cancel."""
+from flask import jsonify, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import contains_eager, selectinload
+
+from ..access import api_roles, scoped_tickets, visible_ticket_or_404
+from ..extensions import db
+from ..filing import ChangeRequest
+from ..models import Center, Role, Service, Ticket, TicketStatus
+from ..ticket_operations import (
+    OpenTicketExists,
+    WorkflowError,
+    cancel_ticket,
+    decide,
+    edit_ticket,
+    file_ticket,
+    resubmit_ticket,
+    withdraw_ticket,
+)
+from ..workflow import REVIEWER_STAGE
+from . import bp
+from .serializers import ticket_json
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise WorkflowError({"body": ["请求体必须是 JSON 对象。"]})
+    return data
+
+
+def _version(data: dict) -> int:
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise WorkflowError({"version": ["请提供工单的当前版本号 version（整数），以免覆盖他人的修改。"]})
+    return version
+
+
+@bp.errorhandler(WorkflowError)
+def workflow_refused(error: WorkflowError):
+    body = {"errors": error.errors, "error": error.message, "status": error.status}
+    if isinstance(error, OpenTicketExists) and error.existing is not None:
+        body["open_ticket"] = {
+            "id": error.existing.id,
+            "number": error.existing.number,
+            "url": url_for("api.get_ticket", ticket_id=error.existing.id),
+        }
+    return jsonify(body), error.status
+
+
+@bp.post("/tickets")
+@api_roles(Role.CENTER_STAFF)
+def create_ticket():
+    data = _body()
+    center = data.get("center")
+    if center not in (None, "", current_user.center.code, current_user.center.short_name):
+        raise WorkflowError({"center": ["只能为本中心提交工单。"]})
+    ticket = file_ticket(current_user, ChangeRequest.from_mapping(data))
+    response = jsonify(ticket_json(ticket))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_ticket", ticket_id=ticket.id)
+    return response
+
+
+@bp.get("/tickets")
+@api_roles()
+def list_tickets():
+    query = scoped_tickets(current_user).order_by(Ticket.id.desc())
+    status = request.args.get("status")
+    if status:
+        if status not in {s.value for s in TicketStatus}:
+            raise WorkflowError({"status": [f"未知状态“{status}”。"]})
+        query = query.where(Ticket.status == status)
+    if request.args.get("awaiting_me") and current_user.role in REVIEWER_STAGE:
+        query = query.where(Ticket.status == TicketStatus.PENDING, Ticket.stage == REVIEWER_STAGE[current_user.role])
+    if request.args.get("center"):
+        query = query.where(Center.code == request.args["center"])
+    if request.args.get("service"):
+        query = query.join(Ticket.service).where(Service.code == request.args["service"])
+    limit = min(request.args.get("limit", 100, type=int) or 100, 500)
+    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    query = query.options(contains_eager(Ticket.center), selectinload(Ticket.service))
+    tickets = db.session.scalars(query.limit(limit).offset(offset)).all()
+    return jsonify([ticket_json(ticket, history=False) for ticket in tickets])
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@api_roles()
+def get_ticket(ticket_id: int):
+    return jsonify(ticket_json(visible_ticket_or_404(current_user, ticket_id)))
+
+
+@bp.patch("/tickets/<int:ticket_id>")
+@api_roles(Role.CENTER_STAFF)
+def patch_ticket(ticket_id: int):
+    ticket = visible_ticket_or_404(current_user, ticket_id)
+    data = _body()
+    return jsonify(ticket_json(edit_ticket(current_user, ticket, data, _version(data))))
+
+
+@bp.post("/tickets/<int:ticket_id>/resubmit")
+@api_roles(Role.CENTER_STAFF)
+def resubmit(ticket_id: int):
+    ticket = visible_ticket_or_404(current_user, ticket_id)
+    data = _body()
+    return jsonify(ticket_json(resubmit_ticket(current_user, ticket, data, _version(data))))
+
+
+@bp.post("/tickets/<int:ticket_id>/withdraw")
+@api_roles(Role.CENTER_STAFF)
+def withdraw(ticket_id: int):
+    ticket = visible_ticket_or_404(current_user, ticket_id)
+    data = _body()
+    return jsonify(ticket_json(withdraw_ticket(current_user, ticket, _version(data), data.get("comment"))))
+
+
+@bp.post("/tickets/<int:ticket_id>/decision")
+@api_roles(Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)
+def decision(ticket_id: int):
+    ticket = visible_ticket_or_404(current_user, ticket_id)
+    data = _body()
+    return jsonify(ticket_json(decide(current_user, ticket, data.get("decision"), data.get("comment"), _version(data))))
+
+
+@bp.post("/tickets/<int:ticket_id>/cancel")
+@api_roles(Role.CENTER_STAFF, Role.MINISTRY_REVIEWER)
+def cancel(ticket_id: int):
+    ticket = visible_ticket_or_404(current_user, ticket_id)
+    data = _body()
+    return jsonify(ticket_json(cancel_ticket(current_user, ticket, _version(data), data.get("comment"))))
+

@@ -1,0 +1,78 @@
+"""Configuration: defaults, then instance/config.py, then the environment, then the test mapping."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class Defaults:
+    """Settings every deployment starts from; override in instance/config.py or the environment."""
+
+    SQLALCHEMY_DATABASE_URI = None  # filled in by finalize(): SQLite in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set True (LINKDESK_SECURE_COOKIES=1) when served over https
+    SESSION_COOKIE_NAME = "linkdesk_session"
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)  # inactivity timeout
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which itself expires
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    JSON_AS_ASCII = False
+    # Working-day lead time for link changes (design.md: "at least 10 working days").
+    LINKDESK_LEAD_WORKING_DAYS = 10
+    LINKDESK_MAX_CUTOVER_DAYS_AHEAD = 180
+    LINKDESK_TIMEZONE = "Asia/Shanghai"
+    # Login throttling: after this many failures for one account from one address,
+    # each further try waits twice as long as the last, up to the cap.
+    LINKDESK_LOGIN_FREE_FAILURES = 5
+    LINKDESK_LOGIN_MAX_DELAY_SECONDS = 15 * 60
+    LINKDESK_LOGIN_WINDOW_SECONDS = 60 * 60
+    LINKDESK_TICKETS_PER_PAGE = 25
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted.
+    LINKDESK_PROXY_HOPS = 0
+
+
+ENVIRONMENT = {
+    "LINKDESK_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "LINKDESK_SECRET_KEY": "SECRET_KEY",
+}
+
+
+def from_environment(config) -> None:
+    """Apply LINKDESK_* environment variables over the file-based settings."""
+    for variable, key in ENVIRONMENT.items():
+        if os.environ.get(variable):
+            config[key] = os.environ[variable]
+    if os.environ.get("LINKDESK_PROXY_HOPS", "").isdigit():
+        config["LINKDESK_PROXY_HOPS"] = int(os.environ["LINKDESK_PROXY_HOPS"])
+    if os.environ.get("LINKDESK_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}:
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def finalize(app) -> None:
+    """Fill in what depends on the instance folder (database file, secret key) and the proxy."""
+    hops = app.config["LINKDESK_PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    instance = Path(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'linkdesk.sqlite3'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(instance / "secret_key")
+
+
+def _instance_secret_key(path: Path) -> str:
+    # Generated once per installation and kept out of git (instance/ is ignored),
+    # so no two deployments share a key and none is ever committed.
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

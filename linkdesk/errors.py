@@ -1,0 +1,67 @@
+"""Error pages in Chinese for people, JSON for the API — never a traceback."""
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+MESSAGES = {
+    400: "请求无效。",
+    401: "请先登录。",
+    403: "您没有权限访问此页面。",
+    404: "找不到该页面或对象，或您无权查看。",
+    405: "不支持此请求方法。",
+    409: "该对象已被他人修改，请刷新后重试。",
+    413: "提交的内容过大。",
+    422: "提交的内容有误。",
+    429: "请求过于频繁，请稍后再试。",
+    500: "服务器内部错误，请稍后再试；如果问题持续，请联系系统管理员。",
+}
+
+
+def wants_json() -> bool:
+    """API paths always answer JSON."""
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None, **extra):
+    """A JSON or HTML error with a Chinese message."""
+    message = message or MESSAGES.get(status, "请求无法处理。")
+    if wants_json():
+        response = jsonify({"error": message, "status": status, **extra})
+        response.status_code = status
+        return response
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app) -> None:
+    """Register the handlers for every HTTP error, CSRF failures and unexpected exceptions."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return error_response(400, "表单已过期或来源无效，请刷新页面后重新提交。")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        response = error_response(error.code, getattr(error, "description_zh", None))
+        if error.code == 401 and wants_json():
+            response.headers["WWW-Authenticate"] = 'Bearer realm="linkdesk"'
+        if error.code == 405 and error.valid_methods:
+            response = _with_allow(response, error.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(InternalServerError.code)
+
+
+def _with_allow(response, methods):
+    if isinstance(response, tuple):
+        body, status = response
+        return body, status, {"Allow": ", ".join(methods)}
+    response.headers["Allow"] = ", ".join(methods)
+    return response

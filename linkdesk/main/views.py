@@ -1,0 +1,30 @@
+"""Home page."""
+from flask import render_template
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..access import REVIEWER_ROLES, awaiting_review, login_required, scoped_tickets
+from ..extensions import db
+from ..models import Role, Ticket, TicketStatus, User
+from . import bp
+
+
+def ticket_counts(user) -> dict[TicketStatus, int]:
+    """Tickets in the user's scope, counted by status, in one query."""
+    query = scoped_tickets(user).with_only_columns(Ticket.status, func.count()).group_by(Ticket.status)
+    counts = {status: 0 for status in TicketStatus}
+    counts.update(dict(db.session.execute(query).all()))
+    return counts
+
+
+@bp.route("/")
+@login_required
+def home():
+    counts = ticket_counts(current_user)
+    if current_user.role in REVIEWER_ROLES:
+        counts["awaiting_me"] = db.session.scalar(
+            awaiting_review(current_user).with_only_columns(func.count()).order_by(None)
+        )
+    if current_user.role is Role.ADMIN:
+        counts["users"] = db.session.scalar(select(func.count()).select_from(User))
+    return render_template("main/home.html", counts=counts)

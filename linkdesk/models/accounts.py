@@ -1,0 +1,101 @@
+"""Users, their roles and scope, API tokens and login attempts."""
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .registry import Center, Province
+from .types import UTCDateTime, enum_column, utcnow
+
+
+class Role(StrEnum):
+    CENTER_STAFF = "center_staff"
+    PROVINCE_REVIEWER = "province_reviewer"
+    MINISTRY_REVIEWER = "ministry_reviewer"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.CENTER_STAFF: "中心经办人员",
+    Role.PROVINCE_REVIEWER: "省级审核人员",
+    Role.MINISTRY_REVIEWER: "部监管司审核人员",
+    Role.ADMIN: "系统管理员",
+}
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in; the role and its center or province decide what they see."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'center_staff' AND center_id IS NOT NULL AND province_id IS NULL)"
+            " OR (role = 'province_reviewer' AND province_id IS NOT NULL AND center_id IS NULL)"
+            " OR (role IN ('ministry_reviewer', 'admin') AND center_id IS NULL AND province_id IS NULL)",
+            name="scope_matches_role",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("center.id"), index=True)
+    province_id: Mapped[int | None] = mapped_column(ForeignKey("province.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    center: Mapped[Center | None] = relationship()
+    province: Mapped[Province | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def scope_label(self) -> str:
+        """Where this user's view of the data ends, in words."""
+        if self.center is not None:
+            return self.center.name
+        if self.province is not None:
+            return self.province.name
+        return "全国"
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginAttempt(db.Model):
+    """A failed login, kept for throttling by account and client address."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

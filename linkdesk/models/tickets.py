@@ -1,0 +1,190 @@
+"""Link-change tickets (工单), review decisions and the append-only audit trail."""
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import User
+from .registry import Center, Service
+from .types import UTCDateTime, enum_column, utcnow
+
+
+class TicketStatus(StrEnum):
+    PENDING = "pending"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    TicketStatus.PENDING: "审核中",
+    TicketStatus.RETURNED: "已退回修改",
+    TicketStatus.APPROVED: "已批准待切换",
+    TicketStatus.COMPLETED: "已切换",
+    TicketStatus.REJECTED: "已驳回",
+    TicketStatus.WITHDRAWN: "已撤回",
+    TicketStatus.CANCELLED: "已取消",
+}
+
+# A link has at most one ticket in these states: the change is still under way.
+OPEN_STATUSES = (TicketStatus.PENDING, TicketStatus.RETURNED, TicketStatus.APPROVED)
+_OPEN_SQL = "status IN ('pending', 'returned', 'approved')"
+
+
+class ReviewStage(StrEnum):
+    PROVINCE = "province"
+    MINISTRY = "ministry"
+
+    @property
+    def label(self) -> str:
+        return {ReviewStage.PROVINCE: "省级审核", ReviewStage.MINISTRY: "部级审核"}[self]
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    RETURN = "return"
+    REJECT = "reject"
+
+    @property
+    def label(self) -> str:
+        return {Decision.APPROVE: "批准", Decision.RETURN: "退回修改", Decision.REJECT: "驳回"}[self]
+
+
+class Ticket(db.Model):
+    """A center's request to change one link address on a cutover date."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (
+        # One open change per link, decided by the database itself so that two requests
+        # posted at the same moment cannot both win.
+        Index(
+            "uq_ticket_open_per_link",
+            "center_id",
+            "service_id",
+            unique=True,
+            sqlite_where=db.text(_OPEN_SQL),
+            postgresql_where=db.text(_OPEN_SQL),
+        ),
+        CheckConstraint(
+            "(status = 'pending') = (stage IS NOT NULL)", name="stage_only_while_pending"
+        ),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(
+            "emergency = false OR emergency_reason IS NOT NULL", name="emergency_needs_reason"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("center.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    old_url: Mapped[str | None] = mapped_column(Text)
+    new_url: Mapped[str] = mapped_column(Text)
+    cutover_date: Mapped[date] = mapped_column(Date, index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_on: Mapped[date] = mapped_column(Date)  # D: local date in Asia/Shanghai
+    earliest_cutover: Mapped[date] = mapped_column(Date)  # E(D) it was judged by
+    provisional: Mapped[bool] = mapped_column(default=False)
+    emergency: Mapped[bool] = mapped_column(default=False)
+    emergency_reason: Mapped[str | None] = mapped_column(Text)
+    http_justification: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    contact_name: Mapped[str] = mapped_column(String(64))
+    contact_phone: Mapped[str] = mapped_column(String(32))
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus, "ticket_status"), index=True)
+    stage: Mapped[ReviewStage | None] = mapped_column(enum_column(ReviewStage, "review_stage"))
+    version: Mapped[int] = mapped_column(default=1)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    center: Mapped[Center] = relationship()
+    service: Mapped[Service] = relationship()
+    created_by: Mapped[User] = relationship()
+    events: Mapped[list["AuditEvent"]] = relationship(
+        back_populates="ticket", order_by="AuditEvent.id", viewonly=True
+    )
+
+    # Every UPDATE checks and bumps the version: a concurrent writer loses with StaleDataError.
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.number} {self.status}>"
+
+
+class TicketNumberCounter(db.Model):
+    """The last ticket number handed out in a year; numbers are never reused."""
+
+    __tablename__ = "ticket_number_counter"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class ReviewDecision(db.Model):
+    """A reviewer's decision on one version of a ticket at one stage."""
+
+    __tablename__ = "review_decision"
+    __table_args__ = (
+        CheckConstraint(
+            "decision = 'approve' OR comment IS NOT NULL", name="comment_unless_approve"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    stage: Mapped[ReviewStage] = mapped_column(enum_column(ReviewStage, "decision_stage"))
+    decision: Mapped[Decision] = mapped_column(enum_column(Decision, "decision"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    ticket_version: Mapped[int]
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship()
+    reviewer: Mapped[User] = relationship()
+
+
+class AuditEvent(db.Model):
+    """An append-only record of a state change or decision: who, role, when (UTC), from, to."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    from_stage: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    to_stage: Mapped[str | None] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    ticket: Mapped[Ticket | None] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _audit_events_are_append_only(_mapper, _connection, target):
+    raise ValueError("audit events are append-only")

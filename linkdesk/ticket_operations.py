@@ -1,0 +1,234 @@
+"""What people do with tickets: file, edit, resubmit, withdraw, decide, cancel.
+
+Each operation checks the request and the move, writes the change and its audit event in one
+transaction, and commits; a refusal raises WorkflowError (or Conflict, OpenTicketExists) and
+leaves nothing behind.
+"""
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import db
+from .filing import Assessment, ChangeRequest, assess, local_date
+from .models import Center, Decision, ReviewDecision, Role, Ticket, TicketStatus, User
+from .models.types import utcnow
+from .schedules import current_calendar
+from .workflow import (
+    Conflict,
+    OpenTicketExists,
+    WorkflowError,
+    check_transition,
+    commit_or_conflict,
+    is_open_ticket_violation,
+    live_link,
+    may_decide,
+    next_number,
+    next_stage,
+    open_ticket_for,
+    record,
+    review_path,
+    service_by_code,
+)
+
+S = TicketStatus
+
+
+def _assess(request: ChangeRequest, center: Center, service_id: int | None, submitted_at) -> Assessment:
+    live = live_link(center.id, service_id) if service_id else None
+    return assess(
+        request,
+        submitted_at=submitted_at,
+        live_url=live.url if live else None,
+        calendar=current_calendar(),
+        max_days_ahead=current_app.config["LINKDESK_MAX_CUTOVER_DAYS_AHEAD"],
+    )
+
+
+def _apply(ticket: Ticket, request: ChangeRequest, verdict: Assessment, submitted_at) -> None:
+    ticket.new_url = verdict.address.url
+    ticket.cutover_date = verdict.cutover_date
+    ticket.reason = request.reason
+    ticket.contact_name = request.contact_name
+    ticket.contact_phone = request.contact_phone
+    ticket.http_justification = request.http_justification or None
+    ticket.emergency = request.emergency
+    ticket.emergency_reason = request.emergency_reason if request.emergency else None
+    ticket.warnings = verdict.warnings
+    ticket.submitted_at = submitted_at
+    ticket.submitted_on = verdict.submitted_on
+    ticket.earliest_cutover = verdict.earliest.earliest_cutover
+    ticket.provisional = verdict.earliest.provisional
+
+
+def _service_or_refuse(code: str):
+    service = service_by_code(code) if code else None
+    if service is None:
+        raise WorkflowError({"service": ["请选择业务事项。" if not code else f"没有业务事项“{code}”。"]})
+    return service
+
+
+def file_ticket(user: User, request: ChangeRequest) -> Ticket:
+    """File a new ticket for the user's center; it enters review at the first stage."""
+    if user.role is not Role.CENTER_STAFF:
+        raise WorkflowError("只有中心经办人员可以提交变更工单。")
+    center = user.center
+    service = service_by_code(request.service) if request.service else None
+    submitted_at = utcnow()
+    verdict = _assess(request, center, service.id if service else None, submitted_at)
+    if service is None and request.service:
+        verdict.errors["service"] = [f"没有业务事项“{request.service}”。"]
+    if not verdict.ok:
+        raise WorkflowError(verdict.errors)
+    existing = open_ticket_for(center.id, service.id)
+    if existing is not None:
+        raise OpenTicketExists(existing)
+    live = live_link(center.id, service.id)
+    ticket = Ticket(
+        number=next_number(local_date(submitted_at).year),
+        center=center,
+        service=service,
+        old_url=live.url if live else None,
+        status=S.PENDING,
+        stage=review_path(center)[0],
+        created_by=user,
+    )
+    _apply(ticket, request, verdict, submitted_at)
+    db.session.add(ticket)
+    record(ticket, user, "submit", (None, None))
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        # Two filings for one link at the same moment: the database let one win.
+        db.session.rollback()
+        if not is_open_ticket_violation(error):
+            raise
+        raise OpenTicketExists(open_ticket_for(center.id, service.id)) from None
+    return ticket
+
+
+def _merged(ticket: Ticket, changes: dict) -> ChangeRequest:
+    current = {
+        "service": ticket.service.code,
+        "new_url": ticket.new_url,
+        "cutover_date": ticket.cutover_date.isoformat(),
+        "reason": ticket.reason,
+        "contact_name": ticket.contact_name,
+        "contact_phone": ticket.contact_phone,
+        "http_justification": ticket.http_justification or "",
+        "emergency": ticket.emergency,
+        "emergency_reason": ticket.emergency_reason or "",
+    }
+    current.update({key: value for key, value in changes.items() if key in current})
+    request = ChangeRequest.from_mapping(current)
+    if request.service != ticket.service.code:
+        raise WorkflowError({"service": ["工单的业务事项不能修改；如需变更其他事项，请新建工单。"]})
+    return request
+
+
+def _owner_check(user: User, ticket: Ticket) -> None:
+    if user.role is not Role.CENTER_STAFF or user.center_id != ticket.center_id:
+        raise WorkflowError("只有本中心经办人员可以处理此工单。")
+
+
+def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None) -> Ticket:
+    """Change a returned ticket's fields (judged as if resubmitted now); it stays returned."""
+    _owner_check(user, ticket)
+    check_transition(ticket, "edit", user, version)
+    request = _merged(ticket, changes)
+    now = utcnow()
+    verdict = _assess(request, ticket.center, ticket.service_id, now)
+    if not verdict.ok:
+        raise WorkflowError(verdict.errors)
+    before = (ticket.status, ticket.stage)
+    _apply(ticket, request, verdict, now)
+    record(ticket, user, "edit", before)
+    commit_or_conflict()
+    return ticket
+
+
+def resubmit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None) -> Ticket:
+    """Send a returned ticket back to review; the lead time counts again from today."""
+    _owner_check(user, ticket)
+    check_transition(ticket, "resubmit", user, version)
+    request = _merged(ticket, changes)
+    now = utcnow()
+    verdict = _assess(request, ticket.center, ticket.service_id, now)
+    if not verdict.ok:
+        raise WorkflowError(verdict.errors)
+    before = (ticket.status, ticket.stage)
+    _apply(ticket, request, verdict, now)
+    ticket.status, ticket.stage = S.PENDING, review_path(ticket.center)[0]
+    record(ticket, user, "resubmit", before)
+    commit_or_conflict()
+    return ticket
+
+
+def withdraw_ticket(user: User, ticket: Ticket, version: int | None, comment: str | None = None) -> Ticket:
+    """The center calls off its ticket before approval."""
+    _owner_check(user, ticket)
+    check_transition(ticket, "withdraw", user, version)
+    before = (ticket.status, ticket.stage)
+    ticket.status, ticket.stage = S.WITHDRAWN, None
+    record(ticket, user, "withdraw", before, comment or None)
+    commit_or_conflict()
+    return ticket
+
+
+def decide(user: User, ticket: Ticket, decision: Decision | str, comment: str | None, version: int | None) -> Ticket:
+    """A reviewer approves (to the next stage or to approved), returns or rejects a ticket."""
+    try:
+        decision = Decision(decision)
+    except ValueError:
+        raise WorkflowError({"decision": ["决定只能是 approve（批准）、return（退回修改）或 reject（驳回）。"]}) from None
+    comment = (comment or "").strip() or None
+    check_transition(ticket, decision.value, user, version)
+    if ticket.created_by_id == user.id:
+        raise WorkflowError("您不能审核自己提交的工单。")
+    if not may_decide(user, ticket):
+        raise WorkflowError(f"该工单当前处于{ticket.stage.label}阶段，不由您审核。")
+    if decision is not Decision.APPROVE and comment is None:
+        raise WorkflowError({"comment": ["退回或驳回时必须填写意见，说明需要修改的内容或驳回理由。"]})
+    before = (ticket.status, ticket.stage)
+    db.session.add(ReviewDecision(
+        ticket=ticket, stage=ticket.stage, decision=decision, comment=comment,
+        reviewer=user, ticket_version=ticket.version,
+    ))
+    if decision is Decision.APPROVE:
+        following = next_stage(ticket)
+        ticket.status, ticket.stage = (S.PENDING, following) if following else (S.APPROVED, None)
+    elif decision is Decision.RETURN:
+        ticket.status, ticket.stage = S.RETURNED, None
+    else:
+        ticket.status, ticket.stage = S.REJECTED, None
+    record(ticket, user, decision.value, before, comment)
+    commit_or_conflict()
+    return ticket
+
+
+def cancel_ticket(user: User, ticket: Ticket, version: int | None, comment: str | None) -> Ticket:
+    """Call off an approved change before its cutover date (the center or the ministry)."""
+    check_transition(ticket, "cancel", user, version)
+    if user.role is Role.CENTER_STAFF:
+        _owner_check(user, ticket)
+    comment = (comment or "").strip() or None
+    if comment is None:
+        raise WorkflowError({"comment": ["取消已批准的变更时必须说明理由。"]})
+    if ticket.cutover_date <= local_date(utcnow()):
+        raise WorkflowError("切换日当天及之后不能再取消，请联系部监管司。")
+    before = (ticket.status, ticket.stage)
+    ticket.status = S.CANCELLED
+    record(ticket, user, "cancel", before, comment)
+    commit_or_conflict()
+    return ticket
+
+
+__all__ = [
+    "Conflict",
+    "OpenTicketExists",
+    "WorkflowError",
+    "cancel_ticket",
+    "decide",
+    "edit_ticket",
+    "file_ticket",
+    "resubmit_ticket",
+    "withdraw_ticket",
+]

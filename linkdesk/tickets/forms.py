@@ -1,0 +1,23 @@
+"""Ticket forms. They carry the CSRF token and re-display input; the rules are in filing.py."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+
+
+class TicketForm(FlaskForm):
+    service = SelectField("业务事项", choices=[], validate_choice=False)
+    new_url = StringField("新链接地址", render_kw={"placeholder": "https://", "autocomplete": "off", "inputmode": "url"})
+    cutover_date = StringField("计划切换日期")
+    reason = TextAreaField("变更原因", render_kw={"rows": 3})
+    http_justification = TextAreaField("使用 http 的书面理由", render_kw={"rows": 2})
+    emergency = BooleanField("紧急变更（不受提前 10 个工作日限制，须部监管司批准）")
+    emergency_reason = TextAreaField("紧急变更理由", render_kw={"rows": 2})
+    contact_name = StringField("联系人")
+    contact_phone = StringField("联系电话", render_kw={"inputmode": "tel"})
+    version = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    """Withdraw, cancel or decide: a version and an optional comment."""
+
+    version = HiddenField()
+    comment = TextAreaField("意见", render_kw={"rows": 3})

@@ -1,0 +1,176 @@
+"""Center clerk pages. Thin: parse, call ticket_operations, render."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from ..access import (
+    login_required,
+    roles_required,
+    scoped_tickets,
+    visible_ticket_or_404,
+)
+from ..extensions import db
+from ..filing import ChangeRequest, local_date
+from ..models import LinkRecord, LinkRevision, Role, Service, TicketStatus
+from ..models.types import utcnow
+from ..schedules import current_calendar
+from ..ticket_operations import (
+    OpenTicketExists,
+    WorkflowError,
+    cancel_ticket,
+    edit_ticket,
+    file_ticket,
+    resubmit_ticket,
+    withdraw_ticket,
+)
+from ..workflow import may_decide
+from . import bp
+from .forms import ActionForm, TicketForm
+from .listing import TicketFilters, ticket_page
+
+
+def attach_errors(form, errors: dict[str, list[str]]) -> list[str]:
+    """Put each message under its field; return those that belong to no field."""
+    general = []
+    for name, messages in errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors") and name != "version":
+            field.errors = list(field.errors) + messages
+        else:
+            general.extend(messages)
+    return general
+
+
+def _services():
+    return db.session.scalars(select(Service).order_by(Service.position)).all()
+
+
+def _live_links(center_id: int) -> dict[str, LinkRecord]:
+    rows = db.session.scalars(select(LinkRecord).where(LinkRecord.center_id == center_id))
+    return {row.service.code: row for row in rows}
+
+
+def _form_page(form, template: str, ticket=None, general=(), status=200, open_ticket=None):
+    calendar = current_calendar()
+    today = local_date(utcnow())
+    form.service.choices = [SelectChoice("", "请选择…")] + [SelectChoice(s.code, s.name) for s in _services()]
+    return render_template(
+        template,
+        form=form,
+        ticket=ticket,
+        general_errors=general,
+        earliest=calendar.earliest_cutover(today),
+        today=today,
+        live_links=_live_links(current_user.center_id),
+        open_ticket=open_ticket,
+    ), status
+
+
+@bp.get("/")
+@roles_required(Role.CENTER_STAFF)
+def index():
+    filters = TicketFilters.from_args(request.args)
+    page = ticket_page(scoped_tickets(current_user), filters, current_calendar(), local_date(utcnow()))
+    return render_template("tickets/index.html", page=page, filters=filters, services=_services(),
+                           statuses=list(TicketStatus))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.CENTER_STAFF)
+def new():
+    form = TicketForm()
+    if request.method == "GET":
+        form.service.data = request.args.get("service", "")
+        form.contact_name.data = current_user.display_name
+        return _form_page(form, "tickets/new.html")
+    if not form.validate_on_submit():
+        return _form_page(form, "tickets/new.html", general=["表单已过期，请重新提交。"], status=400)
+    try:
+        ticket = file_ticket(current_user, ChangeRequest.from_mapping(request.form))
+    except OpenTicketExists as refusal:
+        return _form_page(form, "tickets/new.html", general=[refusal.message], status=409,
+                          open_ticket=refusal.existing)
+    except WorkflowError as refusal:
+        return _form_page(form, "tickets/new.html", general=attach_errors(form, refusal.errors), status=422)
+    flash(f"工单 {ticket.number} 已提交，等待{ticket.stage.label}。", "success")
+    return redirect(url_for("tickets.show", ticket_id=ticket.id))
+
+
+@bp.get("/<int:ticket_id>")
+@login_required
+def show(ticket_id: int):
+    ticket = visible_ticket_or_404(current_user, ticket_id)
+    history = db.session.scalars(
+        select(LinkRevision)
+        .where(LinkRevision.center_id == ticket.center_id, LinkRevision.service_id == ticket.service_id)
+        .order_by(LinkRevision.effective_date.desc(), LinkRevision.id.desc())
+    ).all()
+    calendar = current_calendar()
+    today = local_date(utcnow())
+    action = ActionForm(version=ticket.version)
+    return render_template(
+        "tickets/show.html",
+        ticket=ticket,
+        history=history,
+        action=action,
+        can_decide=may_decide(current_user, ticket),
+        days_left=calendar.working_days_between(today, ticket.cutover_date),
+    )
+
+
+@bp.route("/<int:ticket_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.CENTER_STAFF)
+def edit(ticket_id: int):
+    ticket = visible_ticket_or_404(current_user, ticket_id)
+    if ticket.status is not TicketStatus.RETURNED:
+        flash("只有被退回的工单可以修改。", "warning")
+        return redirect(url_for("tickets.show", ticket_id=ticket.id))
+    form = TicketForm(obj=ticket if request.method == "GET" else None)
+    if request.method == "GET":
+        form.service.data = ticket.service.code
+        form.cutover_date.data = ticket.cutover_date.isoformat()
+        form.version.data = ticket.version
+        return _form_page(form, "tickets/edit.html", ticket)
+    if not form.validate_on_submit():
+        return _form_page(form, "tickets/edit.html", ticket, ["表单已过期，请重新提交。"], 400)
+    operation = resubmit_ticket if request.form.get("submit_for_review") else edit_ticket
+    version = request.form.get("version", type=int)
+    changes = {key: request.form.get(key, "") for key in request.form if key not in ("csrf_token", "version")}
+    changes["emergency"] = "emergency" in request.form
+    try:
+        operation(current_user, ticket, changes, version)
+    except WorkflowError as refusal:
+        db.session.rollback()
+        ticket = visible_ticket_or_404(current_user, ticket_id)
+        return _form_page(form, "tickets/edit.html", ticket, attach_errors(form, refusal.errors), refusal.status)
+    flash("已重新提交审核。" if operation is resubmit_ticket else "修改已保存，尚未重新提交。", "success")
+    return redirect(url_for("tickets.show", ticket_id=ticket.id))
+
+
+def _simple_action(ticket_id: int, operation, done: str):
+    ticket = visible_ticket_or_404(current_user, ticket_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        operation(current_user, ticket, form.version.data and int(form.version.data), form.comment.data)
+    except WorkflowError as refusal:
+        db.session.rollback()
+        flash(refusal.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("tickets.show", ticket_id=ticket_id))
+
+
+@bp.post("/<int:ticket_id>/withdraw")
+@roles_required(Role.CENTER_STAFF)
+def withdraw(ticket_id: int):
+    return _simple_action(ticket_id, withdraw_ticket, "工单已撤回。")
+
+
+@bp.post("/<int:ticket_id>/cancel")
+@roles_required(Role.CENTER_STAFF, Role.MINISTRY_REVIEWER)
+def cancel(ticket_id: int):
+    return _simple_action(ticket_id, cancel_ticket, "已取消该变更，切换日历中不再显示。")
+

@@ -1,0 +1,130 @@
+"""What templates share: navigation by role, home tiles, date and time filters."""
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, url_for
+from flask_login import current_user
+
+from .address_policy import AddressCheck, check_address
+from .models import ROLE_LABELS, ReviewStage, Role, TicketStatus
+from .tickets.diff import url_diff
+from .workflow import ACTION_LABELS
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+ALL_ROLES = tuple(Role)
+
+# (label, endpoint, roles). An entry whose endpoint is not registered yet is left out,
+# so a feature's blueprint appears in the menu as soon as it exists.
+NAVIGATION = (
+    ("我的工单", "tickets.index", (Role.CENTER_STAFF,)),
+    ("新建工单", "tickets.new", (Role.CENTER_STAFF,)),
+    ("待审工单", "review.queue", (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)),
+    ("切换日历", "calendar.month", ALL_ROLES),
+    ("链接台账", "registry.links", ALL_ROLES),
+    ("工作日历", "workdays.year", ALL_ROLES),
+    ("用户管理", "admin.users", (Role.ADMIN,)),
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    count: int
+    hint: str
+    url: str
+    urgent: bool = False
+
+
+def nav_items() -> list[NavItem]:
+    """The menu for the current user's role."""
+    if not current_user.is_authenticated:
+        return []
+    return [
+        NavItem(label, url_for(endpoint))
+        for label, endpoint, roles in NAVIGATION
+        if current_user.role in roles and endpoint in current_app.view_functions
+    ]
+
+
+def _url(endpoint: str, **values) -> str:
+    if endpoint in current_app.view_functions:
+        return url_for(endpoint, **values)
+    return url_for("main.home")
+
+
+def home_tiles(counts: dict[TicketStatus, int]) -> list[Tile]:
+    """What the home page shows this role: the work waiting for them first."""
+    role = current_user.role
+    if role is Role.CENTER_STAFF:
+        return [
+            Tile("已退回待修改", counts[TicketStatus.RETURNED], "请修改后重新提交", _url("tickets.index", status="returned"), True),
+            Tile("审核中", counts[TicketStatus.PENDING], "等待省级或部级审核", _url("tickets.index", status="pending")),
+            Tile("已批准待切换", counts[TicketStatus.APPROVED], "按计划日期切换", _url("tickets.index", status="approved")),
+        ]
+    if role in (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER):
+        return [
+            Tile("待审工单", counts.get("awaiting_me", counts[TicketStatus.PENDING]), "需要您审核", _url("review.queue"), True),
+            Tile("已批准待切换", counts[TicketStatus.APPROVED], "范围内计划切换", _url("calendar.month")),
+        ]
+    return [Tile("用户管理", counts.get("users", 0), "创建和停用账号", _url("admin.users"))]
+
+
+def beijing(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC timestamp shown in Beijing time."""
+    if moment is None:
+        return "—"
+    return moment.astimezone(BEIJING).strftime(fmt)
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+def weekday_zh(day) -> str:
+    """周一 … 周日."""
+    return "周" + WEEKDAYS[day.weekday()]
+
+
+WARNING_LABELS = {
+    "http": "http",
+    "host_changed": "域名变更",
+    "non_gov_domain": "非政务域名",
+    "idn": "中文域名",
+    "emergency": "紧急",
+    "provisional": "日期待定",
+}
+
+
+def display_host(url: str) -> str | None:
+    """The Unicode form of an internationalized host, when it differs from the stored one."""
+    check: AddressCheck = check_address(url)
+    if check.display_host and check.display_host != check.ascii_host:
+        return check.display_host
+    return None
+
+
+def _template_globals() -> dict:
+    return {
+        "nav_items": nav_items(),
+        "home_tiles": home_tiles,
+        "url_diff": url_diff,
+        "display_host": display_host,
+        "warning_labels": WARNING_LABELS,
+        "action_labels": ACTION_LABELS,
+        "status_labels": {status.value: status.label for status in TicketStatus},
+        "stage_labels": {stage.value: stage.label for stage in ReviewStage},
+        "role_labels": {role.value: label for role, label in ROLE_LABELS.items()},
+    }
+
+
+def init_app(app) -> None:
+    """Register the template helpers."""
+    app.context_processor(_template_globals)
+    app.add_template_filter(beijing, "beijing")
+    app.add_template_filter(weekday_zh, "weekday")

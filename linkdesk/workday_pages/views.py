@@ -1,0 +1,68 @@
+"""Year view of official working days, and the admin's import of a new year's schedule."""
+import calendar as month_grid
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import FileField, TextAreaField
+
+from ..access import login_required, roles_required
+from ..filing import local_date
+from ..holiday_notice import NoticeParseError, parse_notice
+from ..models import Role
+from ..models.types import utcnow
+from ..schedules import current_calendar, import_schedule
+from ..workdays import ScheduleError, parse_schedule_file
+from . import bp
+
+
+class ImportForm(FlaskForm):
+    notice = TextAreaField("国务院办公厅节假日安排通知全文", render_kw={"rows": 12})
+    schedule_file = FileField("或上传日程文件（JSON / CSV）")
+
+
+@bp.get("/")
+@login_required
+def year():
+    today = local_date(utcnow())
+    shown = request.args.get("year", today.year, type=int)
+    shown = min(max(shown or today.year, 2018), 2099)
+    calendar = current_calendar()
+    months = [
+        [[day if day.month == number else None for day in week]
+         for week in month_grid.Calendar(firstweekday=0).monthdatescalendar(shown, number)]
+        for number in range(1, 13)
+    ]
+    return render_template(
+        "workdays/year.html", year=shown, months=months, calendar=calendar, today=today,
+        official=calendar.is_official(shown), source=calendar.source(shown),
+    )
+
+
+def _parse(form: ImportForm):
+    upload = request.files.get("schedule_file")
+    if upload and upload.filename:
+        return parse_schedule_file(upload.read().decode("utf-8-sig"))
+    return parse_notice(form.notice.data or "")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def import_():
+    form = ImportForm()
+    preview = error = None
+    if form.validate_on_submit():
+        try:
+            preview = _parse(form)
+        except (NoticeParseError, ScheduleError, UnicodeDecodeError) as refusal:
+            error = str(refusal) if not isinstance(refusal, UnicodeDecodeError) else "文件不是 UTF-8 编码的文本。"
+        else:
+            if request.form.get("confirm"):
+                result = import_schedule(preview, current_user)
+                flash(f"已导入 {preview.year} 年节假日安排（{preview.source}）；"
+                      f"{len(result.flagged)} 张未完成工单的切换日期受影响并已标记。", "success")
+                return redirect(url_for("workdays.year", year=preview.year))
+    status = 422 if error else 200
+    days = sorted([(d, "holiday") for d in preview.holidays] + [(d, "makeup") for d in preview.makeup_workdays]) if preview else []
+    return render_template("workdays/import.html", form=form, preview=preview, days=days, error=error), status
+

@@ -1,0 +1,165 @@
+"""Fixtures: an app on a real database (a SQLite file, or PostgreSQL when
+LINKDESK_TEST_DATABASE_URL is set), a client, the CLI runner, and an auth helper."""
+import contextvars
+import os
+import shutil
+import uuid
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from linkdesk import create_app
+from linkdesk.extensions import db
+from linkdesk.seed import seed_registry
+
+from .factories import Factory
+
+POSTGRES_URL = os.environ.get("LINKDESK_TEST_DATABASE_URL")
+# Tables whose rows belong to one test; the registry (provinces, centers, services) is shared.
+PER_TEST_TABLES = (
+    "audit_event",
+    "review_decision",
+    "link_revision",
+    "link_record",
+    "ticket",
+    "ticket_number_counter",
+    "api_token",
+    "login_attempt",
+    "holiday_schedule",
+    "user_account",
+)
+
+
+def _config(url: str, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        **extra,
+    }
+
+
+def _migrate_and_seed(url: str) -> None:
+    app = create_app(_config(url))
+    with app.app_context():
+        upgrade()
+        seed_registry()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """Build the schema by the migrations and load the registry, once per run."""
+    if POSTGRES_URL:
+        base = make_url(POSTGRES_URL)
+        name = f"linkdesk_test_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = base.set(database=name).render_as_string(hide_password=False)
+        _migrate_and_seed(url)
+        yield url
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        path = tmp_path_factory.mktemp("template") / "linkdesk.sqlite3"
+        _migrate_and_seed(f"sqlite:///{path}")
+        yield path
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    """A database for one test: a copy of the template file, or the shared PostgreSQL
+    database emptied of the previous test's rows."""
+    if POSTGRES_URL:
+        yield database_template
+        engine = create_engine(database_template)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {', '.join(PER_TEST_TABLES)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+    else:
+        path = tmp_path / "linkdesk.sqlite3"
+        shutil.copyfile(database_template, path)
+        yield f"sqlite:///{path}"
+
+
+class RequestClient(FlaskClient):
+    """A test client whose requests run as they do in a server: each in its own app context,
+    with its own ``g`` and its own database session, not inside the test's context."""
+
+    def open(self, *args, **kwargs):
+        # End the test's transaction first: it must neither hold SQLite's write lock during
+        # the request nor keep serving rows from before it.
+        db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(_config(database_url))
+    app.test_client_class = RequestClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app):
+    """Factories for users, tokens and (later) tickets, on the real database."""
+    return Factory()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username: str, password: str):
+        return self._client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def api_as(client, make):
+    """api_as(role, center=…, province=…) -> (Api, Account): a token-authenticated API client."""
+    from linkdesk.models import Role
+
+    from .helpers import Api
+
+    def build(role=Role.CENTER_STAFF, **scope):
+        account = make.user(role, **scope)
+        return Api(client, make.token(account)), account
+
+    return build
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _report_database(record_testsuite_property):
+    """Say in the test report which database the suite ran on (CI checks it)."""
+    record_testsuite_property("database", "postgresql" if POSTGRES_URL else "sqlite")
+
+
+def pytest_report_header(config):
+    return f"linkdesk test database: {'PostgreSQL (LINKDESK_TEST_DATABASE_URL)' if POSTGRES_URL else 'SQLite file per test'}"

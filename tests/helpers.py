@@ -1,0 +1,26 @@
+"""Small helpers for tests that talk to the JSON API."""
+import time_machine
+
+BEIJING_FRIDAY = "2026-11-27 10:00:00+08:00"  # design.md's example: E(D) = 2026-12-11
+
+
+def frozen(moment: str = BEIJING_FRIDAY):
+    """Freeze the clock at a Beijing moment (time-machine, not a switch in the app)."""
+    return time_machine.travel(moment, tick=False)
+
+
+class Api:
+    """A JSON API client authenticated with a bearer token."""
+
+    def __init__(self, client, token: str):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path, **kwargs):
+        return self.client.get(f"/api/v1{path}", headers=self.headers, **kwargs)
+
+    def post(self, path, body=None):
+        return self.client.post(f"/api/v1{path}", json=body if body is not None else {}, headers=self.headers)
+
+    def patch(self, path, body):
+        return self.client.patch(f"/api/v1{path}", json=body, headers=self.headers)

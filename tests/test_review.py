@@ -1,0 +1,254 @@
+"""Review (issue 6): routing, decisions, the state machine, concurrency and the audit trail."""
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from linkdesk import create_app
+from linkdesk.extensions import db
+from linkdesk.models import AuditEvent, ReviewDecision, Role, Ticket
+
+from .factories import ticket_request
+from .helpers import frozen
+
+
+@pytest.fixture
+def people(api_as):
+    return {
+        "zhengzhou": api_as(Role.CENTER_STAFF, center="郑州")[0],
+        "beijing": api_as(Role.CENTER_STAFF, center="北京")[0],
+        "henan": api_as(Role.PROVINCE_REVIEWER, province="河南")[0],
+        "hubei": api_as(Role.PROVINCE_REVIEWER, province="湖北")[0],
+        "ministry": api_as(Role.MINISTRY_REVIEWER)[0],
+    }
+
+
+def _file(api, **overrides):
+    body = ticket_request(cutover_date="2026-12-11", **overrides)
+    response = api.post("/tickets", body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def _decide(api, ticket, decision, comment=None, version=None):
+    return api.post(f"/tickets/{ticket['id']}/decision",
+                    {"decision": decision, "comment": comment, "version": version or ticket["version"]})
+
+
+def test_zhengzhou_goes_province_then_ministry_then_approved(people):
+    with frozen():
+        ticket = _file(people["zhengzhou"])
+        assert ticket["stage"] == "province"
+        assert _decide(people["ministry"], ticket, "approve").status_code == 422  # not its stage yet
+        step = _decide(people["henan"], ticket, "approve").get_json()
+        assert (step["status"], step["stage"]) == ("pending", "ministry")
+        final = _decide(people["ministry"], step, "approve").get_json()
+    assert (final["status"], final["stage"]) == ("approved", None)
+    assert [e["action"] for e in final["history"]] == ["submit", "approve", "approve"]
+    assert [e["role"] for e in final["history"]] == ["center_staff", "province_reviewer", "ministry_reviewer"]
+
+
+def test_beijing_goes_straight_to_the_ministry(people):
+    with frozen():
+        ticket = _file(people["beijing"])
+        assert ticket["stage"] == "ministry"
+        assert _decide(people["ministry"], ticket, "approve").get_json()["status"] == "approved"
+
+
+@pytest.mark.parametrize("center", ["天津", "上海", "重庆", "兵团"])
+def test_municipalities_and_xpcc_go_to_the_ministry_only(api_as, center):
+    clerk, _ = api_as(Role.CENTER_STAFF, center=center)
+    with frozen():
+        assert _file(clerk)["stage"] == "ministry"
+
+
+def test_an_autonomous_region_goes_to_its_province_first(api_as):
+    clerk, _ = api_as(Role.CENTER_STAFF, center="百色")
+    with frozen():
+        assert _file(clerk)["stage"] == "province"
+
+
+def test_hubei_reviewer_never_sees_a_zhengzhou_ticket(people, client, auth, make):
+    with frozen():
+        ticket = _file(people["zhengzhou"])
+        hubei = people["hubei"]
+        assert hubei.get(f"/tickets/{ticket['id']}").status_code == 404
+        assert _decide(hubei, ticket, "approve").status_code == 404
+        assert hubei.get("/tickets").get_json() == []
+        reviewer = make.user(Role.PROVINCE_REVIEWER, province="湖北")
+        auth.login(reviewer.username, reviewer.password)
+        assert ticket["number"] not in client.get("/review/").get_data(as_text=True)
+        assert client.get(f"/tickets/{ticket['id']}").status_code == 404
+        assert 'class="count">0<' in client.get("/").get_data(as_text=True)
+
+
+def test_a_center_clerk_cannot_decide(people):
+    with frozen():
+        ticket = _file(people["zhengzhou"])
+        assert _decide(people["zhengzhou"], ticket, "approve").status_code == 404
+
+
+def test_return_needs_a_comment(people):
+    with frozen():
+        ticket = _file(people["zhengzhou"])
+        response = _decide(people["henan"], ticket, "return")
+        assert response.status_code == 422 and "comment" in response.get_json()["errors"]
+        assert _decide(people["henan"], ticket, "reject", comment="  ").status_code == 422
+
+
+def test_returned_resubmitted_with_a_now_too_early_date_is_refused_with_the_new_earliest(people):
+    with frozen("2026-11-27 10:00:00+08:00"):
+        ticket = _file(people["zhengzhou"])
+        returned = _decide(people["henan"], ticket, "return", comment="请补充新系统的备案信息").get_json()
+    assert returned["status"] == "returned" and returned["stage"] is None
+    with frozen("2026-12-02 10:00:00+08:00"):
+        refused = people["zhengzhou"].post(f"/tickets/{ticket['id']}/resubmit", {"version": returned["version"]})
+        assert refused.status_code == 422
+        message = refused.get_json()["errors"]["cutover_date"][0]
+        assert "2026-12-16" in message
+        edited = people["zhengzhou"].patch(f"/tickets/{ticket['id']}",
+                                           {"reason": "补充：已完成备案", "cutover_date": "2026-12-16", "version": returned["version"]})
+        assert edited.status_code == 200, edited.get_json()
+        assert edited.get_json()["status"] == "returned"
+        again = people["zhengzhou"].post(f"/tickets/{ticket['id']}/resubmit", {"version": edited.get_json()["version"]})
+    assert again.status_code == 200, again.get_json()
+    body = again.get_json()
+    assert (body["status"], body["stage"]) == ("pending", "province")
+    assert (body["submitted_on"], body["earliest_cutover"]) == ("2026-12-02", "2026-12-16")
+
+
+def test_reject_is_final(people):
+    with frozen():
+        ticket = _file(people["zhengzhou"])
+        rejected = _decide(people["henan"], ticket, "reject", comment="该地址不是中心官方域名").get_json()
+        assert rejected["status"] == "rejected"
+        assert _decide(people["henan"], rejected, "approve").status_code == 422
+        assert people["zhengzhou"].post(f"/tickets/{ticket['id']}/resubmit", {"version": rejected["version"]}).status_code == 422
+
+
+def test_stale_version_is_409_and_changes_nothing(people):
+    with frozen():
+        ticket = _file(people["zhengzhou"])
+        _decide(people["henan"], ticket, "approve")
+        response = _decide(people["henan"], ticket, "reject", comment="晚了一步", version=ticket["version"])
+    assert response.status_code == 409
+    assert db.session.scalar(select(func.count()).select_from(ReviewDecision)) == 1
+
+
+def test_the_filer_can_never_approve(api_as, make):
+    # A ministry reviewer who also files (via a clerk account of their own) is a different user;
+    # here the same user record would need two roles, so check the rule at the operation level.
+    from linkdesk.ticket_operations import WorkflowError, decide
+    clerk, account = api_as(Role.CENTER_STAFF, center="北京")
+    with frozen():
+        ticket = db.session.get(Ticket, _file(clerk)["id"])
+    account.user.role = Role.MINISTRY_REVIEWER
+    account.user.center_id = None
+    with pytest.raises(WorkflowError, match="自己提交"):
+        decide(account.user, ticket, "approve", None, ticket.version)
+    db.session.rollback()
+
+
+class TestTransitions:
+    def test_withdraw_while_pending(self, people):
+        with frozen():
+            ticket = _file(people["zhengzhou"])
+            done = people["zhengzhou"].post(f"/tickets/{ticket['id']}/withdraw", {"version": ticket["version"]}).get_json()
+        assert done["status"] == "withdrawn"
+
+    def test_withdraw_while_returned(self, people):
+        with frozen():
+            ticket = _file(people["zhengzhou"])
+            returned = _decide(people["henan"], ticket, "return", comment="请修改").get_json()
+            done = people["zhengzhou"].post(f"/tickets/{ticket['id']}/withdraw", {"version": returned["version"]})
+        assert done.get_json()["status"] == "withdrawn"
+
+    def test_approve_a_withdrawn_ticket_is_refused(self, people):
+        with frozen():
+            ticket = _file(people["zhengzhou"])
+            withdrawn = people["zhengzhou"].post(f"/tickets/{ticket['id']}/withdraw", {"version": ticket["version"]}).get_json()
+            response = _decide(people["henan"], withdrawn, "approve")
+        assert response.status_code == 422 and "已撤回" in response.get_json()["error"]
+
+    def test_withdraw_an_approved_ticket_is_refused(self, people):
+        with frozen():
+            ticket = _file(people["beijing"])
+            approved = _decide(people["ministry"], ticket, "approve").get_json()
+            response = people["beijing"].post(f"/tickets/{ticket['id']}/withdraw", {"version": approved["version"]})
+        assert response.status_code == 422
+
+    def test_cancel_an_approved_ticket_before_its_date(self, people):
+        with frozen():
+            ticket = _file(people["beijing"])
+            approved = _decide(people["ministry"], ticket, "approve").get_json()
+            assert people["beijing"].post(f"/tickets/{ticket['id']}/cancel", {"version": approved["version"]}).status_code == 422
+            done = people["beijing"].post(f"/tickets/{ticket['id']}/cancel",
+                                          {"version": approved["version"], "comment": "新系统延期上线"}).get_json()
+        assert done["status"] == "cancelled"
+
+    def test_cancel_a_pending_ticket_is_refused(self, people):
+        with frozen():
+            ticket = _file(people["beijing"])
+            response = people["beijing"].post(f"/tickets/{ticket['id']}/cancel", {"version": ticket["version"], "comment": "不需要了"})
+        assert response.status_code == 422
+
+    def test_decide_at_the_wrong_stage_is_refused(self, people):
+        with frozen():
+            ticket = _file(people["zhengzhou"])
+            step = _decide(people["henan"], ticket, "approve").get_json()
+            response = _decide(people["henan"], step, "approve")
+        assert response.status_code == 422 and "部级审核" in response.get_json()["error"]
+
+    def test_edit_while_pending_is_refused(self, people):
+        with frozen():
+            ticket = _file(people["zhengzhou"])
+            response = people["zhengzhou"].patch(f"/tickets/{ticket['id']}", {"reason": "再改改", "version": ticket["version"]})
+        assert response.status_code == 422
+
+    def test_unknown_decision_is_422(self, people):
+        with frozen():
+            ticket = _file(people["zhengzhou"])
+            response = _decide(people["henan"], ticket, "maybe")
+        assert response.status_code == 422 and "decision" in response.get_json()["errors"]
+
+    def test_missing_version_is_422(self, people):
+        with frozen():
+            ticket = _file(people["zhengzhou"])
+            response = people["henan"].post(f"/tickets/{ticket['id']}/decision", {"decision": "approve"})
+        assert response.status_code == 422 and "version" in response.get_json()["errors"]
+
+
+@pytest.mark.slow
+def test_two_reviewers_deciding_at_once_record_exactly_one_decision(database_url, make):
+    clerk = make.user(Role.CENTER_STAFF, center="北京")
+    reviewers = [make.user(Role.MINISTRY_REVIEWER) for _ in range(2)]
+    tokens = [make.token(r) for r in reviewers]
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": database_url})
+    with frozen():
+        from .helpers import Api
+        ticket = _file(Api(app.test_client(), make.token(clerk)))
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def review(token, decision):
+        worker = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": database_url})
+        with worker.app_context():
+            client = worker.test_client()
+            barrier.wait()
+            response = client.post(f"/api/v1/tickets/{ticket['id']}/decision", headers={"Authorization": f"Bearer {token}"},
+                                   json={"decision": decision, "comment": "意见", "version": ticket["version"]})
+            answers.append(response.status_code)
+            db.session.remove()
+            db.engine.dispose()
+
+    threads = [threading.Thread(target=review, args=(t, d)) for t, d in zip(tokens, ("approve", "reject"), strict=True)]
+    with frozen():
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(answers) == [200, 409]
+    assert db.session.scalar(select(func.count()).select_from(ReviewDecision)) == 1
+    decisions = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.in_(["approve", "reject"])))
+    assert decisions == 1

@@ -1,0 +1,51 @@
+"""Loading the registry and demo data."""
+from sqlalchemy import func, select
+
+from linkdesk.extensions import db
+from linkdesk.models import Center, Province, Service, User
+from linkdesk.seed import seed_demo, seed_registry
+
+
+def _counts():
+    return tuple(db.session.scalar(select(func.count()).select_from(model)) for model in (Province, Center, Service))
+
+
+def test_the_registry_is_loaded(app):
+    provinces, centers, services = _counts()
+    assert provinces == 32
+    assert centers >= 300
+    assert services == 9
+
+
+def test_seed_twice_duplicates_nothing(app):
+    before = _counts()
+    report = seed_registry()
+    assert _counts() == before
+    assert all(part.created == 0 and part.updated == 0 for part in report.values())
+
+
+def test_seed_command_is_idempotent(runner):
+    first = runner.invoke(args=["seed"])
+    second = runner.invoke(args=["seed"])
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert "centers: 0 created, 0 updated" in second.output
+
+
+def test_seed_repairs_a_changed_name(app):
+    center = db.session.scalar(select(Center).where(Center.short_name == "郑州"))
+    center.name = "wrong"
+    db.session.commit()
+    report = seed_registry()
+    assert report["centers"].updated == 1
+    assert center.name == "郑州住房公积金管理中心"
+
+
+def test_demo_users_one_per_role_with_random_passwords(app, tmp_path):
+    logins = tmp_path / "demo_logins.txt"
+    created = seed_demo(logins)
+    assert set(created) == {"zhengzhou", "beijing", "henan", "ministry", "admin"}
+    assert len(set(created.values())) == 5
+    assert seed_demo(logins) == {}
+    assert logins.read_text().count("\n") == 5
+    clerk = db.session.scalar(select(User).where(User.username == "zhengzhou"))
+    assert clerk.center.short_name == "郑州"

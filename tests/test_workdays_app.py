@@ -1,0 +1,129 @@
+"""The working-day calendar inside the app (issue 4): CLI, API, imports, flags, pages."""
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from linkdesk.extensions import db
+from linkdesk.models import AuditEvent, Role, Ticket
+
+from .factories import ticket_request
+from .helpers import frozen
+
+# The 2027 schedule as an admin would import it once the notice is out (made up for the test:
+# no 2027 notice exists yet), in the documented JSON import format.
+SCHEDULE_2027 = {
+    "year": 2027,
+    "source": "测试用 2027 年安排",
+    "holidays": ["2027-01-01", "2027-01-02", "2027-01-03", "2027-01-04"],
+    "makeup_workdays": ["2027-01-09"],
+}
+
+
+@pytest.mark.parametrize(("day", "answer"), [
+    ("2026-11-27", "2026-12-11"), ("2026-11-28", "2026-12-14"), ("2026-02-13", "2026-03-05"),
+])
+def test_cli_earliest(runner, day, answer):
+    result = runner.invoke(args=["workdays", "earliest", day])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == answer
+
+
+def test_cli_earliest_marks_provisional_years(runner):
+    result = runner.invoke(args=["workdays", "earliest", "2026-12-28"])
+    assert result.output.strip().endswith(" provisional")
+
+
+@pytest.mark.parametrize(("day", "answer"), [
+    ("2026-02-14", "workday"), ("2026-02-16", "off"), ("2026-10-10", "workday"), ("2026-11-29", "off"),
+])
+def test_cli_check(runner, day, answer):
+    assert runner.invoke(args=["workdays", "check", day]).output.strip() == answer
+
+
+def test_cli_refuses_a_bad_date(runner):
+    result = runner.invoke(args=["workdays", "check", "2026-13-01"])
+    assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
+
+
+def test_api_earliest(api_as):
+    api, _ = api_as(Role.CENTER_STAFF)
+    body = api.get("/workdays/earliest?submitted=2026-11-27").get_json()
+    assert body == {"submitted": "2026-11-27", "earliest_cutover": "2026-12-11", "provisional": False}
+
+
+@pytest.mark.parametrize("value", ["", "2026-02-30", "27/11/2026", "x"])
+def test_api_earliest_malformed_is_422_naming_the_field(api_as, value):
+    api, _ = api_as(Role.CENTER_STAFF)
+    response = api.get(f"/workdays/earliest?submitted={value}")
+    assert response.status_code == 422 and "submitted" in response.get_json()["errors"]
+
+
+def test_importing_2027_makes_it_official(runner, tmp_path):
+    before = runner.invoke(args=["workdays", "check", "2027-01-04"]).output.strip()
+    assert before == "workday"  # provisional rules: only 1 January
+    path = tmp_path / "2027.json"
+    path.write_text(json.dumps(SCHEDULE_2027, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["workdays", "import", str(path), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["workdays", "check", "2027-01-04"]).output.strip() == "off"
+    assert runner.invoke(args=["workdays", "check", "2027-01-09"]).output.strip() == "workday"
+    assert not runner.invoke(args=["workdays", "earliest", "2027-01-11"]).output.strip().endswith("provisional")
+
+
+def test_import_dry_run_stores_nothing(runner, tmp_path):
+    path = tmp_path / "2027.json"
+    path.write_text(json.dumps(SCHEDULE_2027, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["workdays", "import", str(path), "--dry-run"])
+    assert "2027-01-09 周六 调休上班" in result.output
+    assert runner.invoke(args=["workdays", "check", "2027-01-04"]).output.strip() == "workday"
+
+
+def test_a_bad_notice_names_the_sentence_and_stores_nothing(runner, tmp_path):
+    path = tmp_path / "notice.txt"
+    path.write_text("国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：1月1日（周四）放假，共1天。", encoding="utf-8")
+    result = runner.invoke(args=["workdays", "import-notice", str(path), "--yes"])
+    assert result.exit_code != 0
+    assert "元旦" in result.output
+    from linkdesk.models import HolidaySchedule
+    assert db.session.scalar(select(HolidaySchedule)) is None
+
+
+def test_open_tickets_broken_by_an_import_are_flagged(api_as, runner, tmp_path):
+    clerk, _ = api_as(Role.CENTER_STAFF)
+    with frozen("2026-12-16 10:00:00+08:00"):
+        response = clerk.post("/tickets", ticket_request(cutover_date="2027-01-04"))
+    assert response.status_code == 201, response.get_json()
+    path = tmp_path / "2027.json"
+    path.write_text(json.dumps(SCHEDULE_2027, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["workdays", "import", str(path), "--yes"])
+    assert "受影响并已标记的工单：1" in result.output
+    ticket = db.session.scalar(select(Ticket))
+    assert "calendar_changed" in {w["code"] for w in ticket.warnings}
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "flag")) is not None
+
+
+def test_year_page_marks_holidays_makeup_days_and_sources(client, auth, make):
+    account = make.user()
+    auth.login(account.username, account.password)
+    page = client.get("/workdays/?year=2026").get_data(as_text=True)
+    assert "国办发明电" in page
+    assert 'title="2026-02-14' in page and "makeup" in page
+    provisional = client.get("/workdays/?year=2027").get_data(as_text=True)
+    assert "推算" in provisional
+
+
+def test_admin_import_page_previews_then_stores(client, auth, make):
+    admin = make.user(Role.ADMIN)
+    auth.login(admin.username, admin.password)
+    notice = "国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：1月1日（周五）至3日（周日）放假，共3天。"
+    preview = client.post("/workdays/import", data={"notice": notice, "preview": "1"})
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200, page
+    assert "2027-01-01" in page and "周五" in page
+    stored = client.post("/workdays/import", data={"notice": notice, "confirm": "1"})
+    assert stored.status_code == 302
+    from linkdesk.schedules import current_calendar
+    assert not current_calendar().is_working_day(date(2027, 1, 1))
+    assert current_calendar().is_official(2027)
