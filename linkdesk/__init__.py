@@ -30,8 +30,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         api,
         auth,
         cli,
+        cutover_calendar,
         errors,
         extensions,
+        link_pages,
         main,
         models,
         review,
@@ -50,6 +52,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(review.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(workday_pages.bp)
+    app.register_blueprint(cutover_calendar.bp)
+    app.register_blueprint(link_pages.bp)
     app.register_blueprint(api.bp)
     access.init_app(app)
     return app

@@ -58,9 +58,50 @@ def create_token_command(username):
     click.echo(accounts.create_token(user))
 
 
+@click.command("apply-cutovers")
+@click.option("--date", "day", help="Apply tickets due on or before this date (default: today in Beijing).")
+def apply_cutovers_command(day: str | None):
+    """Complete approved tickets that are due and make their addresses live (for cron)."""
+    from .cutovers import apply_due
+    from .filing import local_date, parse_date
+    from .models.types import utcnow
+
+    due = parse_date(day) if day else local_date(utcnow())
+    if due is None:
+        raise click.ClickException(f"“{day}”不是有效日期，格式应为 YYYY-MM-DD。")
+    applied = apply_due(due)
+    for ticket in applied:
+        click.echo(f"{ticket.number} {ticket.center.short_name} {ticket.service.code} -> {ticket.new_url}")
+    click.echo(f"截至 {due.isoformat()}：本次完成切换 {len(applied)} 个。")
+
+
+@click.group("registry")
+def registry_group():
+    """The link registry (链接台账)."""
+
+
+@registry_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def registry_import_command(path: Path):
+    """Load live addresses from CSV (center_code,service_code,url,effective_date): all rows or none."""
+    from .link_registry import RegistryImportError, load_registry, parse_registry_csv
+
+    try:
+        rows = parse_registry_csv(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise click.ClickException("文件不是 UTF-8 编码。") from None
+    except RegistryImportError as refusal:
+        for problem in refusal.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"文件有 {len(refusal.problems)} 处错误，未导入任何一行。") from None
+    added, changed = load_registry(rows)
+    click.echo(f"已导入 {len(rows)} 行：新增 {added} 条，更新 {changed} 条。")
+
+
 def init_app(app) -> None:
     """Register the commands."""
     from .workdays_cli import workdays
 
-    for command in (init_db_command, seed_command, create_user_command, create_token_command, workdays):
+    for command in (init_db_command, seed_command, create_user_command, create_token_command, workdays,
+                    apply_cutovers_command, registry_group):
         app.cli.add_command(command)

@@ -7,6 +7,7 @@ leaves nothing behind.
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from .cutovers import load_findings
 from .extensions import db
 from .filing import Assessment, ChangeRequest, assess, local_date
 from .models import Center, Decision, ReviewDecision, Role, Ticket, TicketStatus, User
@@ -34,13 +35,18 @@ S = TicketStatus
 
 def _assess(request: ChangeRequest, center: Center, service_id: int | None, submitted_at) -> Assessment:
     live = live_link(center.id, service_id) if service_id else None
-    return assess(
+    calendar = current_calendar()
+    verdict = assess(
         request,
         submitted_at=submitted_at,
         live_url=live.url if live else None,
-        calendar=current_calendar(),
+        calendar=calendar,
         max_days_ahead=current_app.config["LINKDESK_MAX_CUTOVER_DAYS_AHEAD"],
     )
+    if verdict.ok:
+        # A full day or a blackout does not stop filing; it warns and blocks final approval.
+        verdict.warnings.extend(load_findings(verdict.cutover_date, calendar))
+    return verdict
 
 
 def _apply(ticket: Ticket, request: ChangeRequest, verdict: Assessment, submitted_at) -> None:
@@ -173,8 +179,15 @@ def withdraw_ticket(user: User, ticket: Ticket, version: int | None, comment: st
     return ticket
 
 
-def decide(user: User, ticket: Ticket, decision: Decision | str, comment: str | None, version: int | None) -> Ticket:
-    """A reviewer approves (to the next stage or to approved), returns or rejects a ticket."""
+def decide(
+    user: User, ticket: Ticket, decision: Decision | str, comment: str | None, version: int | None,
+    *, override: bool = False,
+) -> Ticket:
+    """A reviewer approves (to the next stage or to approved), returns or rejects a ticket.
+
+    The final approval of a cutover on a full day or in a blackout window is refused unless
+    the reviewer overrides it with a comment.
+    """
     try:
         decision = Decision(decision)
     except ValueError:
@@ -187,13 +200,15 @@ def decide(user: User, ticket: Ticket, decision: Decision | str, comment: str | 
         raise WorkflowError(f"该工单当前处于{ticket.stage.label}阶段，不由您审核。")
     if decision is not Decision.APPROVE and comment is None:
         raise WorkflowError({"comment": ["退回或驳回时必须填写意见，说明需要修改的内容或驳回理由。"]})
+    following = next_stage(ticket)
+    if decision is Decision.APPROVE and following is None:
+        _check_load(ticket, comment, override)
     before = (ticket.status, ticket.stage)
     db.session.add(ReviewDecision(
         ticket=ticket, stage=ticket.stage, decision=decision, comment=comment,
         reviewer=user, ticket_version=ticket.version,
     ))
     if decision is Decision.APPROVE:
-        following = next_stage(ticket)
         ticket.status, ticket.stage = (S.PENDING, following) if following else (S.APPROVED, None)
     elif decision is Decision.RETURN:
         ticket.status, ticket.stage = S.RETURNED, None
@@ -202,6 +217,19 @@ def decide(user: User, ticket: Ticket, decision: Decision | str, comment: str | 
     record(ticket, user, decision.value, before, comment)
     commit_or_conflict()
     return ticket
+
+
+def _check_load(ticket: Ticket, comment: str | None, override: bool) -> None:
+    findings = load_findings(ticket.cutover_date, current_calendar(), exclude_ticket_id=ticket.id)
+    if not findings:
+        return
+    if not override:
+        raise WorkflowError({"override": [
+            "；".join(f["message"].rstrip("。") for f in findings)
+            + "。如确需在该日切换，请勾选“仍然批准”并在意见中说明理由。"
+        ]})
+    if comment is None:
+        raise WorkflowError({"comment": ["超出每日上限或在封网期内批准时，必须在意见中说明理由。"]})
 
 
 def cancel_ticket(user: User, ticket: Ticket, version: int | None, comment: str | None) -> Ticket:

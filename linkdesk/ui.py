@@ -123,8 +123,14 @@ def _template_globals() -> dict:
     }
 
 
+def without(args: dict, *keys: str) -> dict:
+    """Query arguments minus some keys, for links that set those keys themselves."""
+    return {key: value for key, value in args.items() if key not in keys}
+
+
 def init_app(app) -> None:
     """Register the template helpers."""
     app.context_processor(_template_globals)
     app.add_template_filter(beijing, "beijing")
     app.add_template_filter(weekday_zh, "weekday")
+    app.add_template_filter(without, "without")

@@ -21,6 +21,9 @@ POSTGRES_URL = os.environ.get("LINKDESK_TEST_DATABASE_URL")
 # Tables whose rows belong to one test; the registry (provinces, centers, services) is shared.
 PER_TEST_TABLES = (
     "audit_event",
+    "blackout_window",
+    "calendar_feed",
+    "cutover_policy",
     "review_decision",
     "link_revision",
     "link_record",

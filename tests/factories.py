@@ -1,9 +1,13 @@
 """Factories that make real rows through the same functions the app uses."""
 import itertools
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
 
 from linkdesk import accounts
-from linkdesk.models import Role, User
+from linkdesk.extensions import db
+from linkdesk.models import OPEN_STATUSES, Center, ReviewStage, Role, Service, Ticket, TicketStatus, User
 
 PASSWORD = "correct-horse-battery"
 _numbers = itertools.count(1)
@@ -33,6 +37,34 @@ class Factory:
 
     def token(self, account: Account) -> str:
         return accounts.create_token(account.user)
+
+    def tickets(self, count: int, cutover_date: date, status: TicketStatus = TicketStatus.APPROVED,
+                author: Account | None = None) -> list[int]:
+        """Many tickets on one day, one per (center, service), written straight to the database.
+
+        For calendar tests that need volume; the workflow itself is tested through the API.
+        """
+        author = author or self.user()
+        centers = db.session.scalars(select(Center).order_by(Center.code)).all()
+        services = db.session.scalars(select(Service).order_by(Service.position)).all()
+        taken = set(db.session.execute(
+            select(Ticket.center_id, Ticket.service_id).where(Ticket.status.in_(OPEN_STATUSES))
+        ).all())
+        links = [(c, s) for s in services for c in centers if (c.id, s.id) not in taken][:count]
+        submitted = datetime(2026, 11, 2, 2, tzinfo=UTC)
+        rows = [
+            Ticket(
+                number=f"LD-T-{next(_numbers):06d}", center=center, service=service, new_url=f"https://gjj{center.code}.gov.cn/{service.code}",
+                cutover_date=cutover_date, submitted_at=submitted, submitted_on=submitted.date(),
+                earliest_cutover=cutover_date, reason="批量测试数据", contact_name="测试", contact_phone="0371-12345678",
+                status=status, stage=ReviewStage.MINISTRY if status is TicketStatus.PENDING else None,
+                created_by=author.user, warnings=[],
+            )
+            for center, service in links
+        ]
+        db.session.add_all(rows)
+        db.session.commit()
+        return [row.id for row in rows]
 
 
 def ticket_request(service: str = "info_query", **overrides) -> dict:

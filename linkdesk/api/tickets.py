@@ -119,7 +119,9 @@ def withdraw(ticket_id: int):
 def decision(ticket_id: int):
     ticket = visible_ticket_or_404(current_user, ticket_id)
     data = _body()
-    return jsonify(ticket_json(decide(current_user, ticket, data.get("decision"), data.get("comment"), _version(data))))
+    decided = decide(current_user, ticket, data.get("decision"), data.get("comment"), _version(data),
+                     override=data.get("override") is True)
+    return jsonify(ticket_json(decided))
 
 
 @bp.post("/tickets/<int:ticket_id>/cancel")

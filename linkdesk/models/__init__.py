@@ -1,6 +1,7 @@
 """The data model: registry, accounts, tickets and their audit trail, calendars."""
 from .accounts import ROLE_LABELS, ApiToken, LoginAttempt, Role, User
 from .calendar import HolidaySchedule
+from .cutovers import BlackoutWindow, CalendarFeed, CutoverPolicy
 from .registry import Center, LinkRecord, LinkRevision, Province, ProvinceKind, Service
 from .tickets import (
     OPEN_STATUSES,
@@ -18,7 +19,10 @@ __all__ = [
     "ROLE_LABELS",
     "ApiToken",
     "AuditEvent",
+    "BlackoutWindow",
+    "CalendarFeed",
     "Center",
+    "CutoverPolicy",
     "Decision",
     "HolidaySchedule",
     "LinkRecord",

@@ -31,6 +31,7 @@ from ..schedules import current_calendar
 from ..ticket_operations import Conflict, WorkflowError, decide
 from ..tickets.forms import ActionForm
 from ..tickets.listing import TicketFilters, ticket_page
+from ..tickets.views import render_ticket
 from . import bp
 
 
@@ -57,14 +58,17 @@ def decide_ticket(ticket_id: int):
         abort(400)
     version = int(form.version.data) if (form.version.data or "").isdigit() else None
     try:
-        decide(current_user, ticket, request.form.get("decision", ""), form.comment.data, version)
+        decide(current_user, ticket, request.form.get("decision", ""), form.comment.data, version,
+               override=request.form.get("override") == "y")
     except Conflict:
         db.session.rollback()
         flash("该工单已被其他审核人员处理或被中心修改，您的决定没有保存。请查看最新状态后再操作。", "error")
     except WorkflowError as refusal:
         db.session.rollback()
         flash(refusal.message, "error")
-        return redirect(url_for("tickets.show", ticket_id=ticket_id, _anchor="decide"))
+        # Back to the page with the comment as typed: a refusal must not cost the reviewer's text.
+        form.comment.errors = list(refusal.errors.get("comment", []))
+        return render_ticket(visible_ticket_or_404(current_user, ticket_id), form, 422)
     else:
         flash(f"已对工单 {ticket.number} 作出决定：{ticket.status.label}。", "success")
         return redirect(url_for("review.queue"))

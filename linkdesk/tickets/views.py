@@ -10,6 +10,7 @@ from ..access import (
     scoped_tickets,
     visible_ticket_or_404,
 )
+from ..cutovers import load_findings
 from ..extensions import db
 from ..filing import ChangeRequest, local_date
 from ..models import LinkRecord, LinkRevision, Role, Service, TicketStatus
@@ -24,7 +25,7 @@ from ..ticket_operations import (
     resubmit_ticket,
     withdraw_ticket,
 )
-from ..workflow import may_decide
+from ..workflow import may_decide, next_stage
 from . import bp
 from .forms import ActionForm, TicketForm
 from .listing import TicketFilters, ticket_page
@@ -100,7 +101,11 @@ def new():
 @bp.get("/<int:ticket_id>")
 @login_required
 def show(ticket_id: int):
-    ticket = visible_ticket_or_404(current_user, ticket_id)
+    return render_ticket(visible_ticket_or_404(current_user, ticket_id))
+
+
+def render_ticket(ticket, action: ActionForm | None = None, status: int = 200):
+    """The ticket page; a refused decision comes back here with what the reviewer typed."""
     history = db.session.scalars(
         select(LinkRevision)
         .where(LinkRevision.center_id == ticket.center_id, LinkRevision.service_id == ticket.service_id)
@@ -108,15 +113,17 @@ def show(ticket_id: int):
     ).all()
     calendar = current_calendar()
     today = local_date(utcnow())
-    action = ActionForm(version=ticket.version)
+    can_decide = may_decide(current_user, ticket)
+    final_stage = can_decide and next_stage(ticket) is None
     return render_template(
         "tickets/show.html",
         ticket=ticket,
         history=history,
-        action=action,
-        can_decide=may_decide(current_user, ticket),
+        action=action or ActionForm(version=ticket.version),
+        can_decide=can_decide,
+        load_warnings=load_findings(ticket.cutover_date, calendar, ticket.id) if final_stage else [],
         days_left=calendar.working_days_between(today, ticket.cutover_date),
-    )
+    ), status
 
 
 @bp.route("/<int:ticket_id>/edit", methods=["GET", "POST"])

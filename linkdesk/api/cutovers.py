@@ -1,0 +1,50 @@
+"""API: the cutover calendar and the link registry."""
+from flask import jsonify, request
+from flask_login import current_user
+
+from ..access import api_roles
+from ..cutovers import CalendarFilters, RangeError, cutovers_between, parse_range
+from ..extensions import db
+from ..filing import local_date
+from ..link_registry import export_rows, filtered, scoped_links
+from ..models.types import utcnow
+from ..workflow import WorkflowError
+from . import bp
+
+
+@bp.get("/cutovers")
+@api_roles()
+def cutovers():
+    """Scheduled (approved) and completed cutovers in [from, to], in the caller's scope."""
+    try:
+        first, last = parse_range(request.args.get("from"), request.args.get("to"), today=local_date(utcnow()))
+    except RangeError as error:
+        raise WorkflowError({"range": [str(error)]}) from None
+    filters = CalendarFilters(
+        province=request.args.get("province") or None,
+        center=request.args.get("center") or None,
+        service=request.args.get("service") or None,
+        tentative=request.args.get("tentative") in ("1", "true"),
+    )
+    return jsonify({
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "cutovers": [
+            {
+                "ticket_id": c.ticket_id, "number": c.number, "cutover_date": c.cutover_date.isoformat(),
+                "status": c.status.value, "emergency": c.emergency, "center": c.center_code,
+                "center_name": c.center_name, "service": c.service_code, "old_url": c.old_url, "new_url": c.new_url,
+            }
+            for c in cutovers_between(current_user, first, last, filters)
+        ],
+    })
+
+
+@bp.get("/links")
+@api_roles()
+def links():
+    """The live addresses in the caller's scope, in the operators' export form."""
+    query = filtered(scoped_links(current_user), **{
+        name: request.args.get(name, "")[:64] for name in ("province", "center", "service")
+    })
+    return jsonify({"links": export_rows(db.session.scalars(query).all())})

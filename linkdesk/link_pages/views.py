@@ -1,0 +1,89 @@
+"""Registry pages: parse, ask link_registry.py, render."""
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import select
+
+from ..access import login_required, roles_required, scoped_centers
+from ..extensions import db
+from ..link_registry import (
+    RegistryImportError,
+    export_csv,
+    export_rows,
+    filtered,
+    history,
+    load_registry,
+    parse_registry_csv,
+    scoped_links,
+)
+from ..models import Center, Role, Service
+from . import bp
+
+PER_PAGE = 50
+
+
+def _filters() -> dict:
+    return {name: request.args.get(name, "")[:64] for name in ("province", "center", "service")}
+
+
+@bp.get("/")
+@login_required
+def links():
+    filters = _filters()
+    page = db.paginate(filtered(scoped_links(current_user), **filters), per_page=PER_PAGE, error_out=False)
+    centers = db.session.scalars(scoped_centers(current_user).order_by(Center.code)).all()
+    services = db.session.scalars(select(Service).order_by(Service.position)).all()
+    return render_template("registry/links.html", page=page, filters=filters,
+                           centers=centers if len(centers) > 1 else [], services=services)
+
+
+@bp.get("/<center_code>/<service_code>")
+@login_required
+def show(center_code: str, service_code: str):
+    center = db.session.scalar(scoped_centers(current_user).where(Center.code == center_code)) or abort(404)
+    service = db.session.scalar(select(Service).where(Service.code == service_code)) or abort(404)
+    link = db.session.scalar(filtered(scoped_links(current_user), center=center.code, service=service.code))
+    return render_template("registry/show.html", center=center, service=service, link=link,
+                           history=history(center.id, service.id))
+
+
+@bp.get("/export.<kind>")
+@login_required
+def export(kind: str):
+    """What the mini-program's operators load: center code and name, service code, URL, date."""
+    links = db.session.scalars(filtered(scoped_links(current_user), **_filters())).all()
+    if kind == "json":
+        return jsonify({"links": export_rows(links)})
+    if kind == "csv":
+        return Response(export_csv(links), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": "attachment; filename=links.csv"})
+    abort(404)
+
+
+class ImportForm(FlaskForm):
+    registry_file = FileField("台账 CSV 文件")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def import_():
+    """Upload, check every row, and load all of it or nothing."""
+    form = ImportForm()
+    problems = []
+    if form.validate_on_submit():
+        upload = request.files.get("registry_file")
+        if not upload or not upload.filename:
+            problems = ["请选择要导入的 CSV 文件。"]
+        else:
+            try:
+                rows = parse_registry_csv(upload.read().decode("utf-8-sig"))
+            except UnicodeDecodeError:
+                problems = ["文件不是 UTF-8 编码的文本，请另存为“CSV UTF-8”后再上传。"]
+            except RegistryImportError as refusal:
+                problems = refusal.problems
+            else:
+                added, changed = load_registry(rows, current_user)
+                flash(f"已导入 {len(rows)} 行：新增 {added} 条，更新 {changed} 条，其余与现行地址相同。", "success")
+                return redirect(url_for("registry.links"))
+    return render_template("registry/import.html", form=form, problems=problems), 422 if problems else 200

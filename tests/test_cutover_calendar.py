@@ -1,0 +1,238 @@
+"""Cutover calendar (issue 7): scope, tentative tickets, limits and blackouts, feeds, exports."""
+from datetime import date
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import event, func, select
+
+from linkdesk import accounts
+from linkdesk.cutovers import add_blackout, set_max_per_day
+from linkdesk.extensions import db
+from linkdesk.models import Role, Ticket, TicketStatus
+
+from .factories import ticket_request
+from .helpers import frozen
+
+CUTOVER = "2026-12-11"  # E(D) for a filing on Friday 2026-11-27
+
+
+@pytest.fixture
+def people(api_as):
+    return {name: api_as(role, **scope) for name, (role, scope) in {
+        "zhengzhou": (Role.CENTER_STAFF, {"center": "郑州"}),
+        "luoyang": (Role.CENTER_STAFF, {"center": "洛阳"}),
+        "beijing": (Role.CENTER_STAFF, {"center": "北京"}),
+        "henan": (Role.PROVINCE_REVIEWER, {"province": "河南"}),
+        "hubei": (Role.PROVINCE_REVIEWER, {"province": "湖北"}),
+        "ministry": (Role.MINISTRY_REVIEWER, {}),
+    }.items()}
+
+
+def file_and_approve(people, clerk="zhengzhou", service="info_query", cutover=CUTOVER, **extra):
+    api = people[clerk][0]
+    ticket = api.post("/tickets", ticket_request(service, cutover_date=cutover, **extra)).get_json()
+    assert "id" in ticket, ticket
+    if ticket["stage"] == "province":
+        ticket = people["henan"][0].post(f"/tickets/{ticket['id']}/decision",
+                                         {"decision": "approve", "version": ticket["version"]}).get_json()
+    return people["ministry"][0].post(f"/tickets/{ticket['id']}/decision",
+                                      {"decision": "approve", "version": ticket["version"], **extra.get("decision", {})})
+
+
+def numbers_on_calendar(api, first=CUTOVER, last=CUTOVER, **args):
+    query = "&".join(f"{k}={v}" for k, v in {"from": first, "to": last, **args}.items())
+    response = api.get(f"/cutovers?{query}")
+    assert response.status_code == 200, response.get_json()
+    return {c["number"] for c in response.get_json()["cutovers"]}
+
+
+class TestScope:
+    def test_approved_cutover_is_seen_by_its_center_province_and_ministry_only(self, people):
+        with frozen():
+            approved = file_and_approve(people).get_json()
+            assert approved["status"] == "approved"
+            number = approved["number"]
+            for name in ("zhengzhou", "henan", "ministry"):
+                assert numbers_on_calendar(people[name][0]) == {number}, name
+            for name in ("luoyang", "beijing", "hubei"):
+                assert numbers_on_calendar(people[name][0]) == set(), name
+            assert numbers_on_calendar(people["ministry"][0], first="2026-12-10", last="2026-12-10") == set()
+
+    def test_pending_tickets_show_only_as_tentative(self, people):
+        with frozen():
+            pending = people["zhengzhou"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
+            assert numbers_on_calendar(people["henan"][0]) == set()
+            assert numbers_on_calendar(people["henan"][0], tentative="1") == {pending["number"]}
+            assert numbers_on_calendar(people["hubei"][0], tentative="1") == set()
+
+    def test_month_page_shows_the_cutover_on_its_day_to_the_center_and_not_to_others(self, client, auth, make, people):
+        with frozen():
+            number = file_and_approve(people).get_json()["number"]
+            clerk = make.user(Role.CENTER_STAFF, center="郑州")
+            auth.login(clerk.username, clerk.password)
+            page = client.get("/calendar/?month=2026-12").get_data(as_text=True)
+            cell = page.split('data-date="2026-12-11"', 1)[1].split("</td>", 1)[0]
+            assert number in cell and "郑州" in cell
+            auth.logout()
+            other = make.user(Role.CENTER_STAFF, center="洛阳")
+            auth.login(other.username, other.password)
+            assert number not in client.get("/calendar/?month=2026-12").get_data(as_text=True)
+
+    def test_month_page_marks_holidays_makeup_days_and_provisional_years(self, client, auth, make):
+        clerk = make.user()
+        with frozen():
+            auth.login(clerk.username, clerk.password)
+            february = client.get("/calendar/?month=2026-02").get_data(as_text=True)
+            january_2027 = client.get("/calendar/?month=2027-01").get_data(as_text=True)
+        assert 'class="day holiday' in february.split('data-date="2026-02-17"')[0].rsplit("<td", 1)[1]
+        assert "调休上班" in february.split('data-date="2026-02-28"')[1].split("</td>")[0]
+        assert "推算" in january_2027
+        assert "推算" not in february
+
+    def test_cancelled_approved_ticket_leaves_the_calendar(self, people):
+        with frozen():
+            approved = file_and_approve(people).get_json()
+            cancelled = people["zhengzhou"][0].post(f"/tickets/{approved['id']}/cancel",
+                                                    {"version": approved["version"], "comment": "推迟升级"})
+            assert cancelled.get_json()["status"] == "cancelled"
+            assert numbers_on_calendar(people["ministry"][0], tentative="1") == set()
+
+
+class TestRanges:
+    @pytest.mark.parametrize(
+        "query", ["from=2026-13-01&to=2026-12-31", "from=2026-12-31&to=2026-12-01", "from=2026-01-01&to=2027-12-31", "from=x"]
+    )
+    def test_bad_ranges_are_422_with_a_chinese_message(self, people, query):
+        response = people["ministry"][0].get(f"/cutovers?{query}")
+        assert response.status_code == 422
+        assert "range" in response.get_json()["errors"]
+
+
+class TestLoadAndBlackouts:
+    def test_full_day_warns_at_filing_and_blocks_final_approval_without_override(self, people):
+        ministry = people["ministry"][1].user
+        with frozen():
+            file_and_approve(people, clerk="beijing")
+            set_max_per_day(ministry, 1)
+            filed = people["zhengzhou"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
+            warning = next(w for w in filed["warnings"] if w["code"] == "day_full")
+            assert "2026-12-14" in warning["message"]  # the next free working day is suggested
+            step = people["henan"][0].post(f"/tickets/{filed['id']}/decision",
+                                           {"decision": "approve", "version": filed["version"]}).get_json()
+            refused = people["ministry"][0].post(f"/tickets/{filed['id']}/decision",
+                                                 {"decision": "approve", "version": step["version"]})
+            assert refused.status_code == 422 and "override" in refused.get_json()["errors"]
+            no_comment = people["ministry"][0].post(f"/tickets/{filed['id']}/decision",
+                                                    {"decision": "approve", "version": step["version"], "override": True})
+            assert "comment" in no_comment.get_json()["errors"]
+            forced = people["ministry"][0].post(f"/tickets/{filed['id']}/decision", {
+                "decision": "approve", "version": step["version"], "override": True, "comment": "部领导同意当日切换",
+            })
+        assert forced.get_json()["status"] == "approved"
+        assert forced.get_json()["history"][-1]["comment"] == "部领导同意当日切换"
+
+    def test_blackout_window_warns_and_blocks(self, people):
+        with frozen():
+            add_blackout(people["ministry"][1].user, date(2026, 12, 10), date(2026, 12, 11), "小程序发版")
+            filed = people["beijing"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
+            warning = next(w for w in filed["warnings"] if w["code"] == "blackout")
+            assert "小程序发版" in warning["message"] and "2026-12-14" in warning["message"]
+            refused = people["ministry"][0].post(f"/tickets/{filed['id']}/decision",
+                                                 {"decision": "approve", "version": filed["version"]})
+        assert refused.status_code == 422
+
+    def test_settings_page_is_for_the_ministry(self, client, auth, make):
+        clerk = make.user()
+        auth.login(clerk.username, clerk.password)
+        assert client.get("/calendar/settings").status_code == 403
+        auth.logout()
+        ministry = make.user(Role.MINISTRY_REVIEWER)
+        auth.login(ministry.username, ministry.password)
+        saved = client.post("/calendar/settings", data={"limit-max_per_day": "20"})
+        assert saved.status_code == 302
+        bad = client.post("/calendar/settings", data={"blackout-first_day": "2026-12-11", "blackout-last_day": "2026-12-01",
+                                                      "blackout-reason": "发版"})
+        assert bad.status_code == 422 and "结束日期不能早于开始日期" in bad.get_data(as_text=True)
+
+
+class TestFeeds:
+    def _feed_path(self, client, auth, account):
+        auth.login(account.username, account.password)
+        page = client.post("/calendar/subscribe", data={"action": "issue"}).get_data(as_text=True)
+        url = page.split('id="feed-url">', 1)[1].split("<", 1)[0]
+        auth.logout()
+        return url.replace("http://localhost", "")
+
+    def test_feed_has_one_event_per_cutover_with_stable_uids(self, client, auth, make, people):
+        with frozen():
+            first = file_and_approve(people).get_json()
+            second = file_and_approve(people, clerk="luoyang").get_json()
+            reviewer = make.user(Role.PROVINCE_REVIEWER, province="河南")
+            path = self._feed_path(client, auth, reviewer)
+            body = client.get(path)
+            again = client.get(path)
+        assert body.status_code == 200 and body.mimetype == "text/calendar"
+        events = Calendar.from_ical(body.data).walk("VEVENT")
+        assert sorted(str(e["uid"]) for e in events) == sorted(f"{t['number']}@linkdesk" for t in (first, second))
+        assert all(e.decoded("dtstart") == date(2026, 12, 11) for e in events)
+        assert [str(e["uid"]) for e in Calendar.from_ical(again.data).walk("VEVENT")] == [str(e["uid"]) for e in events]
+
+    def test_feed_stops_for_a_deactivated_user_and_after_revocation(self, client, auth, make):
+        clerk = make.user()
+        path = self._feed_path(client, auth, clerk)
+        assert client.get(path).status_code == 200
+        accounts.set_active(clerk.user, False)
+        assert client.get(path).status_code == 404
+        accounts.set_active(clerk.user, True)
+        auth.login(clerk.username, clerk.password)
+        client.post("/calendar/subscribe", data={"action": "revoke"})
+        assert client.get(path).status_code == 404
+
+    def test_reissuing_replaces_the_old_address(self, client, auth, make):
+        clerk = make.user()
+        old = self._feed_path(client, auth, clerk)
+        new = self._feed_path(client, auth, clerk)
+        assert client.get(old).status_code == 404 and client.get(new).status_code == 200
+
+    def test_csv_export_of_the_visible_range(self, client, auth, make, people):
+        with frozen():
+            number = file_and_approve(people).get_json()["number"]
+            clerk = make.user(Role.CENTER_STAFF, center="洛阳")
+            auth.login(clerk.username, clerk.password)
+            other = client.get(f"/calendar/export.csv?from={CUTOVER}&to={CUTOVER}").get_data(as_text=True)
+            auth.logout()
+            ministry = make.user(Role.MINISTRY_REVIEWER)
+            auth.login(ministry.username, ministry.password)
+            mine = client.get(f"/calendar/export.csv?from={CUTOVER}&to={CUTOVER}").get_data(as_text=True)
+        assert number in mine and number not in other
+
+
+def test_month_with_2000_cutovers_takes_a_fixed_number_of_queries(app, client, auth, make):
+    """The month page asks the database for the cutovers once, however many there are."""
+    ministry = make.user(Role.MINISTRY_REVIEWER)
+
+    def statements_for_month():
+        seen = []
+
+        def count(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        with frozen():
+            auth.login(ministry.username, ministry.password)
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                response = client.get("/calendar/?month=2026-12")
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+        assert response.status_code == 200
+        return seen, response.get_data(as_text=True)
+
+    make.tickets(10, date(2026, 12, 14))
+    statements_for_month()  # the first request also builds the working-day calendar's cache
+    few, _ = statements_for_month()
+    make.tickets(2000, date(2026, 12, 15))
+    many, page = statements_for_month()
+    assert db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status == TicketStatus.APPROVED)) >= 2000
+    assert len(many) == len(few)
+    assert sum(" ticket" in s.lower() and "from ticket" in s.lower() for s in many) <= 2
+    assert "另有" in page  # a busy day shows a few and links to the list
