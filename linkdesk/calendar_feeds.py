@@ -72,7 +72,8 @@ def _event(cutover: Cutover, stamp: datetime, url: str) -> Event:
     event.add("dtend", cutover.cutover_date + timedelta(days=1))
     prefix = "【紧急】" if cutover.emergency else ""
     event.add("summary", f"{prefix}{cutover.center_name} · {cutover.service_name} 链接切换")
-    event.add("description", f"工单 {cutover.number}（{cutover.status.label}）\n原地址：{cutover.old_url or '（无）'}\n新地址：{cutover.new_url}")
+    event.add("description", f"工单 {cutover.number}（{cutover.status.label}）\n"
+                             f"原地址：{cutover.old_url or '（无）'}\n新地址：{cutover.new_url}")
     event.add("url", url)
     event.add("status", "CONFIRMED")
     event.add("transp", "TRANSPARENT")

@@ -158,6 +158,21 @@ def api_as(client, make):
     return build
 
 
+@pytest.fixture
+def team(api_as):
+    """Clerks, reviewers and the ministry as (Api, Account) pairs, by name."""
+    from linkdesk.models import Role
+
+    return {name: api_as(role, **scope) for name, (role, scope) in {
+        "zhengzhou": (Role.CENTER_STAFF, {"center": "郑州"}),
+        "luoyang": (Role.CENTER_STAFF, {"center": "洛阳"}),
+        "beijing": (Role.CENTER_STAFF, {"center": "北京"}),
+        "henan": (Role.PROVINCE_REVIEWER, {"province": "河南"}),
+        "hubei": (Role.PROVINCE_REVIEWER, {"province": "湖北"}),
+        "ministry": (Role.MINISTRY_REVIEWER, {}),
+    }.items()}
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _report_database(record_testsuite_property):
     """Say in the test report which database the suite ran on (CI checks it)."""

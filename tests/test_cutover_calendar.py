@@ -16,26 +16,14 @@ from .helpers import frozen
 CUTOVER = "2026-12-11"  # E(D) for a filing on Friday 2026-11-27
 
 
-@pytest.fixture
-def people(api_as):
-    return {name: api_as(role, **scope) for name, (role, scope) in {
-        "zhengzhou": (Role.CENTER_STAFF, {"center": "郑州"}),
-        "luoyang": (Role.CENTER_STAFF, {"center": "洛阳"}),
-        "beijing": (Role.CENTER_STAFF, {"center": "北京"}),
-        "henan": (Role.PROVINCE_REVIEWER, {"province": "河南"}),
-        "hubei": (Role.PROVINCE_REVIEWER, {"province": "湖北"}),
-        "ministry": (Role.MINISTRY_REVIEWER, {}),
-    }.items()}
-
-
-def file_and_approve(people, clerk="zhengzhou", service="info_query", cutover=CUTOVER, **extra):
-    api = people[clerk][0]
+def file_and_approve(team, clerk="zhengzhou", service="info_query", cutover=CUTOVER, **extra):
+    api = team[clerk][0]
     ticket = api.post("/tickets", ticket_request(service, cutover_date=cutover, **extra)).get_json()
     assert "id" in ticket, ticket
     if ticket["stage"] == "province":
-        ticket = people["henan"][0].post(f"/tickets/{ticket['id']}/decision",
+        ticket = team["henan"][0].post(f"/tickets/{ticket['id']}/decision",
                                          {"decision": "approve", "version": ticket["version"]}).get_json()
-    return people["ministry"][0].post(f"/tickets/{ticket['id']}/decision",
+    return team["ministry"][0].post(f"/tickets/{ticket['id']}/decision",
                                       {"decision": "approve", "version": ticket["version"], **extra.get("decision", {})})
 
 
@@ -47,27 +35,27 @@ def numbers_on_calendar(api, first=CUTOVER, last=CUTOVER, **args):
 
 
 class TestScope:
-    def test_approved_cutover_is_seen_by_its_center_province_and_ministry_only(self, people):
+    def test_approved_cutover_is_seen_by_its_center_province_and_ministry_only(self, team):
         with frozen():
-            approved = file_and_approve(people).get_json()
+            approved = file_and_approve(team).get_json()
             assert approved["status"] == "approved"
             number = approved["number"]
             for name in ("zhengzhou", "henan", "ministry"):
-                assert numbers_on_calendar(people[name][0]) == {number}, name
+                assert numbers_on_calendar(team[name][0]) == {number}, name
             for name in ("luoyang", "beijing", "hubei"):
-                assert numbers_on_calendar(people[name][0]) == set(), name
-            assert numbers_on_calendar(people["ministry"][0], first="2026-12-10", last="2026-12-10") == set()
+                assert numbers_on_calendar(team[name][0]) == set(), name
+            assert numbers_on_calendar(team["ministry"][0], first="2026-12-10", last="2026-12-10") == set()
 
-    def test_pending_tickets_show_only_as_tentative(self, people):
+    def test_pending_tickets_show_only_as_tentative(self, team):
         with frozen():
-            pending = people["zhengzhou"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
-            assert numbers_on_calendar(people["henan"][0]) == set()
-            assert numbers_on_calendar(people["henan"][0], tentative="1") == {pending["number"]}
-            assert numbers_on_calendar(people["hubei"][0], tentative="1") == set()
+            pending = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
+            assert numbers_on_calendar(team["henan"][0]) == set()
+            assert numbers_on_calendar(team["henan"][0], tentative="1") == {pending["number"]}
+            assert numbers_on_calendar(team["hubei"][0], tentative="1") == set()
 
-    def test_month_page_shows_the_cutover_on_its_day_to_the_center_and_not_to_others(self, client, auth, make, people):
+    def test_month_page_shows_the_cutover_on_its_day_to_the_center_and_not_to_others(self, client, auth, make, team):
         with frozen():
-            number = file_and_approve(people).get_json()["number"]
+            number = file_and_approve(team).get_json()["number"]
             clerk = make.user(Role.CENTER_STAFF, center="郑州")
             auth.login(clerk.username, clerk.password)
             page = client.get("/calendar/?month=2026-12").get_data(as_text=True)
@@ -89,55 +77,55 @@ class TestScope:
         assert "推算" in january_2027
         assert "推算" not in february
 
-    def test_cancelled_approved_ticket_leaves_the_calendar(self, people):
+    def test_cancelled_approved_ticket_leaves_the_calendar(self, team):
         with frozen():
-            approved = file_and_approve(people).get_json()
-            cancelled = people["zhengzhou"][0].post(f"/tickets/{approved['id']}/cancel",
+            approved = file_and_approve(team).get_json()
+            cancelled = team["zhengzhou"][0].post(f"/tickets/{approved['id']}/cancel",
                                                     {"version": approved["version"], "comment": "推迟升级"})
             assert cancelled.get_json()["status"] == "cancelled"
-            assert numbers_on_calendar(people["ministry"][0], tentative="1") == set()
+            assert numbers_on_calendar(team["ministry"][0], tentative="1") == set()
 
 
 class TestRanges:
     @pytest.mark.parametrize(
         "query", ["from=2026-13-01&to=2026-12-31", "from=2026-12-31&to=2026-12-01", "from=2026-01-01&to=2027-12-31", "from=x"]
     )
-    def test_bad_ranges_are_422_with_a_chinese_message(self, people, query):
-        response = people["ministry"][0].get(f"/cutovers?{query}")
+    def test_bad_ranges_are_422_with_a_chinese_message(self, team, query):
+        response = team["ministry"][0].get(f"/cutovers?{query}")
         assert response.status_code == 422
         assert "range" in response.get_json()["errors"]
 
 
 class TestLoadAndBlackouts:
-    def test_full_day_warns_at_filing_and_blocks_final_approval_without_override(self, people):
-        ministry = people["ministry"][1].user
+    def test_full_day_warns_at_filing_and_blocks_final_approval_without_override(self, team):
+        ministry = team["ministry"][1].user
         with frozen():
-            file_and_approve(people, clerk="beijing")
+            file_and_approve(team, clerk="beijing")
             set_max_per_day(ministry, 1)
-            filed = people["zhengzhou"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
+            filed = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
             warning = next(w for w in filed["warnings"] if w["code"] == "day_full")
             assert "2026-12-14" in warning["message"]  # the next free working day is suggested
-            step = people["henan"][0].post(f"/tickets/{filed['id']}/decision",
+            step = team["henan"][0].post(f"/tickets/{filed['id']}/decision",
                                            {"decision": "approve", "version": filed["version"]}).get_json()
-            refused = people["ministry"][0].post(f"/tickets/{filed['id']}/decision",
+            refused = team["ministry"][0].post(f"/tickets/{filed['id']}/decision",
                                                  {"decision": "approve", "version": step["version"]})
             assert refused.status_code == 422 and "override" in refused.get_json()["errors"]
-            no_comment = people["ministry"][0].post(f"/tickets/{filed['id']}/decision",
+            no_comment = team["ministry"][0].post(f"/tickets/{filed['id']}/decision",
                                                     {"decision": "approve", "version": step["version"], "override": True})
             assert "comment" in no_comment.get_json()["errors"]
-            forced = people["ministry"][0].post(f"/tickets/{filed['id']}/decision", {
+            forced = team["ministry"][0].post(f"/tickets/{filed['id']}/decision", {
                 "decision": "approve", "version": step["version"], "override": True, "comment": "部领导同意当日切换",
             })
         assert forced.get_json()["status"] == "approved"
         assert forced.get_json()["history"][-1]["comment"] == "部领导同意当日切换"
 
-    def test_blackout_window_warns_and_blocks(self, people):
+    def test_blackout_window_warns_and_blocks(self, team):
         with frozen():
-            add_blackout(people["ministry"][1].user, date(2026, 12, 10), date(2026, 12, 11), "小程序发版")
-            filed = people["beijing"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
+            add_blackout(team["ministry"][1].user, date(2026, 12, 10), date(2026, 12, 11), "小程序发版")
+            filed = team["beijing"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
             warning = next(w for w in filed["warnings"] if w["code"] == "blackout")
             assert "小程序发版" in warning["message"] and "2026-12-14" in warning["message"]
-            refused = people["ministry"][0].post(f"/tickets/{filed['id']}/decision",
+            refused = team["ministry"][0].post(f"/tickets/{filed['id']}/decision",
                                                  {"decision": "approve", "version": filed["version"]})
         assert refused.status_code == 422
 
@@ -163,10 +151,10 @@ class TestFeeds:
         auth.logout()
         return url.replace("http://localhost", "")
 
-    def test_feed_has_one_event_per_cutover_with_stable_uids(self, client, auth, make, people):
+    def test_feed_has_one_event_per_cutover_with_stable_uids(self, client, auth, make, team):
         with frozen():
-            first = file_and_approve(people).get_json()
-            second = file_and_approve(people, clerk="luoyang").get_json()
+            first = file_and_approve(team).get_json()
+            second = file_and_approve(team, clerk="luoyang").get_json()
             reviewer = make.user(Role.PROVINCE_REVIEWER, province="河南")
             path = self._feed_path(client, auth, reviewer)
             body = client.get(path)
@@ -194,9 +182,9 @@ class TestFeeds:
         new = self._feed_path(client, auth, clerk)
         assert client.get(old).status_code == 404 and client.get(new).status_code == 200
 
-    def test_csv_export_of_the_visible_range(self, client, auth, make, people):
+    def test_csv_export_of_the_visible_range(self, client, auth, make, team):
         with frozen():
-            number = file_and_approve(people).get_json()["number"]
+            number = file_and_approve(team).get_json()["number"]
             clerk = make.user(Role.CENTER_STAFF, center="洛阳")
             auth.login(clerk.username, clerk.password)
             other = client.get(f"/calendar/export.csv?from={CUTOVER}&to={CUTOVER}").get_data(as_text=True)

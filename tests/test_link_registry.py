@@ -12,7 +12,7 @@ from linkdesk.models import AuditEvent, LinkRecord, LinkRevision, Role, Ticket, 
 
 from .factories import ticket_request
 from .helpers import frozen
-from .test_cutover_calendar import CUTOVER, file_and_approve, people  # noqa: F401
+from .test_cutover_calendar import CUTOVER, file_and_approve
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -26,9 +26,9 @@ def registry_state():
 
 
 class TestApplyCutovers:
-    def test_due_ticket_becomes_live_once(self, runner, people):
+    def test_due_ticket_becomes_live_once(self, runner, team):
         with frozen():
-            approved = file_and_approve(people).get_json()
+            approved = file_and_approve(team).get_json()
         early = runner.invoke(args=["apply-cutovers", "--date", "2026-12-10"])
         assert "本次完成切换 0 个" in early.output
         first = runner.invoke(args=["apply-cutovers", "--date", CUTOVER])
@@ -42,15 +42,15 @@ class TestApplyCutovers:
         link = db.session.scalar(select(LinkRecord).where(LinkRecord.ticket_id == ticket.id))
         assert (link.url, link.effective_date) == (ticket.new_url, date(2026, 12, 11))
 
-    def test_completed_ticket_frees_the_link_for_the_next_change(self, runner, people):
+    def test_completed_ticket_frees_the_link_for_the_next_change(self, runner, team):
         with frozen():
-            file_and_approve(people)
+            file_and_approve(team)
         runner.invoke(args=["apply-cutovers", "--date", CUTOVER])
         with frozen("2026-12-14 09:00:00+08:00"):
-            again = people["zhengzhou"][0].post("/tickets", ticket_request(
+            again = team["zhengzhou"][0].post("/tickets", ticket_request(
                 cutover_date="2026-12-28", new_url="https://gjj.example.gov.cn/info_query/v2"))
             assert again.status_code == 422  # same as the live address now
-            third = people["zhengzhou"][0].post("/tickets", ticket_request(
+            third = team["zhengzhou"][0].post("/tickets", ticket_request(
                 cutover_date="2026-12-28", new_url="https://gjj.example.gov.cn/info_query/v3"))
         assert third.status_code == 201
         assert third.get_json()["old_url"] == "https://gjj.example.gov.cn/info_query/v2"
