@@ -100,8 +100,9 @@ def registry_import_command(path: Path):
 
 def init_app(app) -> None:
     """Register the commands."""
+    from .notifications_cli import channels_group, outbox_group
     from .workdays_cli import workdays
 
     for command in (init_db_command, seed_command, create_user_command, create_token_command, workdays,
-                    apply_cutovers_command, registry_group):
+                    apply_cutovers_command, registry_group, outbox_group, channels_group):
         app.cli.add_command(command)

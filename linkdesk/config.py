@@ -30,11 +30,30 @@ class Defaults:
     LINKDESK_TICKETS_PER_PAGE = 25
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted.
     LINKDESK_PROXY_HOPS = 0
+    # Notifications: links in messages point here (the worker has no request to ask).
+    LINKDESK_BASE_URL = "http://127.0.0.1:5000"
+    # A WeCom robot's webhook must start with one of these: the worker posts nowhere else.
+    LINKDESK_WECOM_WEBHOOK_PREFIXES = ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?",)
+    LINKDESK_WECOM_PER_MINUTE = 20  # the robot's documented limit
+    LINKDESK_NOTIFY_TIMEOUT_SECONDS = 10
+    LINKDESK_NOTIFY_MAX_TRIES = 8
+    LINKDESK_NOTIFY_BACKOFF_SECONDS = 30  # doubled after each failure, capped at an hour
+    LINKDESK_SMTP_HOST = "localhost"
+    LINKDESK_SMTP_PORT = 25
+    LINKDESK_SMTP_STARTTLS = False
+    LINKDESK_SMTP_USERNAME = None
+    LINKDESK_SMTP_PASSWORD = None
+    LINKDESK_MAIL_FROM = "linkdesk@localhost"
 
 
 ENVIRONMENT = {
     "LINKDESK_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "LINKDESK_SECRET_KEY": "SECRET_KEY",
+    "LINKDESK_BASE_URL": "LINKDESK_BASE_URL",
+    "LINKDESK_SMTP_HOST": "LINKDESK_SMTP_HOST",
+    "LINKDESK_SMTP_USERNAME": "LINKDESK_SMTP_USERNAME",
+    "LINKDESK_SMTP_PASSWORD": "LINKDESK_SMTP_PASSWORD",
+    "LINKDESK_MAIL_FROM": "LINKDESK_MAIL_FROM",
 }
 
 
@@ -43,8 +62,9 @@ def from_environment(config) -> None:
     for variable, key in ENVIRONMENT.items():
         if os.environ.get(variable):
             config[key] = os.environ[variable]
-    if os.environ.get("LINKDESK_PROXY_HOPS", "").isdigit():
-        config["LINKDESK_PROXY_HOPS"] = int(os.environ["LINKDESK_PROXY_HOPS"])
+    for variable in ("LINKDESK_PROXY_HOPS", "LINKDESK_SMTP_PORT"):
+        if os.environ.get(variable, "").isdigit():
+            config[variable] = int(os.environ[variable])
     if os.environ.get("LINKDESK_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}:
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True

@@ -26,6 +26,7 @@ from .models import (
     TicketStatus,
     User,
 )
+from .notifications import notify
 from .workdays import WorkingDayCalendar
 from .workflow import record
 
@@ -252,6 +253,7 @@ def apply_cutover(ticket_id: int) -> Ticket | None:
         effective_date=ticket.cutover_date, ticket_id=ticket.id, note=f"工单 {ticket.number}",
     ))
     record(ticket, None, "complete", before)
+    notify("applied", ticket)
     try:
         db.session.commit()
     except StaleDataError:
@@ -270,3 +272,22 @@ def apply_due(day: date) -> list[Ticket]:
             applied.append(ticket)
             log.info("applied %s: %s", ticket.number, ticket.new_url)
     return applied
+
+
+def remind_upcoming(today: date, calendar: WorkingDayCalendar, working_days_before: int = 2) -> list[Ticket]:
+    """Queue the reminder for approved cutovers ``working_days_before`` working days from today.
+
+    Each ticket is reminded once per cutover date, however often this runs.
+    """
+    horizon = today + timedelta(days=working_days_before * 3 + 14)
+    tickets = db.session.scalars(
+        select(Ticket).where(Ticket.status == S.APPROVED, Ticket.cutover_date > today, Ticket.cutover_date <= horizon)
+    ).all()
+    reminded = []
+    for ticket in tickets:
+        if calendar.working_days_between(today, ticket.cutover_date) == working_days_before:
+            if notify("reminder", ticket, f"请做好 {ticket.cutover_date.isoformat()} 的切换准备",
+                      dedupe=f"reminder:{ticket.id}:{ticket.cutover_date.isoformat()}"):
+                reminded.append(ticket)
+    db.session.commit()
+    return reminded

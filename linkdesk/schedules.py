@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from .extensions import db
 from .models import OPEN_STATUSES, HolidaySchedule, Ticket
 from .models.types import utcnow
+from .notifications import notify
 from .workdays import WorkingDayCalendar, YearSchedule, load_shipped_schedules
 from .workflow import record
 
@@ -125,4 +126,5 @@ def _flag(ticket: Ticket, calendar: WorkingDayCalendar, user) -> bool:
         {"code": "calendar_changed", "message": message}
     ]
     record(ticket, user, "flag", (ticket.status, ticket.stage), message)
+    notify("flagged", ticket, message)
     return True

@@ -12,6 +12,7 @@ from .extensions import db
 from .filing import Assessment, ChangeRequest, assess, local_date
 from .models import Center, Decision, ReviewDecision, Role, Ticket, TicketStatus, User
 from .models.types import utcnow
+from .notifications import notify
 from .schedules import current_calendar
 from .workflow import (
     Conflict,
@@ -101,6 +102,8 @@ def file_ticket(user: User, request: ChangeRequest) -> Ticket:
     db.session.add(ticket)
     record(ticket, user, "submit", (None, None))
     try:
+        db.session.flush()  # the database decides here; the ticket's id is needed by the message
+        notify("submitted", ticket)
         db.session.commit()
     except IntegrityError as error:
         # Two filings for one link at the same moment: the database let one win.
@@ -164,6 +167,7 @@ def resubmit_ticket(user: User, ticket: Ticket, changes: dict, version: int | No
     _apply(ticket, request, verdict, now)
     ticket.status, ticket.stage = S.PENDING, review_path(ticket.center)[0]
     record(ticket, user, "resubmit", before)
+    notify("resubmitted", ticket)
     commit_or_conflict()
     return ticket
 
@@ -215,6 +219,12 @@ def decide(
     else:
         ticket.status, ticket.stage = S.REJECTED, None
     record(ticket, user, decision.value, before, comment)
+    if ticket.status is S.APPROVED:
+        notify("approved", ticket, comment)
+    else:
+        notify("decided", ticket, f"{user.scope_label}：{decision.label}" + (f"。意见：{comment}" if comment else ""))
+        if ticket.status is S.PENDING:
+            notify("forwarded", ticket)
     commit_or_conflict()
     return ticket
 

@@ -7,6 +7,7 @@ from flask import current_app, url_for
 from flask_login import current_user
 
 from .address_policy import AddressCheck, check_address
+from .labels import WARNING_LABELS, weekday_zh
 from .models import ROLE_LABELS, ReviewStage, Role, TicketStatus
 from .tickets.diff import url_diff
 from .workflow import ACTION_LABELS
@@ -24,6 +25,7 @@ NAVIGATION = (
     ("链接台账", "registry.links", ALL_ROLES),
     ("工作日历", "workdays.year", ALL_ROLES),
     ("用户管理", "admin.users", (Role.ADMIN,)),
+    ("通知", "admin.channels", (Role.ADMIN,)),
 )
 
 
@@ -81,24 +83,6 @@ def beijing(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if moment is None:
         return "—"
     return moment.astimezone(BEIJING).strftime(fmt)
-
-
-WEEKDAYS = "一二三四五六日"
-
-
-def weekday_zh(day) -> str:
-    """周一 … 周日."""
-    return "周" + WEEKDAYS[day.weekday()]
-
-
-WARNING_LABELS = {
-    "http": "http",
-    "host_changed": "域名变更",
-    "non_gov_domain": "非政务域名",
-    "idn": "中文域名",
-    "emergency": "紧急",
-    "provisional": "日期待定",
-}
 
 
 def display_host(url: str) -> str | None:

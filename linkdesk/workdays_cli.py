@@ -6,8 +6,8 @@ import click
 from flask.cli import AppGroup
 
 from .holiday_notice import NoticeParseError, parse_notice
+from .labels import weekday_zh
 from .schedules import current_calendar, import_schedule
-from .ui import weekday_zh
 from .workdays import (
     CalendarRangeError,
     ScheduleError,

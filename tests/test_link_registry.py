@@ -103,7 +103,7 @@ class TestRegistryImport:
             + "410100,no_such_service,https://x.gov.cn/,2025-01-01\n"  # 5: unknown service
             + "410200,info_query,https://10.0.0.1/,2025-01-01\n"  # 6: private address
             + "410100,info_query,https://gjj.zhengzhou.gov.cn/other,2025-01-01\n"  # 7: duplicate of row 2
-            + "410200,loan_progress,https://kf.gov.cn/,2025-13-01\n",  # 8: bad date
+            + "410200,transfer,https://kf.gov.cn/,2025-13-01\n",  # 8: bad date
             encoding="utf-8",
         )
         result = runner.invoke(args=["registry", "import", str(path)])

@@ -2,6 +2,7 @@
 from .accounts import ROLE_LABELS, ApiToken, LoginAttempt, Role, User
 from .calendar import HolidaySchedule
 from .cutovers import BlackoutWindow, CalendarFeed, CutoverPolicy
+from .notifications import ChannelKind, ChannelScope, MessageStatus, NotificationChannel, OutboxMessage
 from .registry import Center, LinkRecord, LinkRevision, Province, ProvinceKind, Service
 from .tickets import (
     OPEN_STATUSES,
@@ -22,12 +23,17 @@ __all__ = [
     "BlackoutWindow",
     "CalendarFeed",
     "Center",
+    "ChannelKind",
+    "ChannelScope",
     "CutoverPolicy",
     "Decision",
     "HolidaySchedule",
     "LinkRecord",
     "LinkRevision",
     "LoginAttempt",
+    "MessageStatus",
+    "NotificationChannel",
+    "OutboxMessage",
     "Province",
     "ProvinceKind",
     "ReviewDecision",
