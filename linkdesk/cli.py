@@ -73,6 +73,13 @@ def apply_cutovers_command(day: str | None):
     for ticket in applied:
         click.echo(f"{ticket.number} {ticket.center.short_name} {ticket.service.code} -> {ticket.new_url}")
     click.echo(f"截至 {due.isoformat()}：本次完成切换 {len(applied)} 个。")
+    if applied and current_app.config["LINKDESK_PROBE_AFTER_CUTOVER"]:
+        from .link_health import check_links
+        from .models import LinkRecord
+
+        links = db.session.scalars(select(LinkRecord).where(LinkRecord.ticket_id.in_([t.id for t in applied]))).all()
+        run = check_links(links)
+        click.echo(f"新地址检测：{run.healthy}/{run.checked} 正常。")
 
 
 @click.group("registry")
@@ -100,9 +107,10 @@ def registry_import_command(path: Path):
 
 def init_app(app) -> None:
     """Register the commands."""
+    from .link_health_cli import links_group
     from .notifications_cli import channels_group, outbox_group
     from .workdays_cli import workdays
 
     for command in (init_db_command, seed_command, create_user_command, create_token_command, workdays,
-                    apply_cutovers_command, registry_group, outbox_group, channels_group):
+                    apply_cutovers_command, registry_group, outbox_group, channels_group, links_group):
         app.cli.add_command(command)

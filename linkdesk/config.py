@@ -38,6 +38,16 @@ class Defaults:
     LINKDESK_NOTIFY_TIMEOUT_SECONDS = 10
     LINKDESK_NOTIFY_MAX_TRIES = 8
     LINKDESK_NOTIFY_BACKOFF_SECONDS = 30  # doubled after each failure, capped at an hour
+    # Link health: the prober never connects to private addresses unless a network is listed here
+    # (an intranet deployment, or tests), and only to these ports.
+    LINKDESK_PROBE_ALLOW_NETWORKS = ()
+    LINKDESK_PROBE_PORTS = (80, 443)
+    LINKDESK_PROBE_TIMEOUT_SECONDS = 10.0
+    LINKDESK_PROBE_CONCURRENCY = 32
+    LINKDESK_PROBE_PER_HOST = 2
+    LINKDESK_PROBE_ON_FILING = True  # probe a new address once at filing (a warning, never a refusal)
+    LINKDESK_FILING_PROBE_TIMEOUT_SECONDS = 3.0
+    LINKDESK_PROBE_AFTER_CUTOVER = True  # apply-cutovers probes each address it made live
     LINKDESK_SMTP_HOST = "localhost"
     LINKDESK_SMTP_PORT = 25
     LINKDESK_SMTP_STARTTLS = False

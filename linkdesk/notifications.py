@@ -101,6 +101,29 @@ def notify(event: str, ticket: Ticket, note: str | None = None, dedupe: str | No
     return messages
 
 
+def notify_link(event: str, link, note: str, dedupe: str | None = None) -> list[OutboxMessage]:
+    """Queue a message about a registry link (not a ticket) to its center's channels."""
+    tag, _ = EVENTS[event]
+    base = current_app.config["LINKDESK_BASE_URL"].rstrip("/")
+    subject = f"【{tag}】{link.center.name} · {link.service.name}"
+    body = "\n".join([
+        f"### {subject}",
+        f"> 地址：{link.url}",
+        f"> 问题：<font color=\"warning\">{note}</font>",
+        f"[查看链接健康]({base}/links/health?center={link.center.code})",
+    ])
+    channels = db.session.scalars(select(NotificationChannel).where(
+        NotificationChannel.scope == ChannelScope.CENTER, NotificationChannel.center_id == link.center_id))
+    messages = []
+    for channel in channels:
+        key = f"{dedupe}:{channel.id}" if dedupe else None
+        message = OutboxMessage(uid=str(uuid.uuid4()), channel=channel, event=event, ticket_id=None,
+                                dedupe_key=key, subject=subject, body=body)
+        db.session.add(message)
+        messages.append(message)
+    return messages
+
+
 # --- channels ------------------------------------------------------------------------
 
 

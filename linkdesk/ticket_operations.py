@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from .cutovers import load_findings
 from .extensions import db
 from .filing import Assessment, ChangeRequest, assess, local_date
+from .link_health import filing_warning
 from .models import Center, Decision, ReviewDecision, Role, Ticket, TicketStatus, User
 from .models.types import utcnow
 from .notifications import notify
@@ -47,6 +48,9 @@ def _assess(request: ChangeRequest, center: Center, service_id: int | None, subm
     if verdict.ok:
         # A full day or a blackout does not stop filing; it warns and blocks final approval.
         verdict.warnings.extend(load_findings(verdict.cutover_date, calendar))
+        probed = filing_warning(verdict.address.url)
+        if probed:
+            verdict.warnings.append(probed)
     return verdict
 
 

@@ -23,6 +23,7 @@ NAVIGATION = (
     ("待审工单", "review.queue", (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)),
     ("切换日历", "calendar.month", ALL_ROLES),
     ("链接台账", "registry.links", ALL_ROLES),
+    ("链接健康", "registry.health", ALL_ROLES),
     ("工作日历", "workdays.year", ALL_ROLES),
     ("用户管理", "admin.users", (Role.ADMIN,)),
     ("通知", "admin.channels", (Role.ADMIN,)),

@@ -16,6 +16,7 @@ from linkdesk.extensions import db
 from linkdesk.seed import seed_registry
 
 from .factories import Factory
+from .helpers import app_config as _config
 
 POSTGRES_URL = os.environ.get("LINKDESK_TEST_DATABASE_URL")
 # Tables whose rows belong to one test; the registry (provinces, centers, services) is shared.
@@ -28,6 +29,7 @@ PER_TEST_TABLES = (
     "cutover_policy",
     "review_decision",
     "link_revision",
+    "link_check",
     "link_record",
     "ticket",
     "ticket_number_counter",
@@ -36,16 +38,6 @@ PER_TEST_TABLES = (
     "holiday_schedule",
     "user_account",
 )
-
-
-def _config(url: str, **extra) -> dict:
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "WTF_CSRF_ENABLED": False,
-        **extra,
-    }
 
 
 def _migrate_and_seed(url: str) -> None:

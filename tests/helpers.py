@@ -24,3 +24,18 @@ class Api:
 
     def patch(self, path, body):
         return self.client.patch(f"/api/v1{path}", json=body, headers=self.headers)
+
+
+def app_config(url: str, **extra) -> dict:
+    """The configuration every test app gets: a real database, CSRF off, no network probes."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        # No probing of made-up addresses over a network the tests do not have; the probe
+        # tests turn it on against their own local servers.
+        "LINKDESK_PROBE_ON_FILING": False,
+        "LINKDESK_PROBE_AFTER_CUTOVER": False,
+        **extra,
+    }

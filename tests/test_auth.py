@@ -10,6 +10,8 @@ from linkdesk.extensions import db
 from linkdesk.models import LoginAttempt, Role
 from linkdesk.passwords import verify_password
 
+from .helpers import app_config
+
 
 def test_login_page_is_chinese(client):
     page = client.get("/login").get_data(as_text=True)
@@ -113,7 +115,7 @@ class TestThrottling:
 
 
 def test_a_login_form_without_csrf_token_is_refused(database_url, make):
-    app = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app(app_config(database_url, WTF_CSRF_ENABLED=True))
     with app.app_context():
         clerk = make.user()
         client = app.test_client()

@@ -9,7 +9,7 @@ from linkdesk.extensions import db
 from linkdesk.models import AuditEvent, Role, Ticket
 
 from .factories import ticket_request
-from .helpers import frozen
+from .helpers import app_config, frozen
 
 
 @pytest.fixture
@@ -225,7 +225,7 @@ class TestOneOpenChangePerLink:
         answers = []
 
         def submit(n):
-            app = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": database_url})
+            app = create_app(app_config(database_url))
             with app.app_context():
                 client = app.test_client()
                 barrier.wait()

@@ -1,9 +1,9 @@
 """Notifications (issue 8): the outbox written with the change, delivery, retries, rate limits, secrets."""
 import logging
 import socket
-from email.header import decode_header, make_header
 import threading
 from datetime import UTC, date, datetime, timedelta
+from email.header import decode_header, make_header
 
 import pytest
 from aiosmtpd.controller import Controller

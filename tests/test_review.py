@@ -9,7 +9,7 @@ from linkdesk.extensions import db
 from linkdesk.models import AuditEvent, ReviewDecision, Role, Ticket
 
 from .factories import ticket_request
-from .helpers import frozen
+from .helpers import app_config, frozen
 
 
 @pytest.fixture
@@ -223,7 +223,7 @@ def test_two_reviewers_deciding_at_once_record_exactly_one_decision(database_url
     clerk = make.user(Role.CENTER_STAFF, center="北京")
     reviewers = [make.user(Role.MINISTRY_REVIEWER) for _ in range(2)]
     tokens = [make.token(r) for r in reviewers]
-    app = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app(app_config(database_url))
     with frozen():
         from .helpers import Api
         ticket = _file(Api(app.test_client(), make.token(clerk)))
@@ -232,7 +232,7 @@ def test_two_reviewers_deciding_at_once_record_exactly_one_decision(database_url
     answers = []
 
     def review(token, decision):
-        worker = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": database_url})
+        worker = create_app(app_config(database_url))
         with worker.app_context():
             client = worker.test_client()
             barrier.wait()

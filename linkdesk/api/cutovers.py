@@ -6,7 +6,8 @@ from ..access import api_roles
 from ..cutovers import CalendarFilters, RangeError, cutovers_between, parse_range
 from ..extensions import db
 from ..filing import local_date
-from ..link_registry import export_rows, filtered, scoped_links
+from ..link_health import scoped_links_with_health
+from ..link_registry import export_rows, filtered
 from ..models.types import utcnow
 from ..workflow import WorkflowError
 from . import bp
@@ -43,8 +44,22 @@ def cutovers():
 @bp.get("/links")
 @api_roles()
 def links():
-    """The live addresses in the caller's scope, in the operators' export form."""
-    query = filtered(scoped_links(current_user), **{
+    """The live addresses in the caller's scope, in the operators' export form, with their health."""
+    query = filtered(scoped_links_with_health(current_user), **{
         name: request.args.get(name, "")[:64] for name in ("province", "center", "service")
     })
-    return jsonify({"links": export_rows(db.session.scalars(query).all())})
+    links = db.session.scalars(query).unique().all()
+    return jsonify({"links": [
+        {**row, "health": _health(link)} for row, link in zip(export_rows(links), links, strict=True)
+    ]})
+
+
+def _health(link) -> dict | None:
+    check = link.last_check
+    if check is None:
+        return None
+    return {
+        "healthy": check.healthy, "problem": check.problem, "problem_label": check.problem_label,
+        "status": check.status, "checked_at": check.checked_at.isoformat(),
+        "unhealthy_since": link.unhealthy_since.isoformat() if link.unhealthy_since else None,
+    }

@@ -1,12 +1,16 @@
-"""Registry pages: parse, ask link_registry.py, render."""
+"""Registry pages: parse, ask link_registry.py / link_health.py, render."""
+import csv
+import io
+
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..access import login_required, roles_required, scoped_centers
 from ..extensions import db
+from ..link_health import scoped_links_with_health, unhealthy_links
 from ..link_registry import (
     RegistryImportError,
     export_csv,
@@ -17,7 +21,7 @@ from ..link_registry import (
     parse_registry_csv,
     scoped_links,
 )
-from ..models import Center, Role, Service
+from ..models import Center, LinkRecord, Role, Service
 from . import bp
 
 PER_PAGE = 50
@@ -87,3 +91,34 @@ def import_():
                 flash(f"已导入 {len(rows)} 行：新增 {added} 条，更新 {changed} 条，其余与现行地址相同。", "success")
                 return redirect(url_for("registry.links"))
     return render_template("registry/import.html", form=form, problems=problems), 422 if problems else 200
+
+
+@bp.get("/health")
+@login_required
+def health():
+    """链接健康: failing links by province and center, like annex 1 of the notice."""
+    filters = _filters()
+    failing = unhealthy_links(current_user, province=filters["province"], center=filters["center"])
+    if request.args.get("format") == "csv":
+        return Response(health_csv(failing), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": "attachment; filename=link-health.csv"})
+    by_province: dict[str, list] = {}
+    for link in failing:
+        by_province.setdefault(link.center.province.short_name, []).append(link)
+    checked = db.session.scalar(select(func.count()).select_from(scoped_links_with_health(current_user)
+                                                                 .where(LinkRecord.last_check_id.is_not(None)).subquery()))
+    centers = db.session.scalars(scoped_centers(current_user).order_by(Center.code)).all()
+    return render_template("registry/health.html", by_province=by_province, failing=failing, checked=checked,
+                           filters=filters, centers=centers if len(centers) > 1 else [])
+
+
+def health_csv(failing) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["省份", "中心代码", "中心", "业务事项", "地址", "问题", "异常开始", "最近检测"])
+    for link in failing:
+        check = link.last_check
+        writer.writerow([link.center.province.short_name, link.center.code, link.center.name, link.service.name,
+                         link.url, check.problem_label if check else "", link.unhealthy_since.isoformat(),
+                         check.checked_at.isoformat() if check else ""])
+    return "\ufeff" + buffer.getvalue()

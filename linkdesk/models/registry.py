@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -78,9 +78,13 @@ class LinkRecord(db.Model):
     effective_date: Mapped[date] = mapped_column(Date)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Link health: the latest probe, and since when the link has been failing (None: healthy).
+    last_check_id: Mapped[int | None] = mapped_column(ForeignKey("link_check.id", use_alter=True, ondelete="SET NULL"))
+    unhealthy_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     center: Mapped[Center] = relationship()
     service: Mapped[Service] = relationship()
+    last_check: Mapped["LinkCheck | None"] = relationship(foreign_keys=[last_check_id])
 
 
 class LinkRevision(db.Model):
@@ -96,3 +100,23 @@ class LinkRevision(db.Model):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
     note: Mapped[str | None] = mapped_column(String(255))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LinkCheck(db.Model):
+    """One probe of a link's address: healthy or the named problem, and how it got there."""
+
+    __tablename__ = "link_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("link_record.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    healthy: Mapped[bool]
+    problem: Mapped[str | None] = mapped_column(String(32))
+    problem_label: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[int | None]
+    final_url: Mapped[str | None] = mapped_column(Text)
+    elapsed_ms: Mapped[int | None]
+    tls_days_left: Mapped[int | None]
+    detail: Mapped[str | None] = mapped_column(Text)
+    hops: Mapped[list] = mapped_column(JSON, default=list)

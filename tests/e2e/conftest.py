@@ -76,7 +76,8 @@ class LiveServer:
 @pytest.fixture
 def live_server(database_url):
     """The app on 127.0.0.1 with the demo users; .logins maps user name to password."""
-    app = create_app({"SECRET_KEY": "e2e-secret", "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app({"SECRET_KEY": "e2e-secret", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "LINKDESK_PROBE_ON_FILING": False})
     with app.app_context():
         logins = seed_demo()
         db.session.remove()
