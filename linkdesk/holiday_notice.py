@@ -58,6 +58,10 @@ _HOLIDAY = re.compile(
     r"(,?与周末连休)?"
     r"(?:,?不调休)?$"
 )
+_LUNAR = re.compile(
+    r"农历(除夕|(正|一|二|三|四|五|六|七|八|九|十一|十二|十|冬|腊)月"
+    r"(初[一二三四五六七八九十]|二十[一二三四五六七八九]?|三十|廿[一二三四五六七八九]|十[一二三四五六七八九]?))"
+)
 _MAKEUP_DAY = re.compile(rf"{_DATE}{_NOTE}")
 _MAKEUP = re.compile(rf"^{_DATE}{_NOTE}(?:[、和及]{_DATE}{_NOTE})*(?:调休)?上班$")
 
@@ -100,8 +104,7 @@ def _check_note(note: str | None, day: date, sentence: str) -> None:
     if weekday and _WEEKDAYS[weekday.group(1)] != day.weekday():
         raise _fail(sentence, f"{day.month}月{day.day}日是{_WEEKDAY_NAMES[day.weekday()]}，"
                               f"括号里却写着“{weekday.group(0)}”。")
-    lunar = re.search(r"农历(除夕|(正|一|二|三|四|五|六|七|八|九|十一|十二|十|冬|腊)月(初[一二三四五六七八九十]|二十[一二三四五六七八九]?|三十|廿[一二三四五六七八九]|十[一二三四五六七八九]?))",
-                      note)
+    lunar = _LUNAR.search(note)
     if not lunar:
         return
     if lunar.group(1) == "除夕":
