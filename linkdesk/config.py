@@ -75,6 +75,9 @@ def from_environment(config) -> None:
     for variable in ("LINKDESK_PROXY_HOPS", "LINKDESK_SMTP_PORT"):
         if os.environ.get(variable, "").isdigit():
             config[variable] = int(os.environ[variable])
+    for variable in ("LINKDESK_PROBE_ON_FILING", "LINKDESK_PROBE_AFTER_CUTOVER"):
+        if os.environ.get(variable):
+            config[variable] = os.environ[variable].lower() in {"1", "true", "yes"}
     if os.environ.get("LINKDESK_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}:
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True

@@ -63,8 +63,10 @@ class Factory:
             for center, service in links
         ]
         db.session.add_all(rows)
-        db.session.commit()
-        return [row.id for row in rows]
+        db.session.flush()
+        ids = [row.id for row in rows]
+        db.session.commit()  # and no new transaction after it: SQLite's write lock stays free
+        return ids
 
 
 def ticket_request(service: str = "info_query", **overrides) -> dict:

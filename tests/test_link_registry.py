@@ -62,7 +62,7 @@ class TestApplyCutovers:
     def test_two_processes_at_once_apply_each_ticket_exactly_once(self, app, make):
         make.tickets(60, date(2026, 12, 11))
         env = {**os.environ, "LINKDESK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-               "LINKDESK_SECRET_KEY": "test-secret"}
+               "LINKDESK_SECRET_KEY": "test-secret", "LINKDESK_PROBE_AFTER_CUTOVER": "0"}
         command = [sys.executable, "-m", "flask", "--app", "linkdesk", "apply-cutovers", "--date", CUTOVER]
         runs = [subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 for _ in range(2)]
