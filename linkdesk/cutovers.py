@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .access import center_clause
@@ -235,15 +236,17 @@ def apply_cutover(ticket_id: int) -> Ticket | None:
     Returns None when the ticket is no longer approved: another process applied it first
     (its version moved on), or it was cancelled meanwhile. Safe to run concurrently.
     """
-    ticket = db.session.get(Ticket, ticket_id, populate_existing=True)
+    # Lock the ticket row first (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises):
+    # a second apply-cutovers waits here, then sees the ticket completed and skips it.
+    ticket = db.session.get(Ticket, ticket_id, populate_existing=True, with_for_update=True)
     if ticket is None or ticket.status is not S.APPROVED:
         db.session.rollback()
         return None
-    before = (ticket.status, ticket.stage)
-    ticket.status = S.COMPLETED
     link = db.session.scalar(
         select(LinkRecord).where(LinkRecord.center_id == ticket.center_id, LinkRecord.service_id == ticket.service_id)
     )
+    before = (ticket.status, ticket.stage)
+    ticket.status = S.COMPLETED
     if link is None:
         link = LinkRecord(center_id=ticket.center_id, service_id=ticket.service_id)
         db.session.add(link)
@@ -253,11 +256,11 @@ def apply_cutover(ticket_id: int) -> Ticket | None:
         effective_date=ticket.cutover_date, ticket_id=ticket.id, note=f"工单 {ticket.number}",
     ))
     record(ticket, None, "complete", before)
-    notify("applied", ticket)
     try:
+        notify("applied", ticket)
         db.session.commit()
-    except StaleDataError:
-        # The version check lost: a second apply-cutovers (or a cancel) committed first.
+    except (StaleDataError, IntegrityError):
+        # The version check or the registry's unique link lost: another run committed first.
         db.session.rollback()
         return None
     return ticket

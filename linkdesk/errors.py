@@ -1,6 +1,7 @@
 """Error pages in Chinese for people, JSON for the API — never a traceback."""
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -51,6 +52,12 @@ def init_app(app) -> None:
         if error.code == 405 and error.valid_methods:
             response = _with_allow(response, error.valid_methods)
         return response
+
+    @app.errorhandler(StaleDataError)
+    def lost_race(error: StaleDataError):
+        # A concurrent writer changed the row first (version check); nothing of ours was kept.
+        db.session.rollback()
+        return error_response(409, "该工单已被他人处理或修改，您的操作没有保存，请刷新后查看最新状态。")
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

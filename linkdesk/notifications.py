@@ -61,7 +61,10 @@ def channels_for(ticket: Ticket, event: str) -> list[NotificationChannel]:
     """The channels an event on this ticket goes to."""
     _, audiences = EVENTS[event]
     clauses = [_audience_clause(ticket, audience) for audience in audiences]
-    return list(db.session.scalars(select(NotificationChannel).where(or_(*clauses)).order_by(NotificationChannel.id)))
+    # Reading channels must not flush the caller's pending change: its version check belongs to
+    # the caller's commit, where a lost race becomes a clean conflict.
+    with db.session.no_autoflush:
+        return list(db.session.scalars(select(NotificationChannel).where(or_(*clauses)).order_by(NotificationChannel.id)))
 
 
 def render(event: str, ticket: Ticket, note: str | None = None) -> tuple[str, str]:
@@ -92,8 +95,9 @@ def notify(event: str, ticket: Ticket, note: str | None = None, dedupe: str | No
     messages = []
     for channel in channels_for(ticket, event):
         key = f"{dedupe}:{channel.id}" if dedupe else None
-        if key and db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
-            continue
+        with db.session.no_autoflush:
+            if key and db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
+                continue
         message = OutboxMessage(uid=str(uuid.uuid4()), channel=channel, event=event, ticket_id=ticket.id,
                                 dedupe_key=key, subject=subject, body=body)
         db.session.add(message)

@@ -227,6 +227,8 @@ def test_two_reviewers_deciding_at_once_record_exactly_one_decision(database_url
     with frozen():
         from .helpers import Api
         ticket = _file(Api(app.test_client(), make.token(clerk)))
+    with app.app_context():
+        db.engine.dispose()  # this app's pooled connection, or it leaks to the garbage collector
     db.session.remove()
     barrier = threading.Barrier(2)
     answers = []
