@@ -366,7 +366,8 @@ def probe(
     ``expected_host`` is where the link must end (default: the URL's own host);
     ``allow_networks`` are non-public networks the prober may connect to anyway (tests,
     intranet deployments); ``resolver(host, port)`` returns address strings (default: the
-    system resolver, asked once per hop); ``ssl_context`` defaults to the system's trust.
+    system resolver, asked once per hop; it has no timeout of its own, so a slow lookup ends in
+    ``timeout`` only once it returns); ``ssl_context`` defaults to the system's trust.
     """
     started = time.monotonic()
     result = ProbeResult(url=url)
