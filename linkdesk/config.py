@@ -42,6 +42,7 @@ class Defaults:
     # (an intranet deployment, or tests), and only to these ports.
     LINKDESK_PROBE_ALLOW_NETWORKS = ()
     LINKDESK_PROBE_PORTS = (80, 443)
+    LINKDESK_PROBE_CA_FILE = None  # extra trusted CA certificates (PEM), e.g. an intranet's own CA
     LINKDESK_PROBE_TIMEOUT_SECONDS = 10.0
     LINKDESK_PROBE_CONCURRENCY = 32
     LINKDESK_PROBE_PER_HOST = 2

@@ -5,6 +5,7 @@ The probing itself (DNS, TLS, redirects, the SSRF guard) is ``probe.py``; this m
 what to probe, with which settings, and what to remember.
 """
 import ipaddress
+import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -22,11 +23,16 @@ from .notifications import notify_link
 def probe_options() -> dict:
     """The prober's settings from configuration (the allow-list is empty unless configured)."""
     config = current_app.config
-    return {
+    options = {
         "timeout": config["LINKDESK_PROBE_TIMEOUT_SECONDS"],
         "allow_networks": tuple(ipaddress.ip_network(net) for net in config["LINKDESK_PROBE_ALLOW_NETWORKS"]),
         "allowed_ports": tuple(config["LINKDESK_PROBE_PORTS"]),
     }
+    if config["LINKDESK_PROBE_CA_FILE"]:
+        context = ssl.create_default_context()
+        context.load_verify_locations(cafile=config["LINKDESK_PROBE_CA_FILE"])
+        options["ssl_context"] = context
+    return options
 
 
 def probe_url(url: str, **overrides):

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from linkdesk import create_app
 from linkdesk.extensions import db
@@ -54,7 +55,7 @@ def database_template(tmp_path_factory):
     if POSTGRES_URL:
         base = make_url(POSTGRES_URL)
         name = f"linkdesk_test_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)  # closed on release
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         url = base.set(database=name).render_as_string(hide_password=False)

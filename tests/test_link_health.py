@@ -1,0 +1,147 @@
+"""Link health (issue 9): checking the registry, the table by province, notifications, filing."""
+import ipaddress
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from linkdesk.extensions import db
+from linkdesk.models import Center, LinkCheck, LinkRecord, OutboxMessage, Role, Service
+from linkdesk.notifications import add_channel
+
+from .factories import ticket_request
+from .helpers import frozen
+from .notify_servers import WeComRobotServer
+from .test_probe import PKI, Server
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("pki")
+    pki = PKI(directory)
+    (directory / "ca.pem").write_text(pki.pem)
+    server = Server(pki.server_context("site", ["127.0.0.1"]))
+    server.routes.update({"/gone": (404, {}), "/moved": (302, {"Location": "/ok"})})
+    server.ca_file = str(directory / "ca.pem")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def probing(app, site):
+    """Probe the local test site: its CA trusted, loopback allowed — configuration, as in an intranet."""
+    app.config.update(
+        LINKDESK_PROBE_CA_FILE=site.ca_file,
+        LINKDESK_PROBE_ALLOW_NETWORKS=("127.0.0.0/8",),
+        LINKDESK_PROBE_PORTS=(80, 443, site.port, 9),
+        LINKDESK_PROBE_TIMEOUT_SECONDS=3.0,
+    )
+    return site
+
+
+def add_link(center: str, service: str, url: str) -> LinkRecord:
+    link = LinkRecord(
+        center=db.session.scalar(select(Center).where(Center.short_name == center)),
+        service=db.session.scalar(select(Service).where(Service.code == service)),
+        url=url, effective_date=date(2025, 1, 1),
+    )
+    db.session.add(link)
+    db.session.commit()
+    return link
+
+
+@pytest.fixture
+def links(probing):
+    return {
+        "zhengzhou_ok": add_link("郑州", "info_query", f"https://127.0.0.1:{probing.port}/ok"),
+        "zhengzhou_gone": add_link("郑州", "transfer", f"https://127.0.0.1:{probing.port}/gone"),
+        "luoyang_refused": add_link("洛阳", "info_query", "https://127.0.0.1:9/"),
+        "wuhan_moved": add_link("武汉", "info_query", f"https://127.0.0.1:{probing.port}/moved"),
+    }
+
+
+def test_check_stores_every_result_and_names_the_problems(runner, links):
+    result = runner.invoke(args=["links", "check", "--all"])
+    assert result.exit_code == 0, result.output
+    assert "已检测 4 条链接：正常 2，异常 2" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(LinkCheck)) == 4
+    gone, refused, moved = (db.session.get(LinkRecord, links[name].id) for name in ("zhengzhou_gone", "luoyang_refused", "wuhan_moved"))
+    assert gone.last_check.problem == "http_error" and gone.last_check.status == 404 and gone.unhealthy_since
+    assert refused.last_check.problem == "refused"
+    assert moved.unhealthy_since is None and len(moved.last_check.hops) == 2
+
+
+def test_a_link_turning_unhealthy_tells_its_center_once(runner, links, app):
+    robot = WeComRobotServer()
+    try:
+        app.config["LINKDESK_WECOM_WEBHOOK_PREFIXES"] = (robot.prefix,)
+        add_channel("wecom", robot.webhook("zhengzhou-key"), "center:郑州")
+        runner.invoke(args=["links", "check", "--all"])
+        runner.invoke(args=["links", "check", "--all"])
+        messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.event == "link_unhealthy")).all()
+        assert len(messages) == 1 and "网页返回错误（HTTP 404）" in messages[0].body
+    finally:
+        robot.stop()
+
+
+def test_recovery_clears_since_when(runner, links, probing):
+    runner.invoke(args=["links", "check", "--center", "郑州"])
+    probing.routes["/gone"] = (200, {})
+    try:
+        runner.invoke(args=["links", "check", "--center", "郑州"])
+    finally:
+        probing.routes["/gone"] = (404, {})
+    db.session.expire_all()
+    assert db.session.get(LinkRecord, links["zhengzhou_gone"].id).unhealthy_since is None
+    assert db.session.scalar(select(func.count()).select_from(LinkCheck)) == 4  # two runs, two links of 郑州
+
+
+def test_health_table_is_scoped_and_exports_csv(runner, links, client, auth, make, api_as):
+    runner.invoke(args=["links", "check", "--all"])
+    ministry = make.user(Role.MINISTRY_REVIEWER)
+    auth.login(ministry.username, ministry.password)
+    page = client.get("/links/health").get_data(as_text=True)
+    assert "河南（2）" in page and "网页返回错误（HTTP 404）" in page and "连接被拒绝" in page
+    csv_text = client.get("/links/health?format=csv").get_data(as_text=True)
+    assert csv_text.count("\r\n") == 3 and "410300" in csv_text
+    auth.logout()
+    clerk = make.user(Role.CENTER_STAFF, center="洛阳")
+    auth.login(clerk.username, clerk.password)
+    own = client.get("/links/health").get_data(as_text=True)
+    assert "洛阳" in own and "HTTP 404" not in own
+    hubei, _ = api_as(Role.PROVINCE_REVIEWER, province="湖北")
+    body = hubei.get("/links").get_json()
+    [wuhan] = body["links"]
+    assert wuhan["health"]["healthy"] is True and wuhan["health"]["unhealthy_since"] is None
+
+
+def test_probe_command_prints_the_chain(runner, probing):
+    result = runner.invoke(args=["links", "probe", f"https://127.0.0.1:{probing.port}/moved"])
+    assert result.exit_code == 0 and "正常" in result.output
+    assert "1. 302" in result.output and "2. 200" in result.output
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1/", "http://10.0.0.1/", "http://169.254.169.254/latest/meta-data", "http://[::1]/",
+    "http://localhost/",
+])
+def test_default_configuration_refuses_private_addresses(runner, url):
+    result = runner.invoke(args=["links", "probe", url])
+    assert result.exit_code == 1 and "指向内网地址" in result.output
+
+
+def test_filing_warns_when_the_new_address_does_not_answer_but_still_files(app, team):
+    app.config.update(LINKDESK_PROBE_ON_FILING=True, LINKDESK_FILING_PROBE_TIMEOUT_SECONDS=1.0)
+    with frozen():
+        response = team["zhengzhou"][0].post("/tickets", ticket_request(
+            cutover_date="2026-12-11", new_url="https://no-such-host.linkdesk-test.gov.cn/new"))
+    assert response.status_code == 201
+    warning = next(w for w in response.get_json()["warnings"] if w["code"] == "probe")
+    # "域名解析失败" when a resolver answers; "访问超时" on a machine whose DNS does not answer.
+    assert "新地址检测未通过" in warning["message"]
+
+
+def test_is_the_loopback_network_really_configuration_only(app):
+    assert app.config["LINKDESK_PROBE_ALLOW_NETWORKS"] == ()
+    assert not any(ipaddress.ip_address("127.0.0.1") in ipaddress.ip_network(n) for n in app.config["LINKDESK_PROBE_ALLOW_NETWORKS"])
