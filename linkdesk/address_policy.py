@@ -10,9 +10,9 @@ in lower case and a default port (``:443`` on https, ``:80`` on http) left out. 
 internationalized host is stored in its Unicode form, the way people read it; the ASCII
 (punycode) form is in ``AddressCheck.ascii_host``.
 
-``validators.url`` is deliberately not used: it refuses valid addresses (``/?x``, ``a|b`` in a
-path) and everything it would catch that matters is refused here by an explicit rule with a
-clearer message.
+Host syntax is also checked by ``validators.domain``. ``validators.url`` is deliberately not used:
+it refuses valid addresses (``/?x``, ``a|b`` in a path), and everything it would catch that
+matters is refused here by an explicit rule with a clearer message.
 """
 import ipaddress
 import re
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import idna
+import validators
 
 MAX_URL_LENGTH = 2048
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -292,6 +293,8 @@ def _host_problem(host: str) -> str | None:
         return f"域名“{host}”无效。"
     if not _TLD.match(labels[-1]):
         return f"域名“{host}”的顶级域名无效。"
+    if validators.domain(host) is not True:  # the library's RFC 1035 syntax check, as a second opinion
+        return f"域名“{host}”无效。"
     return None
 
 
