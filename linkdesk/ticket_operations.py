@@ -142,10 +142,11 @@ def _owner_check(user: User, ticket: Ticket) -> None:
         raise WorkflowError("只有本中心经办人员可以处理此工单。")
 
 
-def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None) -> Ticket:
-    """Change a returned ticket's fields (judged as if resubmitted now); it stays returned."""
+def _revise(user: User, ticket: Ticket, changes: dict, version: int | None, action: str) -> tuple:
+    """Judge a returned ticket's new fields as if submitted now and write them; returns the
+    state before. Editing and resubmitting differ only in what happens next."""
     _owner_check(user, ticket)
-    check_transition(ticket, "edit", user, version)
+    check_transition(ticket, action, user, version)
     request = _merged(ticket, changes)
     now = utcnow()
     verdict = _assess(request, ticket.center, ticket.service_id, now)
@@ -153,6 +154,12 @@ def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None) 
         raise WorkflowError(verdict.errors)
     before = (ticket.status, ticket.stage)
     _apply(ticket, request, verdict, now)
+    return before
+
+
+def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None) -> Ticket:
+    """Change a returned ticket's fields (judged as if resubmitted now); it stays returned."""
+    before = _revise(user, ticket, changes, version, "edit")
     record(ticket, user, "edit", before)
     commit_or_conflict()
     return ticket
@@ -160,15 +167,7 @@ def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None) 
 
 def resubmit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None) -> Ticket:
     """Send a returned ticket back to review; the lead time counts again from today."""
-    _owner_check(user, ticket)
-    check_transition(ticket, "resubmit", user, version)
-    request = _merged(ticket, changes)
-    now = utcnow()
-    verdict = _assess(request, ticket.center, ticket.service_id, now)
-    if not verdict.ok:
-        raise WorkflowError(verdict.errors)
-    before = (ticket.status, ticket.stage)
-    _apply(ticket, request, verdict, now)
+    before = _revise(user, ticket, changes, version, "resubmit")
     ticket.status, ticket.stage = S.PENDING, review_path(ticket.center)[0]
     record(ticket, user, "resubmit", before)
     notify("resubmitted", ticket)
