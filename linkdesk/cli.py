@@ -28,6 +28,7 @@ def seed_command(demo: bool):
         logins = Path(current_app.instance_path) / "demo_logins.txt"
         for username, password in seed.seed_demo(logins).items():
             click.echo(f"demo user {username}  password {password}")
+        click.echo(f"demo tickets: {seed.seed_demo_tickets()} created")
 
 
 @click.command("create-user")

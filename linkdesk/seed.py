@@ -2,6 +2,7 @@
 import csv
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -109,3 +110,53 @@ def seed_demo(logins_file: Path | None = None) -> dict[str, str]:
                 handle.write(f"{username}\t{password}\n")
         logins_file.chmod(0o600)
     return created
+
+
+# Live addresses and a few tickets, so that a person trying the demo sees every page at work.
+DEMO_LINKS = (
+    ("郑州", "info_query", "https://gjj.zhengzhou.gov.cn/wsbsdt/info_query.html"),
+    ("郑州", "deposit_certificate", "http://gjj.zhengzhou.gov.cn/wsbsdt/certificate.html"),
+    ("郑州", "transfer", "https://gjj.zhengzhou.gov.cn/wsbsdt/transfer.html"),
+    ("北京", "info_query", "https://gjj.beijing.gov.cn/web/zwfw/info.html"),
+    ("北京", "retirement_withdrawal", "https://gjj.beijing.gov.cn/web/zwfw/retire.html"),
+)
+
+
+def seed_demo_tickets() -> int:
+    """Demo registry entries and tickets in three states; nothing when tickets already exist."""
+    from .filing import ChangeRequest, local_date
+    from .models import LinkRecord, Service, Ticket
+    from .models.types import utcnow
+    from .schedules import current_calendar
+    from .ticket_operations import decide, file_ticket
+
+    if db.session.scalar(select(Ticket.id).limit(1)) is not None:
+        return 0
+    users = {user.username: user for user in db.session.scalars(select(User))}
+    if not {"zhengzhou", "beijing", "henan", "ministry"} <= users.keys():
+        return 0
+    for center_name, service_code, url in DEMO_LINKS:
+        center = db.session.scalar(select(Center).where(Center.short_name == center_name))
+        service = db.session.scalar(select(Service).where(Service.code == service_code))
+        db.session.add(LinkRecord(center=center, service=service, url=url, effective_date=date(2025, 3, 1)))
+    db.session.commit()
+    calendar = current_calendar()
+    earliest = calendar.earliest_cutover(local_date(utcnow())).earliest_cutover
+    later = calendar.add_working_days(earliest, 3)
+
+    def request(service, url, cutover, **extra):
+        return ChangeRequest.from_mapping({
+            "service": service, "new_url": url, "cutover_date": cutover.isoformat(),
+            "reason": "业务系统迁移至政务云平台，访问地址调整", "contact_name": "张经办",
+            "contact_phone": "0371-12345678", **extra,
+        })
+
+    file_ticket(users["zhengzhou"], request("info_query", "https://gjj.zhengzhou.gov.cn/wsbsdt/v2/info_query.html", earliest))
+    pending = file_ticket(users["zhengzhou"], request(
+        "deposit_certificate", "http://zwfw.zhengzhou.gov.cn/gjj/certificate.html", later,
+        http_justification="政务云 https 证书正在办理，预计下月启用"))
+    decide(users["henan"], pending, "approve", "地址已核实", pending.version)
+    approved = file_ticket(users["beijing"], request("info_query", "https://gjj.beijing.gov.cn/web/zwfw/v2/info.html", earliest,
+                                                     contact_name="李经办", contact_phone="010-12345678"))
+    decide(users["ministry"], approved, "approve", None, approved.version)
+    return 3

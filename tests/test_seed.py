@@ -49,3 +49,23 @@ def test_demo_users_one_per_role_with_random_passwords(app, tmp_path):
     assert logins.read_text().count("\n") == 5
     clerk = db.session.scalar(select(User).where(User.username == "zhengzhou"))
     assert clerk.center.short_name == "郑州"
+
+
+def test_demo_tickets_show_every_stage_once(app):
+    from linkdesk.models import LinkRecord, Ticket, TicketStatus
+    from linkdesk.seed import seed_demo, seed_demo_tickets
+
+    from .helpers import frozen
+
+    with frozen():
+        seed_demo()
+        assert seed_demo_tickets() == 3
+        assert seed_demo_tickets() == 0  # a second seed adds nothing
+    tickets = db.session.scalars(select(Ticket).order_by(Ticket.id)).all()
+    assert [(t.center.short_name, t.status, t.stage and t.stage.value) for t in tickets] == [
+        ("郑州", TicketStatus.PENDING, "province"),
+        ("郑州", TicketStatus.PENDING, "ministry"),
+        ("北京", TicketStatus.APPROVED, None),
+    ]
+    assert "http" in {w["code"] for w in tickets[1].warnings}
+    assert db.session.scalar(select(func.count()).select_from(LinkRecord)) == 5
