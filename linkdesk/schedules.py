@@ -15,7 +15,7 @@ from .extensions import db
 from .models import OPEN_STATUSES, HolidaySchedule, Ticket
 from .models.types import utcnow
 from .notifications import notify
-from .workdays import WorkingDayCalendar, YearSchedule, load_shipped_schedules
+from .workdays import WorkingDayCalendar, YearSchedule, calendar_for, load_shipped_schedules
 from .workflow import record
 
 _lock = threading.Lock()
@@ -51,7 +51,8 @@ def _build_calendar() -> WorkingDayCalendar:
     # An imported year replaces the shipped file of the same year.
     by_year = {schedule.year: schedule for schedule in load_shipped_schedules()}
     by_year.update({schedule.year: schedule for schedule in _imported_schedules()})
-    return WorkingDayCalendar(by_year.values(), lead_days=current_app.config["LINKDESK_LEAD_WORKING_DAYS"])
+    schedules = tuple(by_year[year] for year in sorted(by_year))
+    return calendar_for(schedules, current_app.config["LINKDESK_LEAD_WORKING_DAYS"])
 
 
 def current_calendar() -> WorkingDayCalendar:

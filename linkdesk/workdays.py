@@ -24,7 +24,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from lunardate import LunarDate
@@ -70,7 +70,7 @@ class YearSchedule:
     periods: tuple[tuple[str, date, date], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Earliest:
     """E(D): the earliest cutover date for a request submitted on ``submitted``."""
 
@@ -165,15 +165,16 @@ def workalendar_schedules() -> list[YearSchedule]:
     return schedules
 
 
-def load_shipped_schedules() -> list[YearSchedule]:
-    """workalendar's years plus the data files shipped in the package (a file wins)."""
+@cache
+def load_shipped_schedules() -> tuple[YearSchedule, ...]:
+    """workalendar's years plus the data files shipped in the package (a file wins); read once."""
     by_year = {schedule.year: schedule for schedule in workalendar_schedules()}
     folder = resources.files("linkdesk") / "data" / "holidays"
     for entry in sorted(folder.iterdir(), key=lambda item: item.name):
         if entry.name.endswith(".json"):
             schedule = parse_schedule_file(entry.read_text(encoding="utf-8"))
             by_year[schedule.year] = schedule
-    return [by_year[year] for year in sorted(by_year)]
+    return tuple(by_year[year] for year in sorted(by_year))
 
 
 class WorkingDayCalendar:
@@ -201,6 +202,7 @@ class WorkingDayCalendar:
             running += self._compute_working(FIRST_DAY + timedelta(days=offset))
             count.append(running)
         self._count = count
+        self._earliest = None  # E(D) for every day, built on first use
 
     def _compute_working(self, day: date) -> bool:
         if day in self._makeup:
@@ -274,20 +276,57 @@ class WorkingDayCalendar:
         """Working days in (start, end]; negative when end is before start."""
         return self._count[self._index(end) + 1] - self._count[self._index(start) + 1]
 
+    def sub_working_days(self, day: date, count: int) -> date:
+        """The ``count``-th working day before ``day`` (``day`` itself never counts)."""
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        wanted = self._count[self._index(day)] - count + 1  # working days up to and including it
+        if wanted < 1:
+            raise CalendarRangeError(f"{day.isoformat()} 之前第 {count} 个工作日超出工作日历的范围。")
+        return FIRST_DAY + timedelta(days=bisect_left(self._count, wanted) - 1)
+
     def earliest_cutover(self, submitted: date) -> Earliest:
         """E(D): the lead-th working day after D, or after the next working day when D is not one.
 
         Provisional when any day from D to E(D) lies in a year without an official schedule.
+        Answered from a table built on first use: it is asked for every form, queue row and
+        calendar cell.
         """
-        start = submitted if self.is_working_day(submitted) else self.next_working_day(submitted)
-        earliest = self.add_working_days(start, self.lead_days)
-        provisional = any(self.is_provisional(date(year, 1, 1)) for year in range(submitted.year, earliest.year + 1))
-        return Earliest(submitted, earliest, provisional)
+        index = self._index(submitted)
+        if self._earliest is None:  # one table per calendar; a race only builds it twice
+            self._earliest = self._earliest_table()
+        answer = self._earliest[index]
+        if answer is None:
+            raise CalendarRangeError(f"{submitted.isoformat()} 的最早切换日期超出工作日历的范围。")
+        return answer
+
+    def _earliest_table(self) -> list[Earliest | None]:
+        count, lead, official = self._count, self.lead_days, self._schedules
+        days = len(count) - 1
+        table: list[Earliest | None] = []
+        for index in range(days):
+            through_d = count[index + 1]
+            # Working days up to and including E: those through W(D), then the lead after it.
+            wanted = through_d + lead + (0 if through_d > count[index] else 1)
+            position = bisect_left(count, wanted, lo=index + 1)
+            if position > days:
+                table.append(None)
+                continue
+            submitted, earliest = FIRST_DAY + timedelta(days=index), FIRST_DAY + timedelta(days=position - 1)
+            provisional = any(year not in official for year in range(submitted.year, earliest.year + 1))
+            table.append(Earliest(submitted, earliest, provisional))  # immutable: shared by every caller
+        return table
 
 
 def default_calendar(lead_days: int = DEFAULT_LEAD_DAYS) -> WorkingDayCalendar:
     """The calendar of the shipped schedules alone (no admin imports)."""
-    return WorkingDayCalendar(load_shipped_schedules(), lead_days)
+    return calendar_for(load_shipped_schedules(), lead_days)
+
+
+@lru_cache(maxsize=8)
+def calendar_for(schedules: tuple[YearSchedule, ...], lead_days: int) -> WorkingDayCalendar:
+    """One calendar per set of schedules and lead, shared by every app in the process."""
+    return WorkingDayCalendar(schedules, lead_days)
 
 
 # --- schedule files --------------------------------------------------------------------

@@ -127,6 +127,7 @@ def test_a_login_form_without_csrf_token_is_refused(database_url, make):
         response = client.post("/login", data={"username": clerk.username, "password": clerk.password, "csrf_token": token})
         assert response.status_code == 302
         db.session.remove()
+        db.engine.dispose()  # this app's own pool: a connection left open leaks to the garbage collector
 
 
 def test_session_ends_after_inactivity(client, auth, make):

@@ -234,3 +234,88 @@ class TestScheduleFiles:
     def test_bad_files_say_what_is_wrong(self, text, message):
         with pytest.raises(ScheduleError, match=message):
             parse_schedule_file(text)
+
+
+# The State Council schedules typed out here from the notices (tests/data/notices/), apart from
+# the shipped data files, so that a slip in either shows. (first, last) days off; make-up days.
+OFFICIAL = {
+    2024: ([("2023-12-30", "2024-01-01"), ("2024-02-10", "2024-02-17"), ("2024-04-04", "2024-04-06"),
+            ("2024-05-01", "2024-05-05"), ("2024-06-08", "2024-06-10"), ("2024-09-15", "2024-09-17"),
+            ("2024-10-01", "2024-10-07")],
+           ["2024-02-04", "2024-02-18", "2024-04-07", "2024-04-28", "2024-05-11", "2024-09-14", "2024-09-29", "2024-10-12"]),
+    2025: ([("2025-01-01", "2025-01-01"), ("2025-01-28", "2025-02-04"), ("2025-04-04", "2025-04-06"),
+            ("2025-05-01", "2025-05-05"), ("2025-05-31", "2025-06-02"), ("2025-10-01", "2025-10-08")],
+           ["2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11"]),
+    2026: ([("2026-01-01", "2026-01-03"), ("2026-02-15", "2026-02-23"), ("2026-04-04", "2026-04-06"),
+            ("2026-05-01", "2026-05-05"), ("2026-06-19", "2026-06-21"), ("2026-09-25", "2026-09-27"),
+            ("2026-10-01", "2026-10-07")],
+           ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"]),
+}
+
+
+def official_working_day(day: date) -> bool:
+    periods, makeup = OFFICIAL[day.year]
+    if day.isoformat() in makeup:
+        return True
+    if any(D(first) <= day <= D(last) for first, last in periods):
+        return False
+    return day.weekday() < 5
+
+
+@pytest.mark.parametrize("year", sorted(OFFICIAL))
+def test_every_day_of_the_official_years_agrees_with_the_notices(calendar, year):
+    day, wrong = date(year, 1, 1), []
+    while day.year == year:
+        if calendar.is_working_day(day) is not official_working_day(day):
+            wrong.append(day.isoformat())
+        day += timedelta(days=1)
+    assert wrong == []
+
+
+@pytest.mark.parametrize("year", sorted(OFFICIAL))
+def test_every_earliest_date_of_the_official_years_counts_ten_notice_working_days(calendar, year):
+    day = date(year, 1, 1)
+    while day.year == year and day <= date(2026, 12, 14):  # later D reach into 2027 (provisional)
+        start = day
+        while not official_working_day(start):
+            start += timedelta(days=1)
+        expected, counted = start, 0
+        while counted < 10:
+            expected += timedelta(days=1)
+            counted += official_working_day(expected) if expected.year in OFFICIAL else calendar.is_working_day(expected)
+        answer = calendar.earliest_cutover(day)
+        assert (answer.earliest_cutover, answer.provisional) == (expected, False), day
+        day += timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("case", "submitted", "earliest"),
+    [
+        ("the Friday before the 2026 Spring Festival", "2026-02-13", "2026-03-05"),
+        ("on the make-up Saturday before the 2026 Spring Festival", "2026-02-14", "2026-03-06"),
+        ("E(D) lands on the make-up Saturday after the Spring Festival", "2026-02-09", "2026-02-28"),
+        ("on a make-up Sunday, across Mid-Autumn and National Day, E(D) on a make-up Saturday",
+         "2026-09-20", "2026-10-10"),
+        ("across the 2026 New Year, E(D) on a make-up Sunday", "2025-12-18", "2026-01-04"),
+        ("on the last day of the 2026 National Day holiday", "2026-10-07", "2026-10-21"),
+        ("across the 2025 National Day and Mid-Autumn (eight days)", "2025-09-26", "2025-10-16"),
+    ],
+)
+def test_named_hard_cases(calendar, case, submitted, earliest):
+    answer = calendar.earliest_cutover(D(submitted))
+    assert answer.earliest_cutover == D(earliest), case
+    assert not answer.provisional
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dates(min_value=FIRST_DAY, max_value=date(2099, 10, 1)))
+def test_ten_working_days_lie_between_w_and_e(submitted):
+    calendar = _shared_calendar()
+    earliest = calendar.earliest_cutover(submitted).earliest_cutover
+    w = calendar.next_working_day(submitted)
+    assert calendar.working_days_between(w, earliest) == 10
+    assert calendar.is_working_day(earliest)
+    assert calendar.sub_working_days(earliest, 10) >= submitted
+    before_e = calendar.sub_working_days(earliest, 1)
+    if before_e - timedelta(days=400) > FIRST_DAY:
+        assert calendar.sub_working_days(before_e, 10) < submitted
