@@ -254,3 +254,35 @@ def test_two_reviewers_deciding_at_once_record_exactly_one_decision(database_url
     assert db.session.scalar(select(func.count()).select_from(ReviewDecision)) == 1
     decisions = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.in_(["approve", "reject"])))
     assert decisions == 1
+
+
+def test_the_queue_asks_the_same_number_of_queries_for_ten_or_a_thousand_tickets(client, auth, make):
+    """Paginated, with badges and days left, and no query per row."""
+    from datetime import date
+
+    from sqlalchemy import event
+
+    from linkdesk.models import TicketStatus
+
+    ministry = make.user(Role.MINISTRY_REVIEWER)
+
+    def statements():
+        seen = []
+        with frozen():
+            auth.login(ministry.username, ministry.password)
+            listener = lambda *args: seen.append(args[2])  # noqa: E731
+            event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                page = client.get("/review/")
+            finally:
+                event.remove(db.engine, "before_cursor_execute", listener)
+        assert page.status_code == 200
+        return len(seen), page.get_data(as_text=True)
+
+    make.tickets(10, date(2026, 12, 14), status=TicketStatus.PENDING)
+    statements()  # the first request also builds the calendar cache
+    few, _ = statements()
+    make.tickets(1000, date(2026, 12, 15), status=TicketStatus.PENDING)
+    many, page = statements()
+    assert many == few
+    assert "共 1010 条" in page
