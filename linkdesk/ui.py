@@ -94,9 +94,13 @@ def display_host(url: str) -> str | None:
     return None
 
 
+def _per_request() -> dict:
+    return {"nav_items": nav_items()}
+
+
 def _template_globals() -> dict:
+    # Jinja globals, not a context processor: macros imported from macros.html see them too.
     return {
-        "nav_items": nav_items(),
         "home_tiles": home_tiles,
         "url_diff": url_diff,
         "display_host": display_host,
@@ -115,7 +119,8 @@ def without(args: dict, *keys: str) -> dict:
 
 def init_app(app) -> None:
     """Register the template helpers."""
-    app.context_processor(_template_globals)
+    app.context_processor(_per_request)
+    app.jinja_env.globals.update(_template_globals())
     app.add_template_filter(beijing, "beijing")
     app.add_template_filter(weekday_zh, "weekday")
     app.add_template_filter(without, "without")

@@ -245,3 +245,23 @@ class TestOneOpenChangePerLink:
         loser = next(body for code, body in answers if code == 409)
         assert "未完成的变更工单" in loser["errors"]["service"][0]
         assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+def test_pages_show_the_badges_of_a_ticket_with_warnings(client, auth, make, api_as):
+    """Every page that lists or shows a ticket renders its warnings (http, emergency, host change)."""
+    clerk_api, clerk = api_as(Role.CENTER_STAFF, center="郑州")
+    with frozen():
+        filed = clerk_api.post("/tickets", ticket_request(
+            cutover_date="2026-12-01", new_url="http://zzgjj.example.com/new", http_justification="证书办理中",
+            emergency=True, emergency_reason="原服务器故障，必须尽快切换"))
+        assert filed.status_code == 201, filed.get_json()
+        ticket = filed.get_json()
+        reviewer = make.user(Role.PROVINCE_REVIEWER, province="河南")
+        for account, paths in ((clerk, ["/tickets/", f"/tickets/{ticket['id']}"]),
+                               (reviewer, ["/review/", f"/tickets/{ticket['id']}", "/calendar/?month=2026-12&tentative=1"])):
+            auth.login(account.username, account.password)
+            for path in paths:
+                page = client.get(path)
+                assert page.status_code == 200, path
+                assert "紧急" in page.get_data(as_text=True), path
+            auth.logout()
