@@ -152,18 +152,20 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if self.path.startswith("/slow"):
                 time.sleep(0.1)
-            status, headers = server.routes.get(self.path, (404, {}))
-            body = b"<html>gjj</html>" * (4 if status == 200 else 1)
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
         finally:
+            # Counted until the answer starts: once it is on its way the client may already be
+            # opening its next request, and counting both would overstate the concurrency.
             server.tracker.leave(host)
+        status, headers = server.routes.get(self.path, (404, {}))
+        body = b"<html>gjj</html>" * (4 if status == 200 else 1)
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, format, *args):
         pass
