@@ -286,3 +286,43 @@ def test_the_queue_asks_the_same_number_of_queries_for_ten_or_a_thousand_tickets
     many, page = statements()
     assert many == few
     assert "共 1010 条" in page
+
+
+class TestPages:
+    """The reviewer's and the clerk's forms: refusals come back with what was typed."""
+
+    def test_a_refused_decision_keeps_the_comment(self, people, client, auth, make):
+        from linkdesk.cutovers import set_max_per_day
+
+        ministry = make.user(Role.MINISTRY_REVIEWER)
+        with frozen():
+            first = _file(people["beijing"], service="transfer")
+            assert _decide(people["ministry"], first, "approve").status_code == 200
+            set_max_per_day(ministry.user, 1)
+            ticket = _file(people["beijing"])
+            auth.login(ministry.username, ministry.password)
+            page = client.post(f"/review/{ticket['id']}/decision",
+                               data={"decision": "approve", "version": ticket["version"], "comment": "同意，请按期切换"})
+        body = page.get_data(as_text=True)
+        assert page.status_code == 422
+        assert "达到每日上限" in body and "同意，请按期切换" in body and 'name="override"' in body
+
+    def test_a_decision_on_a_stale_page_says_so_and_changes_nothing(self, people, client, auth, make):
+        ministry = make.user(Role.MINISTRY_REVIEWER)
+        with frozen():
+            ticket = _file(people["beijing"])
+            assert _decide(people["ministry"], ticket, "return", "请补充材料").status_code == 200
+            auth.login(ministry.username, ministry.password)
+            page = client.post(f"/review/{ticket['id']}/decision",
+                               data={"decision": "approve", "version": ticket["version"]}, follow_redirects=True)
+        assert "您的决定没有保存" in page.get_data(as_text=True)
+        assert people["beijing"].get(f"/tickets/{ticket['id']}").get_json()["status"] == "returned"
+
+    def test_cancel_without_a_reason_comes_back_to_the_page(self, people, client, auth, make):
+        clerk = make.user(Role.CENTER_STAFF, center="北京")
+        with frozen():
+            ticket = _file(people["beijing"])
+            approved = _decide(people["ministry"], ticket, "approve").get_json()
+            auth.login(clerk.username, clerk.password)
+            page = client.post(f"/tickets/{ticket['id']}/cancel", data={"version": approved["version"], "comment": ""})
+        assert page.status_code == 422 and "必须说明理由" in page.get_data(as_text=True)

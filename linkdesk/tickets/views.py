@@ -17,6 +17,7 @@ from ..models import LinkRecord, LinkRevision, Role, Service, TicketStatus
 from ..models.types import utcnow
 from ..schedules import current_calendar
 from ..ticket_operations import (
+    Conflict,
     OpenTicketExists,
     WorkflowError,
     cancel_ticket,
@@ -162,9 +163,14 @@ def _simple_action(ticket_id: int, operation, done: str):
         abort(400)
     try:
         operation(current_user, ticket, form.version.data and int(form.version.data), form.comment.data)
+    except Conflict as refusal:
+        db.session.rollback()
+        flash(refusal.message, "error")  # someone else acted: show the ticket as it is now
     except WorkflowError as refusal:
         db.session.rollback()
         flash(refusal.message, "error")
+        form.comment.errors = list(refusal.errors.get("comment", []))
+        return render_ticket(visible_ticket_or_404(current_user, ticket_id), form, 422)
     else:
         flash(done, "success")
     return redirect(url_for("tickets.show", ticket_id=ticket_id))
