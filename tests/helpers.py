@@ -1,5 +1,8 @@
 """Small helpers for tests that talk to the JSON API."""
+from contextlib import contextmanager
+
 import time_machine
+from sqlalchemy import event
 
 BEIJING_FRIDAY = "2026-11-27 10:00:00+08:00"  # design.md's example: E(D) = 2026-12-11
 
@@ -39,3 +42,18 @@ def app_config(url: str, **extra) -> dict:
         "LINKDESK_PROBE_AFTER_CUTOVER": False,
         **extra,
     }
+
+
+@contextmanager
+def recorded_statements(engine):
+    """The SQL statements sent on ``engine`` inside the block (a list, filled as they run)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

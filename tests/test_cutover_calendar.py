@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from linkdesk import accounts
 from linkdesk.cutovers import add_blackout, set_max_per_day
@@ -11,7 +11,7 @@ from linkdesk.extensions import db
 from linkdesk.models import Role, Ticket, TicketStatus
 
 from .factories import ticket_request
-from .helpers import frozen
+from .helpers import frozen, recorded_statements
 
 CUTOVER = "2026-12-11"  # E(D) for a filing on Friday 2026-11-27
 
@@ -200,18 +200,10 @@ def test_month_with_2000_cutovers_takes_a_fixed_number_of_queries(app, client, a
     ministry = make.user(Role.MINISTRY_REVIEWER)
 
     def statements_for_month():
-        seen = []
-
-        def count(conn, cursor, statement, *args):
-            seen.append(statement)
-
         with frozen():
             auth.login(ministry.username, ministry.password)
-            event.listen(db.engine, "before_cursor_execute", count)
-            try:
+            with recorded_statements(db.engine) as seen:
                 response = client.get("/calendar/?month=2026-12")
-            finally:
-                event.remove(db.engine, "before_cursor_execute", count)
         assert response.status_code == 200
         return seen, response.get_data(as_text=True)
 

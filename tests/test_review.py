@@ -9,7 +9,7 @@ from linkdesk.extensions import db
 from linkdesk.models import AuditEvent, ReviewDecision, Role, Ticket
 
 from .factories import ticket_request
-from .helpers import app_config, frozen
+from .helpers import app_config, frozen, recorded_statements
 
 
 @pytest.fixture
@@ -260,22 +260,15 @@ def test_the_queue_asks_the_same_number_of_queries_for_ten_or_a_thousand_tickets
     """Paginated, with badges and days left, and no query per row."""
     from datetime import date
 
-    from sqlalchemy import event
-
     from linkdesk.models import TicketStatus
 
     ministry = make.user(Role.MINISTRY_REVIEWER)
 
     def statements():
-        seen = []
         with frozen():
             auth.login(ministry.username, ministry.password)
-            listener = lambda *args: seen.append(args[2])  # noqa: E731
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
+            with recorded_statements(db.engine) as seen:
                 page = client.get("/review/")
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
         assert page.status_code == 200
         return len(seen), page.get_data(as_text=True)
 
