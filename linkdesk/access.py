@@ -110,22 +110,13 @@ def init_app(app) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        # A request that names a token acts as the token's user (or as nobody, if the token is
+        # bad), even from a browser that also holds a session cookie: declining the session user
+        # here sends Flask-Login on to the request loader.
+        if _bearer_token() is not None:
+            return None
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.active else None
-
-    @app.before_request
-    def bearer_token_wins():
-        # A request that names a token acts as the token's user, even from a browser that also
-        # holds a session cookie; a bad token is refused rather than quietly ignored.
-        token = _bearer_token()
-        if token is None:
-            return None
-        user = user_for_token(token)
-        if user is None:
-            abort(401)
-        g._login_user = user  # Flask-Login's per-request user
-        g.token_user_id = user.id
-        return None
 
     @login_manager.request_loader
     def load_user_from_token(req):

@@ -72,6 +72,16 @@ class CalendarFilters:
     service: str | None = None  # service code
     tentative: bool = False
 
+    @classmethod
+    def from_args(cls, args) -> "CalendarFilters":
+        """From query arguments (pages and the API read them alike)."""
+        return cls(
+            province=args.get("province", "")[:8] or None,
+            center=args.get("center", "")[:16] or None,
+            service=args.get("service", "")[:64] or None,
+            tentative=args.get("tentative") in ("1", "true"),
+        )
+
 
 def parse_range(first: str | None, last: str | None, *, default_days: int = 31, today: date) -> tuple[date, date]:
     """A validated [first, last] range from query strings (ISO dates), at most MAX_RANGE_DAYS long."""

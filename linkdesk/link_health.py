@@ -10,12 +10,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import Select, select
-from sqlalchemy.orm import contains_eager
 
-from .access import center_clause
 from .extensions import db
-from .models import Center, LinkCheck, LinkRecord, Province, Service, User
+from .link_registry import filtered, scoped_links
+from .models import LinkCheck, LinkRecord, User
 from .models.types import utcnow
 from .notifications import notify_link
 
@@ -55,26 +53,10 @@ def filing_warning(url: str) -> dict | None:
     return {"code": "probe", "message": f"新地址检测未通过：{result.problem_label}（仅供参考，不影响提交）。"}
 
 
-def scoped_links_with_health(user: User) -> Select:
-    return (
-        select(LinkRecord)
-        .join(LinkRecord.center).join(Center.province).join(LinkRecord.service)
-        .outerjoin(LinkRecord.last_check)
-        .options(contains_eager(LinkRecord.center).contains_eager(Center.province),
-                 contains_eager(LinkRecord.service), contains_eager(LinkRecord.last_check))
-        .where(center_clause(user))
-        .order_by(Province.code, Center.code, Service.position)
-    )
-
-
 def unhealthy_links(user: User, province: str = "", center: str = "") -> list[LinkRecord]:
     """Failing links in the user's scope, as in annex 1 of the notice: by province and center."""
-    query = scoped_links_with_health(user).where(LinkRecord.unhealthy_since.is_not(None))
-    if province:
-        query = query.where(Province.code == province)
-    if center:
-        query = query.where(Center.code == center)
-    return list(db.session.scalars(query))
+    query = scoped_links(user).where(LinkRecord.unhealthy_since.is_not(None))
+    return list(db.session.scalars(filtered(query, province=province, center=center)))
 
 
 @dataclass

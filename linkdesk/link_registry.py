@@ -35,16 +35,24 @@ class RegistryRow:
 
 
 def scoped_links(user: User) -> Select:
-    """Live links the user may see, with center, province and service loaded in the same query."""
+    """Live links the user may see, with center, province, service and the latest health check
+    loaded in the same query."""
     return (
         select(LinkRecord)
         .join(LinkRecord.center)
         .join(Center.province)
         .join(LinkRecord.service)
-        .options(contains_eager(LinkRecord.center).contains_eager(Center.province), contains_eager(LinkRecord.service))
+        .outerjoin(LinkRecord.last_check)
+        .options(contains_eager(LinkRecord.center).contains_eager(Center.province),
+                 contains_eager(LinkRecord.service), contains_eager(LinkRecord.last_check))
         .where(center_clause(user))
-        .order_by(Center.code, Service.position, Service.code)
+        .order_by(Province.code, Center.code, Service.position, Service.code)
     )
+
+
+def link_filters(args) -> dict:
+    """The province, center and service codes asked for in query arguments (pages and API)."""
+    return {name: args.get(name, "")[:64] for name in ("province", "center", "service")}
 
 
 def filtered(query: Select, *, province: str = "", center: str = "", service: str = "") -> Select:

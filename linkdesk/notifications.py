@@ -92,13 +92,18 @@ def render(event: str, ticket: Ticket, note: str | None = None) -> tuple[str, st
 def notify(event: str, ticket: Ticket, note: str | None = None, dedupe: str | None = None) -> list[OutboxMessage]:
     """Queue an event's message for every channel of its audiences, in the caller's transaction."""
     subject, body = render(event, ticket, note)
+    return _queue(channels_for(ticket, event), event, subject, body, ticket.id, dedupe)
+
+
+def _queue(channels, event: str, subject: str, body: str, ticket_id: int | None, dedupe: str | None) -> list[OutboxMessage]:
+    """One outbox row per channel; with a dedupe key, a channel that already has it gets none."""
     messages = []
-    for channel in channels_for(ticket, event):
+    for channel in channels:
         key = f"{dedupe}:{channel.id}" if dedupe else None
         with db.session.no_autoflush:
             if key and db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
                 continue
-        message = OutboxMessage(uid=str(uuid.uuid4()), channel=channel, event=event, ticket_id=ticket.id,
+        message = OutboxMessage(uid=str(uuid.uuid4()), channel=channel, event=event, ticket_id=ticket_id,
                                 dedupe_key=key, subject=subject, body=body)
         db.session.add(message)
         messages.append(message)
@@ -116,16 +121,10 @@ def notify_link(event: str, link, note: str, dedupe: str | None = None) -> list[
         f"> 问题：<font color=\"warning\">{note}</font>",
         f"[查看链接健康]({base}/links/health?center={link.center.code})",
     ])
-    channels = db.session.scalars(select(NotificationChannel).where(
-        NotificationChannel.scope == ChannelScope.CENTER, NotificationChannel.center_id == link.center_id))
-    messages = []
-    for channel in channels:
-        key = f"{dedupe}:{channel.id}" if dedupe else None
-        message = OutboxMessage(uid=str(uuid.uuid4()), channel=channel, event=event, ticket_id=None,
-                                dedupe_key=key, subject=subject, body=body)
-        db.session.add(message)
-        messages.append(message)
-    return messages
+    with db.session.no_autoflush:
+        channels = db.session.scalars(select(NotificationChannel).where(
+            NotificationChannel.scope == ChannelScope.CENTER, NotificationChannel.center_id == link.center_id)).all()
+    return _queue(channels, event, subject, body, None, dedupe)
 
 
 # --- channels ------------------------------------------------------------------------

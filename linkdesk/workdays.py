@@ -248,19 +248,14 @@ class WorkingDayCalendar:
         schedule = self._schedules.get(year)
         return schedule.source if schedule else None
 
-    def official_years(self) -> list[int]:
-        return sorted(self._schedules)
-
     # --- counting ------------------------------------------------------------------------
 
     def next_working_day(self, day: date) -> date:
         """The first working day on or after ``day``."""
-        return self.add_working_days(day - timedelta(days=1), 1) if day > FIRST_DAY else self._first_from(day)
-
-    def _first_from(self, day: date) -> date:
-        while not self.is_working_day(day):
-            day += timedelta(days=1)
-        return day
+        position = bisect_left(self._count, self._count[self._index(day)] + 1)
+        if position >= len(self._count):
+            raise CalendarRangeError(f"{day.isoformat()} 之后没有工作日历范围内的工作日。")
+        return FIRST_DAY + timedelta(days=position - 1)
 
     def add_working_days(self, day: date, count: int) -> date:
         """The ``count``-th working day after ``day`` (count ≥ 1; ``day`` itself never counts)."""

@@ -57,6 +57,15 @@ def _show(schedule: YearSchedule) -> None:
     click.echo(f"共 {len(schedule.holidays)} 天放假，{len(schedule.makeup_workdays)} 天调休上班。")
 
 
+def _read(path: Path, parse) -> YearSchedule:
+    try:
+        return parse(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise click.ClickException("文件不是 UTF-8 编码的文本，请另存为 UTF-8 后再导入。") from None
+    except (ScheduleError, NoticeParseError) as error:
+        raise click.ClickException(str(error)) from None
+
+
 def _store(schedule: YearSchedule, dry_run: bool, yes: bool) -> None:
     _show(schedule)
     if dry_run:
@@ -77,11 +86,7 @@ def _store(schedule: YearSchedule, dry_run: bool, yes: bool) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def import_command(path: Path, dry_run: bool, yes: bool):
     """Import a year's schedule from a JSON or CSV file (see linkdesk/data/holidays/README.md)."""
-    try:
-        schedule = parse_schedule_file(path.read_text(encoding="utf-8-sig"))
-    except (ScheduleError, UnicodeDecodeError) as error:
-        raise click.ClickException(str(error)) from None
-    _store(schedule, dry_run, yes)
+    _store(_read(path, parse_schedule_file), dry_run, yes)
 
 
 @workdays.command("import-notice")
@@ -90,8 +95,4 @@ def import_command(path: Path, dry_run: bool, yes: bool):
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def import_notice_command(path: Path, dry_run: bool, yes: bool):
     """Import a year from the text of the State Council holiday notice, after confirmation."""
-    try:
-        schedule = parse_notice(path.read_text(encoding="utf-8-sig"))
-    except (NoticeParseError, UnicodeDecodeError) as error:
-        raise click.ClickException(str(error)) from None
-    _store(schedule, dry_run, yes)
+    _store(_read(path, parse_notice), dry_run, yes)

@@ -91,3 +91,18 @@ def test_create_token_prints_a_token_stored_only_as_a_digest(runner, make, clien
     stored = db.session.scalar(select(ApiToken))
     assert token not in (stored.digest, stored.prefix)
     assert client.get("/api/v1/services", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_a_bearer_token_wins_over_the_session_cookie(client, auth, api_as):
+    from .factories import ticket_request
+    from .helpers import frozen
+
+    clerk_api, clerk = api_as(Role.CENTER_STAFF, center="郑州")
+    hubei, _ = api_as(Role.PROVINCE_REVIEWER, province="湖北")
+    with frozen():
+        assert clerk_api.post("/tickets", ticket_request(cutover_date="2026-12-11")).status_code == 201
+        auth.login(clerk.username, clerk.password)  # the browser now holds the clerk's session
+        assert len(client.get("/api/v1/tickets").get_json()) == 1
+        bad = client.get("/api/v1/tickets", headers={"Authorization": "Bearer ld_not-a-real-token"})
+        assert bad.status_code == 401 and bad.is_json
+        assert hubei.get("/tickets").get_json() == []

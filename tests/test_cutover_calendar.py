@@ -216,3 +216,10 @@ def test_month_with_2000_cutovers_takes_a_fixed_number_of_queries(app, client, a
     assert len(many) == len(few)
     assert sum(" ticket" in s.lower() and "from ticket" in s.lower() for s in many) <= 2
     assert "另有" in page  # a busy day shows a few and links to the list
+
+
+def test_csv_export_of_a_reversed_range_says_why_in_chinese(client, auth, make):
+    clerk = make.user()
+    auth.login(clerk.username, clerk.password)
+    response = client.get("/calendar/export.csv?from=2026-12-31&to=2026-12-01")
+    assert response.status_code == 400 and "结束日期不能早于开始日期" in response.get_data(as_text=True)

@@ -6,8 +6,7 @@ from ..access import api_roles
 from ..cutovers import CalendarFilters, RangeError, cutovers_between, parse_range
 from ..extensions import db
 from ..filing import local_date
-from ..link_health import scoped_links_with_health
-from ..link_registry import export_rows, filtered
+from ..link_registry import export_rows, filtered, link_filters, scoped_links
 from ..models.types import utcnow
 from ..workflow import WorkflowError
 from . import bp
@@ -21,12 +20,7 @@ def cutovers():
         first, last = parse_range(request.args.get("from"), request.args.get("to"), today=local_date(utcnow()))
     except RangeError as error:
         raise WorkflowError({"range": [str(error)]}) from None
-    filters = CalendarFilters(
-        province=request.args.get("province") or None,
-        center=request.args.get("center") or None,
-        service=request.args.get("service") or None,
-        tentative=request.args.get("tentative") in ("1", "true"),
-    )
+    filters = CalendarFilters.from_args(request.args)
     return jsonify({
         "from": first.isoformat(),
         "to": last.isoformat(),
@@ -45,9 +39,7 @@ def cutovers():
 @api_roles()
 def links():
     """The live addresses in the caller's scope, in the operators' export form, with their health."""
-    query = filtered(scoped_links_with_health(current_user), **{
-        name: request.args.get(name, "")[:64] for name in ("province", "center", "service")
-    })
+    query = filtered(scoped_links(current_user), **link_filters(request.args))
     links = db.session.scalars(query).unique().all()
     return jsonify({"links": [
         {**row, "health": _health(link)} for row, link in zip(export_rows(links), links, strict=True)

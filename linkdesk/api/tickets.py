@@ -3,10 +3,10 @@ from flask import jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, selectinload
 
-from ..access import api_roles, scoped_tickets, visible_ticket_or_404
+from ..access import api_roles, awaiting_review, scoped_tickets, visible_ticket_or_404
 from ..extensions import db
 from ..filing import ChangeRequest
-from ..models import Center, Role, Service, Ticket, TicketStatus
+from ..models import Role, Ticket, TicketStatus
 from ..ticket_operations import (
     OpenTicketExists,
     WorkflowError,
@@ -17,6 +17,7 @@ from ..ticket_operations import (
     resubmit_ticket,
     withdraw_ticket,
 )
+from ..tickets.listing import TicketFilters, filtered_tickets
 from ..workflow import REVIEWER_STAGE
 from . import bp
 from .serializers import ticket_json
@@ -65,18 +66,14 @@ def create_ticket():
 @bp.get("/tickets")
 @api_roles()
 def list_tickets():
-    query = scoped_tickets(current_user).order_by(Ticket.id.desc())
     status = request.args.get("status")
-    if status:
-        if status not in {s.value for s in TicketStatus}:
-            raise WorkflowError({"status": [f"未知状态“{status}”。"]})
-        query = query.where(Ticket.status == status)
+    if status and status not in {s.value for s in TicketStatus}:
+        raise WorkflowError({"status": [f"未知状态“{status}”。"]})
     if request.args.get("awaiting_me") and current_user.role in REVIEWER_STAGE:
-        query = query.where(Ticket.status == TicketStatus.PENDING, Ticket.stage == REVIEWER_STAGE[current_user.role])
-    if request.args.get("center"):
-        query = query.where(Center.code == request.args["center"])
-    if request.args.get("service"):
-        query = query.join(Ticket.service).where(Service.code == request.args["service"])
+        query = awaiting_review(current_user)
+    else:
+        query = scoped_tickets(current_user)
+    query = filtered_tickets(query, TicketFilters.from_args(request.args)).order_by(Ticket.id.desc())
     limit = min(request.args.get("limit", 100, type=int) or 100, 500)
     offset = max(request.args.get("offset", 0, type=int) or 0, 0)
     query = query.options(contains_eager(Ticket.center), selectinload(Ticket.service))

@@ -23,6 +23,7 @@ from ..cutovers import (
     policy,
     set_max_per_day,
 )
+from ..errors import error_response
 from ..extensions import db
 from ..filing import local_date
 from ..models import BlackoutWindow, Center, Province, Role, Service
@@ -34,13 +35,7 @@ SETTINGS_ROLES = (Role.MINISTRY_REVIEWER, Role.ADMIN)
 
 
 def _filters() -> CalendarFilters:
-    args = request.args
-    return CalendarFilters(
-        province=args.get("province", "")[:8] or None,
-        center=args.get("center", "")[:16] or None,
-        service=args.get("service", "")[:64] or None,
-        tentative=args.get("tentative") == "1",
-    )
+    return CalendarFilters.from_args(request.args)
 
 
 def _filter_choices() -> dict:
@@ -107,7 +102,7 @@ def export_csv():
     try:
         first, last = parse_range(request.args.get("from"), request.args.get("to"), today=today)
     except RangeError as error:
-        abort(400, description=str(error))
+        return error_response(400, str(error))  # the Chinese reason, not a generic page
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["切换日期", "工单号", "状态", "紧急", "省份", "中心代码", "中心", "业务事项代码", "业务事项", "原地址", "新地址"])

@@ -10,13 +10,14 @@ from sqlalchemy import func, select
 
 from ..access import login_required, roles_required, scoped_centers
 from ..extensions import db
-from ..link_health import scoped_links_with_health, unhealthy_links
+from ..link_health import unhealthy_links
 from ..link_registry import (
     RegistryImportError,
     export_csv,
     export_rows,
     filtered,
     history,
+    link_filters,
     load_registry,
     parse_registry_csv,
     scoped_links,
@@ -28,7 +29,7 @@ PER_PAGE = 50
 
 
 def _filters() -> dict:
-    return {name: request.args.get(name, "")[:64] for name in ("province", "center", "service")}
+    return link_filters(request.args)
 
 
 @bp.get("/")
@@ -105,7 +106,7 @@ def health():
     by_province: dict[str, list] = {}
     for link in failing:
         by_province.setdefault(link.center.province.short_name, []).append(link)
-    checked = db.session.scalar(select(func.count()).select_from(scoped_links_with_health(current_user)
+    checked = db.session.scalar(select(func.count()).select_from(scoped_links(current_user)
                                                                  .where(LinkRecord.last_check_id.is_not(None)).subquery()))
     centers = db.session.scalars(scoped_centers(current_user).order_by(Center.code)).all()
     return render_template("registry/health.html", by_province=by_province, failing=failing, checked=checked,
