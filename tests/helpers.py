@@ -1,4 +1,5 @@
 """Small helpers for tests that talk to the JSON API."""
+import threading
 from contextlib import contextmanager
 
 import time_machine
@@ -57,3 +58,34 @@ def recorded_statements(engine):
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def at_once(*calls, timeout: float = 120):
+    """Run each call in its own thread, released together by a barrier; their results in order.
+
+    Bounded everywhere: a thread that fails before the barrier breaks it instead of leaving the
+    others waiting, and a thread still running after ``timeout`` seconds fails the test, so
+    a deadlock shows up as a red test with its cause, never as a suite that hangs.
+    """
+    barrier = threading.Barrier(len(calls), timeout=timeout)
+    results: list = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except BaseException as error:  # reported by the test below
+            barrier.abort()
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(i, call), daemon=True) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    stuck = [thread.name for thread in threads if thread.is_alive()]
+    assert not stuck, f"still running after {timeout} s (a deadlock?): {stuck}"
+    if errors:
+        raise errors[0]
+    return results

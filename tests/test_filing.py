@@ -1,6 +1,4 @@
 """Filing tickets (issue 5): lead time at the hard dates, the address policy, one open change per link."""
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
@@ -9,7 +7,7 @@ from linkdesk.extensions import db
 from linkdesk.models import AuditEvent, Role, Ticket
 
 from .factories import ticket_request
-from .helpers import app_config, frozen
+from .helpers import app_config, at_once, frozen
 
 
 @pytest.fixture
@@ -221,26 +219,24 @@ class TestOneOpenChangePerLink:
         account = make.user(Role.CENTER_STAFF, center="郑州")
         token = make.token(account)
         db.session.remove()
-        barrier = threading.Barrier(2)
-        answers = []
 
-        def submit(n):
-            app = create_app(app_config(database_url))
-            with app.app_context():
-                client = app.test_client()
-                barrier.wait()
-                response = client.post("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"},
-                                       json=ticket_request(cutover_date="2026-12-11", new_url=f"https://gjj.example.gov.cn/{n}"))
-                answers.append((response.status_code, response.get_json()))
-                db.session.remove()
-                db.engine.dispose()
+        def submitter(n):
+            app = create_app(app_config(database_url))  # one app each, as two worker processes have
 
-        threads = [threading.Thread(target=submit, args=(n,)) for n in range(2)]
+            def submit():
+                with app.app_context():
+                    try:
+                        response = app.test_client().post(
+                            "/api/v1/tickets", headers={"Authorization": f"Bearer {token}"},
+                            json=ticket_request(cutover_date="2026-12-11", new_url=f"https://gjj.example.gov.cn/{n}"))
+                        return response.status_code, response.get_json()
+                    finally:
+                        db.session.remove()
+                        db.engine.dispose()
+            return submit
+
         with frozen():
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            answers = at_once(submitter(1), submitter(2))
         assert sorted(code for code, _ in answers) == [201, 409]
         loser = next(body for code, body in answers if code == 409)
         assert "未完成的变更工单" in loser["errors"]["service"][0]

@@ -1,5 +1,4 @@
 """Review (issue 6): routing, decisions, the state machine, concurrency and the audit trail."""
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -9,7 +8,7 @@ from linkdesk.extensions import db
 from linkdesk.models import AuditEvent, ReviewDecision, Role, Ticket
 
 from .factories import ticket_request
-from .helpers import app_config, frozen, recorded_statements
+from .helpers import app_config, at_once, frozen, recorded_statements
 
 
 @pytest.fixture
@@ -230,26 +229,23 @@ def test_two_reviewers_deciding_at_once_record_exactly_one_decision(database_url
     with app.app_context():
         db.engine.dispose()  # this app's pooled connection, or it leaks to the garbage collector
     db.session.remove()
-    barrier = threading.Barrier(2)
-    answers = []
 
-    def review(token, decision):
-        worker = create_app(app_config(database_url))
-        with worker.app_context():
-            client = worker.test_client()
-            barrier.wait()
-            response = client.post(f"/api/v1/tickets/{ticket['id']}/decision", headers={"Authorization": f"Bearer {token}"},
-                                   json={"decision": decision, "comment": "意见", "version": ticket["version"]})
-            answers.append(response.status_code)
-            db.session.remove()
-            db.engine.dispose()
+    def reviewer(token, decision):
+        worker = create_app(app_config(database_url))  # one app each, as two worker processes have
 
-    threads = [threading.Thread(target=review, args=(t, d)) for t, d in zip(tokens, ("approve", "reject"), strict=True)]
+        def review():
+            with worker.app_context():
+                try:
+                    return worker.test_client().post(
+                        f"/api/v1/tickets/{ticket['id']}/decision", headers={"Authorization": f"Bearer {token}"},
+                        json={"decision": decision, "comment": "意见", "version": ticket["version"]}).status_code
+                finally:
+                    db.session.remove()
+                    db.engine.dispose()
+        return review
+
     with frozen():
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        answers = at_once(reviewer(tokens[0], "approve"), reviewer(tokens[1], "reject"))
     assert sorted(answers) == [200, 409]
     assert db.session.scalar(select(func.count()).select_from(ReviewDecision)) == 1
     decisions = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.in_(["approve", "reject"])))

@@ -118,6 +118,15 @@ def page(chromium, live_server, request):
         shot = ARTIFACTS / f"{request.node.name}.png"
         page.screenshot(path=str(shot), full_page=True)
         print(f"\nscreenshot of the failure: {shot}")
+    # Let the last requests (the favicon, a stylesheet) finish: closing the context under them
+    # drops their connections, and Werkzeug's server then leaks the open file it was sending,
+    # which surfaces as a ResourceWarning in whichever test runs next.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_load_state("networkidle", timeout=5_000)
+    except PlaywrightTimeout:
+        pass  # a page still busy after 5 s: close it anyway, the test has its answer
     context.close()
 
 
