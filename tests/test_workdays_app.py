@@ -1,6 +1,10 @@
 """The working-day calendar inside the app (issue 4): CLI, API, imports, flags, pages."""
+import html
+import io
 import json
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +23,8 @@ SCHEDULE_2027 = {
     "holidays": ["2027-01-01", "2027-01-02", "2027-01-03", "2027-01-04"],
     "makeup_workdays": ["2027-01-09"],
 }
+# A complete notice in the State Council's form, made up for the tests (its first line says so).
+SYNTHETIC_2027_NOTICE = Path(__file__).parent / "data" / "notices" / "synthetic-2027.txt"
 
 
 @pytest.mark.parametrize(("day", "answer"), [
@@ -117,13 +123,48 @@ def test_year_page_marks_holidays_makeup_days_and_sources(client, auth, make):
 def test_admin_import_page_previews_then_stores(client, auth, make):
     admin = make.user(Role.ADMIN)
     auth.login(admin.username, admin.password)
-    notice = "国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：1月1日（周五）至3日（周日）放假，共3天。"
+    notice = SYNTHETIC_2027_NOTICE.read_text(encoding="utf-8")
     preview = client.post("/workdays/import", data={"notice": notice, "preview": "1"})
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200, page
     assert "2027-01-01" in page and "周五" in page
-    stored = client.post("/workdays/import", data={"notice": notice, "confirm": "1"})
+    # The admin edits the text after the preview: what is stored is what was previewed.
+    stored = client.post("/workdays/import", data={"notice": "随便改了", "confirm": "1",
+                                                   "previewed": previewed_value(page)})
     assert stored.status_code == 302
     from linkdesk.schedules import current_calendar
     assert not current_calendar().is_working_day(date(2027, 1, 1))
+    assert current_calendar().is_working_day(date(2027, 2, 20))  # the notice's make-up Saturday
     assert current_calendar().is_official(2027)
+
+
+def test_an_uploaded_schedule_file_can_be_confirmed_after_its_preview(client, auth, make):
+    admin = make.user(Role.ADMIN)
+    auth.login(admin.username, admin.password)
+    upload = (io.BytesIO(json.dumps(SCHEDULE_2027, ensure_ascii=False).encode()), "2027.json")
+    preview = client.post("/workdays/import", data={"schedule_file": upload, "preview": "1"},
+                          content_type="multipart/form-data")
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "2027-01-09" in page
+    # The browser does not send the file again with the confirmation.
+    stored = client.post("/workdays/import", data={"confirm": "1", "previewed": previewed_value(page)})
+    assert stored.status_code == 302
+    from linkdesk.schedules import current_calendar
+    assert current_calendar().is_working_day(date(2027, 1, 9))
+
+
+def test_confirming_without_a_preview_stores_nothing(client, auth, make):
+    admin = make.user(Role.ADMIN)
+    auth.login(admin.username, admin.password)
+    refused = client.post("/workdays/import", data={"notice": SYNTHETIC_2027_NOTICE.read_text(encoding="utf-8"),
+                                                    "confirm": "1"})
+    assert refused.status_code == 422 and "请先点击“解析预览”" in refused.get_data(as_text=True)
+    from linkdesk.schedules import current_calendar
+    assert not current_calendar().is_official(2027)
+
+
+def previewed_value(page: str) -> str:
+    """The hidden field the preview page carries to the confirmation, as the browser sends it."""
+    found = re.search(r'<input id="previewed" name="previewed" type="hidden" value="([^"]*)"', page)
+    assert found, "no previewed field on the page"
+    return html.unescape(found.group(1))
