@@ -25,7 +25,10 @@ def seed_command(demo: bool):
     for name, report in seed.seed_registry().items():
         click.echo(f"{name}: {report.created} created, {report.updated} updated")
     if demo:
-        logins = Path(current_app.instance_path) / "demo_logins.txt"
+        # The logins file belongs to the instance's own database; for any other database the
+        # passwords are printed here only.
+        own = db.engine.url.database == str(Path(current_app.instance_path) / "linkdesk.sqlite3")
+        logins = Path(current_app.instance_path) / "demo_logins.txt" if own else None
         for username, password in seed.seed_demo(logins).items():
             click.echo(f"demo user {username}  password {password}")
         click.echo(f"demo tickets: {seed.seed_demo_tickets()} created")
@@ -67,9 +70,12 @@ def apply_cutovers_command(day: str | None):
     from .filing import local_date, parse_date
     from .models.types import utcnow
 
-    due = parse_date(day) if day else local_date(utcnow())
+    today = local_date(utcnow())
+    due = parse_date(day) if day else today
     if due is None:
         raise click.ClickException(f"“{day}”不是有效日期，格式应为 YYYY-MM-DD。")
+    if due > today:  # a link goes live on its day, never sooner
+        raise click.ClickException(f"{due.isoformat()} 还没到（今天是 {today.isoformat()}），不能提前切换。")
     applied = apply_due(due)
     for ticket in applied:
         click.echo(f"{ticket.number} {ticket.center.short_name} {ticket.service.code} -> {ticket.new_url}")

@@ -90,6 +90,8 @@ def parse_range(first: str | None, last: str | None, *, default_days: int = 31, 
         end = date.fromisoformat(last) if last else start + timedelta(days=default_days - 1)
     except (TypeError, ValueError):
         raise RangeError("日期格式不正确，应为 YYYY-MM-DD。") from None
+    except OverflowError:
+        raise RangeError("日期超出范围。") from None
     if end < start:
         raise RangeError("结束日期不能早于开始日期。")
     if (end - start).days + 1 > MAX_RANGE_DAYS:

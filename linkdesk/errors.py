@@ -5,6 +5,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
+from .workflow import Conflict
 
 MESSAGES = {
     400: "请求无效。",
@@ -57,7 +58,7 @@ def init_app(app) -> None:
     def lost_race(error: StaleDataError):
         # A concurrent writer changed the row first (version check); nothing of ours was kept.
         db.session.rollback()
-        return error_response(409, "该工单已被他人处理或修改，您的操作没有保存，请刷新后查看最新状态。")
+        return error_response(409, Conflict.MESSAGE)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from .accounts import create_user
 from .extensions import db
 from .models import Center, Province, ProvinceKind, Role, Service, User
+from .passwords import hash_password
 
 
 @dataclass(frozen=True)
@@ -95,14 +96,22 @@ def seed_demo(logins_file: Path | None = None) -> dict[str, str]:
     """Add the demo users that do not exist yet, with random passwords; returns {username: password}.
 
     Passwords are random per installation (never in the repository) and, when a file is
-    given, appended to it so that `make run` can show them.
+    given, appended to it so that `make run` can show them. When that file is gone (deleted,
+    or a database kept from an earlier checkout), the demo users that exist get new random
+    passwords as well, so that what `make run` shows always logs in.
     """
+    renew = logins_file is not None and not logins_file.exists()
     created = {}
     for username, display_name, role, scope in DEMO_USERS:
-        if db.session.scalar(select(User.id).where(User.username == username)):
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is not None and not renew:
             continue
         password = secrets.token_urlsafe(9)
-        create_user(username, password, role, display_name=display_name, **scope)
+        if user is None:
+            create_user(username, password, role, display_name=display_name, **scope)
+        else:
+            user.password_hash = hash_password(password)
+            db.session.commit()
         created[username] = password
     if logins_file is not None and created:
         with logins_file.open("a", encoding="utf-8") as handle:

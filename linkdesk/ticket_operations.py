@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .cutovers import load_findings
 from .extensions import db
-from .filing import Assessment, ChangeRequest, assess, local_date
+from .filing import MAX_TEXT_LENGTH, Assessment, ChangeRequest, assess, local_date
 from .link_health import filing_warning
 from .models import Center, Decision, ReviewDecision, Role, Ticket, TicketStatus, User
 from .models.types import utcnow
@@ -33,6 +33,7 @@ from .workflow import (
 )
 
 S = TicketStatus
+MAX_COMMENT_LENGTH = MAX_TEXT_LENGTH  # as for the free text of a filing
 
 
 def _assess(request: ChangeRequest, center: Center, service_id: int | None, submitted_at) -> Assessment:
@@ -179,9 +180,10 @@ def withdraw_ticket(user: User, ticket: Ticket, version: int | None, comment: st
     """The center calls off its ticket before approval."""
     _owner_check(user, ticket)
     check_transition(ticket, "withdraw", user, version)
+    comment = _comment(comment)
     before = (ticket.status, ticket.stage)
     ticket.status, ticket.stage = S.WITHDRAWN, None
-    record(ticket, user, "withdraw", before, comment or None)
+    record(ticket, user, "withdraw", before, _comment(comment))
     commit_or_conflict()
     return ticket
 
@@ -199,7 +201,7 @@ def decide(
         decision = Decision(decision)
     except ValueError:
         raise WorkflowError({"decision": ["决定只能是 approve（批准）、return（退回修改）或 reject（驳回）。"]}) from None
-    comment = (comment or "").strip() or None
+    comment = _comment(comment)
     check_transition(ticket, decision.value, user, version)
     if ticket.created_by_id == user.id:
         raise WorkflowError("您不能审核自己提交的工单。")
@@ -207,6 +209,8 @@ def decide(
         raise WorkflowError(f"该工单当前处于{ticket.stage.label}阶段，不由您审核。")
     if decision is not Decision.APPROVE and comment is None:
         raise WorkflowError({"comment": ["退回或驳回时必须填写意见，说明需要修改的内容或驳回理由。"]})
+    if decision is Decision.APPROVE and ticket.cutover_date < local_date(utcnow()):
+        raise WorkflowError(f"切换日期 {ticket.cutover_date.isoformat()} 已过，不能再批准；请退回中心重新选择切换日期。")
     following = next_stage(ticket)
     if decision is Decision.APPROVE and following is None:
         _check_load(ticket, comment, override)
@@ -232,6 +236,18 @@ def decide(
     return ticket
 
 
+def _comment(value) -> str | None:
+    """A reviewer's or clerk's comment: text, trimmed, bounded; None when empty."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise WorkflowError({"comment": ["意见应为文字。"]})
+    value = value.strip()
+    if len(value) > MAX_COMMENT_LENGTH:
+        raise WorkflowError({"comment": [f"意见不能超过 {MAX_COMMENT_LENGTH} 个字（现有 {len(value)} 个）。"]})
+    return value or None
+
+
 def _check_load(ticket: Ticket, comment: str | None, override: bool) -> None:
     findings = load_findings(ticket.cutover_date, current_calendar(), exclude_ticket_id=ticket.id)
     if not findings:
@@ -250,7 +266,7 @@ def cancel_ticket(user: User, ticket: Ticket, version: int | None, comment: str 
     check_transition(ticket, "cancel", user, version)
     if user.role is Role.CENTER_STAFF:
         _owner_check(user, ticket)
-    comment = (comment or "").strip() or None
+    comment = _comment(comment)
     if comment is None:
         raise WorkflowError({"comment": ["取消已批准的变更时必须说明理由。"]})
     if ticket.cutover_date <= local_date(utcnow()):

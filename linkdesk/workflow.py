@@ -5,7 +5,9 @@ bumps the version (a stale version loses with a Conflict), and writes the audit 
 same transaction. Views, the API and the CLI call these functions; none of them commit on
 their own.
 """
-from sqlalchemy import select, text
+from collections.abc import Iterator
+
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -45,7 +47,9 @@ class Conflict(WorkflowError):
 
     status = 409
 
-    def __init__(self, message: str = "该工单已被他人处理或修改，请刷新后查看最新状态。"):
+    MESSAGE = "该工单已被他人处理或修改，您的操作没有保存。请查看最新状态后再操作。"
+
+    def __init__(self, message: str = MESSAGE):
         super().__init__(message, "version")
 
 
@@ -158,11 +162,45 @@ def record(ticket: Ticket, actor: User | None, action: str, before: tuple, comme
     return event
 
 
+AUDIT_COLUMNS = ["event_id", "ticket", "center", "at_utc", "actor", "role", "action",
+                 "from_status", "from_stage", "to_status", "to_stage", "comment"]
+
+
+def audit_rows(engine: Engine, chunk: int = 1000) -> Iterator[list]:
+    """Every audit event, oldest first, as rows of AUDIT_COLUMNS, for a streamed export.
+
+    Read a chunk at a time, each in its own short transaction on ``engine``: a slow download
+    then holds no transaction open (nor, on SQLite, the write lock), and no ORM session has
+    to outlive the request that started the download.
+    """
+    query = (
+        select(AuditEvent.id, Ticket.number, Center.name, AuditEvent.at, User.username, AuditEvent.actor_role,
+               AuditEvent.action, AuditEvent.from_status, AuditEvent.from_stage, AuditEvent.to_status,
+               AuditEvent.to_stage, AuditEvent.comment)
+        .outerjoin(Ticket, AuditEvent.ticket_id == Ticket.id)
+        .outerjoin(Center, Ticket.center_id == Center.id)
+        .outerjoin(User, AuditEvent.actor_id == User.id)
+        .order_by(AuditEvent.id)
+        .limit(chunk)
+    )
+    last = 0
+    while True:
+        with engine.connect() as connection:
+            rows = connection.execute(query.where(AuditEvent.id > last)).all()
+        for row in rows:
+            yield [row[0], row[1], row[2], row[3].isoformat(), row[4] or "system", *row[5:]]
+        if len(rows) < chunk:
+            return
+        last = rows[-1][0]
+
+
 def check_transition(ticket: Ticket, action: str, actor: User | None, version: int | None) -> None:
     """Refuse a move the state machine does not allow, or one made on a stale version."""
     sources, roles = TRANSITIONS[action]
     if actor is not None and actor.role not in roles:
         raise WorkflowError(f"您的角色不能{ACTION_LABELS[action]}工单。", "ticket")
+    if actor is not None and version is None:  # a person acts on the version they saw, always
+        raise WorkflowError({"version": ["缺少工单版本号，请刷新页面后重试，以免覆盖他人的修改。"]})
     if version is not None and version != ticket.version:
         raise Conflict()
     if ticket.status not in sources:

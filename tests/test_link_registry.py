@@ -15,6 +15,7 @@ from .helpers import frozen
 from .test_cutover_calendar import CUTOVER, file_and_approve
 
 REPO = Path(__file__).resolve().parent.parent
+CUTOVER_MORNING = f"{CUTOVER} 06:00:00+08:00"  # when cron applies the day's cutovers
 
 
 def registry_state():
@@ -29,12 +30,13 @@ class TestApplyCutovers:
     def test_due_ticket_becomes_live_once(self, runner, team):
         with frozen():
             approved = file_and_approve(team).get_json()
-        early = runner.invoke(args=["apply-cutovers", "--date", "2026-12-10"])
-        assert "本次完成切换 0 个" in early.output
-        first = runner.invoke(args=["apply-cutovers", "--date", CUTOVER])
-        assert approved["number"] in first.output and "本次完成切换 1 个" in first.output
-        after_first = registry_state()
-        second = runner.invoke(args=["apply-cutovers", "--date", CUTOVER])
+        with frozen(CUTOVER_MORNING):
+            early = runner.invoke(args=["apply-cutovers", "--date", "2026-12-10"])
+            assert "本次完成切换 0 个" in early.output
+            first = runner.invoke(args=["apply-cutovers"])
+            assert approved["number"] in first.output and "本次完成切换 1 个" in first.output
+            after_first = registry_state()
+            second = runner.invoke(args=["apply-cutovers"])
         assert "本次完成切换 0 个" in second.output
         assert registry_state() == after_first
         ticket = db.session.get(Ticket, approved["id"])
@@ -45,7 +47,8 @@ class TestApplyCutovers:
     def test_completed_ticket_frees_the_link_for_the_next_change(self, runner, team):
         with frozen():
             file_and_approve(team)
-        runner.invoke(args=["apply-cutovers", "--date", CUTOVER])
+        with frozen(CUTOVER_MORNING):
+            runner.invoke(args=["apply-cutovers"])
         with frozen("2026-12-14 09:00:00+08:00"):
             again = team["zhengzhou"][0].post("/tickets", ticket_request(
                 cutover_date="2026-12-28", new_url="https://gjj.example.gov.cn/info_query/v2"))
@@ -59,11 +62,22 @@ class TestApplyCutovers:
         result = runner.invoke(args=["apply-cutovers", "--date", "2026-02-30"])
         assert result.exit_code != 0 and "不是有效日期" in result.output
 
+    def test_a_future_date_is_refused_and_nothing_goes_live_early(self, runner, team):
+        with frozen():
+            file_and_approve(team)
+            before = registry_state()
+            result = runner.invoke(args=["apply-cutovers", "--date", CUTOVER])
+        assert result.exit_code != 0 and "还没到" in result.output
+        assert registry_state() == before
+
     def test_two_processes_at_once_apply_each_ticket_exactly_once(self, app, make):
-        make.tickets(60, date(2026, 12, 11))
+        # Real processes run on the real clock, which time-machine cannot reach: a day that is
+        # already past for it (cron catching up), so that the future-date guard lets it through.
+        past = date(2026, 11, 20)
+        make.tickets(60, past)
         env = {**os.environ, "LINKDESK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
                "LINKDESK_SECRET_KEY": "test-secret", "LINKDESK_PROBE_AFTER_CUTOVER": "0"}
-        command = [sys.executable, "-m", "flask", "--app", "linkdesk", "apply-cutovers", "--date", CUTOVER]
+        command = [sys.executable, "-m", "flask", "--app", "linkdesk", "apply-cutovers", "--date", past.isoformat()]
         runs = [subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 for _ in range(2)]
         outputs = [run.communicate(timeout=120) for run in runs]

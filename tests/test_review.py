@@ -303,9 +303,41 @@ class TestPages:
             assert _decide(people["ministry"], ticket, "return", "请补充材料").status_code == 200
             auth.login(ministry.username, ministry.password)
             page = client.post(f"/review/{ticket['id']}/decision",
-                               data={"decision": "approve", "version": ticket["version"]}, follow_redirects=True)
-        assert "您的决定没有保存" in page.get_data(as_text=True)
+                               data={"decision": "approve", "version": ticket["version"], "comment": "同意"})
+        assert page.status_code == 409
+        assert "您的操作没有保存" in page.get_data(as_text=True)
         assert people["beijing"].get(f"/tickets/{ticket['id']}").get_json()["status"] == "returned"
+
+    def test_after_a_conflict_the_page_keeps_the_comment_and_shows_the_new_version(self, people, client, auth, make):
+        """Returned and resubmitted while a second reviewer was writing: their text survives,
+        and acting again is a decision on the ticket as it now is."""
+        second = make.user(Role.PROVINCE_REVIEWER, province="河南")
+        with frozen():
+            seen = _file(people["zhengzhou"])
+            returned = _decide(people["henan"], seen, "return", "请补充说明").get_json()
+            now = people["zhengzhou"].post(f"/tickets/{seen['id']}/resubmit", {"version": returned["version"]}).get_json()
+            auth.login(second.username, second.password)
+            page = client.post(f"/review/{seen['id']}/decision",
+                               data={"decision": "reject", "version": seen["version"], "comment": "该域名不是中心官方域名"})
+            assert page.status_code == 409
+            body = page.get_data(as_text=True)
+            assert "该域名不是中心官方域名" in body and f'name="version" type="hidden" value="{now["version"]}"' in body
+            again = client.post(f"/review/{seen['id']}/decision",
+                                data={"decision": "reject", "version": now["version"], "comment": "该域名不是中心官方域名"})
+        assert again.status_code == 302
+        assert people["zhengzhou"].get(f"/tickets/{seen['id']}").get_json()["status"] == "rejected"
+
+    def test_a_page_posted_without_a_version_decides_nothing(self, people, client, auth, make):
+        henan = make.user(Role.PROVINCE_REVIEWER, province="河南")
+        with frozen():
+            ticket = _file(people["zhengzhou"])
+            auth.login(henan.username, henan.password)
+            for version in (None, "", "abc", "99999999999999999999"):
+                data = {"decision": "approve"} | ({} if version is None else {"version": version})
+                page = client.post(f"/review/{ticket['id']}/decision", data=data)
+                assert page.status_code == 422, version
+                assert "缺少工单版本号" in page.get_data(as_text=True)
+        assert people["zhengzhou"].get(f"/tickets/{ticket['id']}").get_json()["stage"] == "province"
 
     def test_cancel_without_a_reason_comes_back_to_the_page(self, people, client, auth, make):
         clerk = make.user(Role.CENTER_STAFF, center="北京")

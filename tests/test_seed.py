@@ -1,8 +1,11 @@
 """Loading the registry and demo data."""
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from linkdesk.extensions import db
 from linkdesk.models import Center, Province, Service, User
+from linkdesk.passwords import verify_password
 from linkdesk.seed import seed_demo, seed_registry
 
 
@@ -49,6 +52,26 @@ def test_demo_users_one_per_role_with_random_passwords(app, tmp_path):
     assert logins.read_text().count("\n") == 5
     clerk = db.session.scalar(select(User).where(User.username == "zhengzhou"))
     assert clerk.center.short_name == "郑州"
+
+
+def test_a_lost_logins_file_is_written_again_with_passwords_that_work(app, tmp_path):
+    logins = tmp_path / "demo_logins.txt"
+    first = seed_demo(logins)
+    logins.unlink()  # deleted, or a database kept from another checkout
+    renewed = seed_demo(logins)
+    assert set(renewed) == set(first) and renewed["ministry"] != first["ministry"]
+    written = dict(line.split("\t") for line in logins.read_text().splitlines())
+    ministry = db.session.scalar(select(User).where(User.username == "ministry"))
+    assert verify_password(ministry.password_hash, written["ministry"])
+    assert not verify_password(ministry.password_hash, first["ministry"])
+
+
+def test_seeding_another_database_leaves_the_instance_logins_file_alone(runner, app):
+    logins = Path(app.instance_path) / "demo_logins.txt"
+    before = logins.read_bytes() if logins.exists() else None
+    result = runner.invoke(args=["seed", "--demo"])  # the test database is not the instance's
+    assert result.exit_code == 0 and "demo user ministry  password " in result.output
+    assert (logins.read_bytes() if logins.exists() else None) == before
 
 
 def test_demo_tickets_show_every_stage_once(app):

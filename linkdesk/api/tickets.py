@@ -7,6 +7,7 @@ from ..access import api_roles, awaiting_review, scoped_tickets, visible_ticket_
 from ..extensions import db
 from ..filing import ChangeRequest
 from ..models import Role, Ticket, TicketStatus
+from ..query_args import int_arg
 from ..ticket_operations import (
     OpenTicketExists,
     WorkflowError,
@@ -74,8 +75,8 @@ def list_tickets():
     else:
         query = scoped_tickets(current_user)
     query = filtered_tickets(query, TicketFilters.from_args(request.args)).order_by(Ticket.id.desc())
-    limit = min(request.args.get("limit", 100, type=int) or 100, 500)
-    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    limit = int_arg(request.args, "limit", 100, low=1, high=500)
+    offset = int_arg(request.args, "offset", 0, low=0, high=10**9)
     query = query.options(contains_eager(Ticket.center), selectinload(Ticket.service))
     tickets = db.session.scalars(query.limit(limit).offset(offset)).all()
     return jsonify([ticket_json(ticket, history=False) for ticket in tickets])

@@ -1,6 +1,4 @@
 """Calendar pages: parse the query, ask cutovers.py, render."""
-import csv
-import io
 from collections import defaultdict
 from datetime import date
 
@@ -29,6 +27,7 @@ from ..filing import local_date
 from ..models import BlackoutWindow, Center, Province, Role, Service
 from ..models.types import utcnow
 from ..schedules import current_calendar
+from ..spreadsheet import csv_text
 from . import bp
 
 SETTINGS_ROLES = (Role.MINISTRY_REVIEWER, Role.ADMIN)
@@ -53,7 +52,7 @@ def _month(today: date) -> tuple[int, int]:
     try:
         year, month = (int(part) for part in value.split("-")) if value else (today.year, today.month)
         date(year, month, 1)
-    except ValueError:
+    except (ValueError, OverflowError):
         flash("月份格式应为 YYYY-MM，已显示本月。", "warning")
         return today.year, today.month
     return min(max(year, 2018), 2099), month
@@ -103,15 +102,14 @@ def export_csv():
         first, last = parse_range(request.args.get("from"), request.args.get("to"), today=today)
     except RangeError as error:
         return error_response(400, str(error))  # the Chinese reason, not a generic page
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["切换日期", "工单号", "状态", "紧急", "省份", "中心代码", "中心", "业务事项代码", "业务事项", "原地址", "新地址"])
-    for c in cutovers_between(current_user, first, last, _filters()):
-        writer.writerow([c.cutover_date.isoformat(), c.number, c.status.label, "是" if c.emergency else "",
-                         c.province_short_name, c.center_code, c.center_name, c.service_code, c.service_name,
-                         c.old_url or "", c.new_url])
+    text = csv_text(
+        ["切换日期", "工单号", "状态", "紧急", "省份", "中心代码", "中心", "业务事项代码", "业务事项", "原地址", "新地址"],
+        ([c.cutover_date.isoformat(), c.number, c.status.label, "是" if c.emergency else "", c.province_short_name,
+          c.center_code, c.center_name, c.service_code, c.service_name, c.old_url, c.new_url]
+         for c in cutovers_between(current_user, first, last, _filters())),
+    )
     name = f"cutovers-{first.isoformat()}-{last.isoformat()}.csv"
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response(text, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
 
 

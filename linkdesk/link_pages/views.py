@@ -1,6 +1,4 @@
 """Registry pages: parse, ask link_registry.py / link_health.py, render."""
-import csv
-import io
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -23,6 +21,8 @@ from ..link_registry import (
     scoped_links,
 )
 from ..models import Center, LinkRecord, Role, Service
+from ..query_args import page_arg
+from ..spreadsheet import csv_text
 from . import bp
 
 PER_PAGE = 50
@@ -36,7 +36,8 @@ def _filters() -> dict:
 @login_required
 def links():
     filters = _filters()
-    page = db.paginate(filtered(scoped_links(current_user), **filters), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(filtered(scoped_links(current_user), **filters), page=page_arg(request.args),
+                       per_page=PER_PAGE, error_out=False)
     centers = db.session.scalars(scoped_centers(current_user).order_by(Center.code)).all()
     services = db.session.scalars(select(Service).order_by(Service.position)).all()
     return render_template("registry/links.html", page=page, filters=filters,
@@ -114,12 +115,9 @@ def health():
 
 
 def health_csv(failing) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["省份", "中心代码", "中心", "业务事项", "地址", "问题", "异常开始", "最近检测"])
-    for link in failing:
-        check = link.last_check
-        writer.writerow([link.center.province.short_name, link.center.code, link.center.name, link.service.name,
-                         link.url, check.problem_label if check else "", link.unhealthy_since.isoformat(),
-                         check.checked_at.isoformat() if check else ""])
-    return "\ufeff" + buffer.getvalue()
+    return csv_text(
+        ["省份", "中心代码", "中心", "业务事项", "地址", "问题", "异常开始", "最近检测"],
+        ([link.center.province.short_name, link.center.code, link.center.name, link.service.name, link.url,
+          link.last_check.problem_label if link.last_check else "", link.unhealthy_since.isoformat(),
+          link.last_check.checked_at.isoformat() if link.last_check else ""] for link in failing),
+    )

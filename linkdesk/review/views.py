@@ -1,6 +1,4 @@
 """Review queue and decisions. Thin: parse, call ticket_operations, render."""
-import csv
-import io
 
 from flask import (
     Response,
@@ -9,12 +7,10 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..access import (
     REVIEWER_ROLES,
@@ -25,13 +21,15 @@ from ..access import (
 )
 from ..extensions import db
 from ..filing import local_date
-from ..models import AuditEvent, Center, Province, Role, Service, Ticket
+from ..models import Center, Province, Role, Service
 from ..models.types import utcnow
 from ..schedules import current_calendar
-from ..ticket_operations import Conflict, WorkflowError, decide
+from ..spreadsheet import csv_lines
+from ..ticket_operations import WorkflowError, decide
 from ..tickets.forms import ActionForm
 from ..tickets.listing import TicketFilters, ticket_page
-from ..tickets.views import render_ticket
+from ..tickets.views import refused_action
+from ..workflow import AUDIT_COLUMNS, audit_rows
 from . import bp
 
 
@@ -56,23 +54,13 @@ def decide_ticket(ticket_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    version = int(form.version.data) if (form.version.data or "").isdigit() else None
     try:
-        decide(current_user, ticket, request.form.get("decision", ""), form.comment.data, version,
+        decide(current_user, ticket, request.form.get("decision", ""), form.comment.data, form.version_number,
                override=request.form.get("override") == "y")
-    except Conflict:
-        db.session.rollback()
-        flash("该工单已被其他审核人员处理或被中心修改，您的决定没有保存。请查看最新状态后再操作。", "error")
-    except WorkflowError as refusal:
-        db.session.rollback()
-        flash(refusal.message, "error")
-        # Back to the page with the comment as typed: a refusal must not cost the reviewer's text.
-        form.comment.errors = list(refusal.errors.get("comment", []))
-        return render_ticket(visible_ticket_or_404(current_user, ticket_id), form, 422)
-    else:
-        flash(f"已对工单 {ticket.number} 作出决定：{ticket.status.label}。", "success")
-        return redirect(url_for("review.queue"))
-    return redirect(url_for("tickets.show", ticket_id=ticket_id))
+    except WorkflowError as refusal:  # a conflict too: someone acted first, nothing was saved
+        return refused_action(ticket_id, form, refusal)
+    flash(f"已对工单 {ticket.number} 作出决定：{ticket.status.label}。", "success")
+    return redirect(url_for("review.queue"))
 
 
 
@@ -80,29 +68,5 @@ def decide_ticket(ticket_id: int):
 @roles_required(Role.MINISTRY_REVIEWER)
 def audit_csv():
     """Every audit event, oldest first, as CSV for the ministry (UTF-8 with BOM for Excel)."""
-    query = (
-        select(AuditEvent, Ticket.number, Center.name)
-        .outerjoin(AuditEvent.ticket)
-        .outerjoin(Ticket.center)
-        .options(selectinload(AuditEvent.actor))
-        .order_by(AuditEvent.id)
-        .execution_options(yield_per=500)
-    )
-
-    def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["event_id", "ticket", "center", "at_utc", "actor", "role", "action",
-                         "from_status", "from_stage", "to_status", "to_stage", "comment"])
-        yield "\ufeff" + buffer.getvalue()
-        for event, number, center in db.session.execute(query):
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerow([event.id, number or "", center or "", event.at.isoformat(),
-                             event.actor.username if event.actor else "system", event.actor_role, event.action,
-                             event.from_status or "", event.from_stage or "", event.to_status or "",
-                             event.to_stage or "", event.comment or ""])
-            yield buffer.getvalue()
-
-    return Response(stream_with_context(rows()), mimetype="text/csv",
+    return Response(csv_lines(AUDIT_COLUMNS, audit_rows(db.engine)), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=linkdesk-audit.csv"})

@@ -21,3 +21,9 @@ class ActionForm(FlaskForm):
 
     version = HiddenField()
     comment = TextAreaField("意见", render_kw={"rows": 3})
+
+    @property
+    def version_number(self) -> int | None:
+        """The version the page was showing; None when missing or not a number (refused later)."""
+        value = (self.version.data or "").strip()
+        return int(value) if value.isdigit() and len(value) <= 9 else None

@@ -8,6 +8,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
 from ..models import Center, Province, Service, Ticket, TicketStatus
+from ..query_args import page_arg
 from ..workdays import WorkingDayCalendar
 
 PER_PAGE = 25
@@ -29,7 +30,7 @@ class TicketFilters:
             service=args.get("service", "")[:64],
             center=args.get("center", "")[:32],
             province=args.get("province", "")[:16],
-            page=max(args.get("page", 1, type=int) or 1, 1),
+            page=page_arg(args),
         )
 
     def args(self, **changes) -> dict:

@@ -17,7 +17,6 @@ from ..models import LinkRecord, LinkRevision, Role, Service, TicketStatus
 from ..models.types import utcnow
 from ..schedules import current_calendar
 from ..ticket_operations import (
-    Conflict,
     OpenTicketExists,
     WorkflowError,
     cancel_ticket,
@@ -162,18 +161,23 @@ def _simple_action(ticket_id: int, operation, done: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        operation(current_user, ticket, form.version.data and int(form.version.data), form.comment.data)
-    except Conflict as refusal:
-        db.session.rollback()
-        flash(refusal.message, "error")  # someone else acted: show the ticket as it is now
-    except WorkflowError as refusal:
-        db.session.rollback()
-        flash(refusal.message, "error")
-        form.comment.errors = list(refusal.errors.get("comment", []))
-        return render_ticket(visible_ticket_or_404(current_user, ticket_id), form, 422)
-    else:
-        flash(done, "success")
+        operation(current_user, ticket, form.version_number, form.comment.data)
+    except WorkflowError as refusal:  # a conflict too: someone acted first, nothing was saved
+        return refused_action(ticket_id, form, refusal)
+    flash(done, "success")
     return redirect(url_for("tickets.show", ticket_id=ticket_id))
+
+
+def refused_action(ticket_id: int, form: ActionForm, refusal: WorkflowError):
+    """Back to the ticket as it is now, with the refusal and the comment as typed: a refusal
+    must not cost anyone their text. After a conflict the form carries the new version, so
+    that acting again is a decision taken on what the page now shows."""
+    db.session.rollback()
+    flash(refusal.message, "error")
+    ticket = visible_ticket_or_404(current_user, ticket_id)
+    form.comment.errors = list(refusal.errors.get("comment", []))
+    form.version.data = str(ticket.version)
+    return render_ticket(ticket, form, refusal.status)
 
 
 @bp.post("/<int:ticket_id>/withdraw")
