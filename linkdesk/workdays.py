@@ -124,10 +124,25 @@ def _days(first: date, last: date) -> Iterable[date]:
 
 
 def provisional_schedule(year: int) -> YearSchedule:
-    """A year computed from the statutory rules alone: no make-up days, not official."""
-    periods = statutory_periods(year)
-    holidays = frozenset(day for _, first, last in periods for day in _days(first, last))
-    return YearSchedule(year, holidays, frozenset(), "按法定节假日推算（尚无国务院办公厅通知）", periods)
+    """A year computed from the statutory rules alone: no make-up days, not official.
+
+    A statutory holiday that falls on a Saturday or Sunday gives a working day off after the
+    holiday (补假, 《全国年节及纪念日放假办法》第六条); the State Council's shifts and make-up
+    working days (调休) are only known from its notice.
+    """
+    statutory = statutory_periods(year)
+    holidays = {day for _, first, last in statutory for day in _days(first, last)}
+    periods = []
+    for name, first, last in statutory:
+        owed = sum(1 for day in _days(first, last) if day.weekday() >= 5)
+        day = last
+        while owed:
+            day += timedelta(days=1)
+            if day.weekday() < 5 and day not in holidays:
+                holidays.add(day)
+                last, owed = day, owed - 1
+        periods.append((name, first, last))
+    return YearSchedule(year, frozenset(holidays), frozenset(), "按法定节假日推算（尚无国务院办公厅通知）", tuple(periods))
 
 
 def _periods_of(named_days: list[tuple[date, str]]) -> tuple[tuple[str, date, date], ...]:

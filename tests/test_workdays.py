@@ -162,11 +162,26 @@ class TestProvisionalYears:
                     day += timedelta(days=1)
 
     def test_provisional_2027_spring_festival(self, calendar):
-        assert calendar.day_kind(D("2027-02-05")) == "holiday"
-        assert calendar.day_kind(D("2027-02-08")) == "holiday"
-        assert calendar.is_working_day(D("2027-02-09"))
+        # 除夕 Fri 5 Feb to 初三 Mon 8 Feb; 初一 and 初二 fall on the weekend, so the law gives
+        # Tuesday 9 and Wednesday 10 off instead (补假); no make-up Saturday is guessed.
+        for day in ("2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10"):
+            assert calendar.day_kind(D(day)) == "holiday", day
+        assert calendar.is_working_day(D("2027-02-11"))
+        assert not calendar.is_working_day(D("2027-02-20"))  # a plain Saturday until a notice says otherwise
         answer = calendar.earliest_cutover(D("2027-02-04"))
         assert answer.provisional and answer.earliest_cutover == walk_earliest(calendar, D("2027-02-04"))
+        assert answer.earliest_cutover == D("2027-02-24")  # 11, 12, 15–19, 22, 23, 24 February
+
+    @pytest.mark.parametrize(("owed", "off"), [
+        ("2027-05-01 2027-05-02", "2027-05-03 2027-05-04"),  # 劳动节 on a weekend: Monday and Tuesday
+        ("2027-10-02 2027-10-03", "2027-10-04 2027-10-05"),  # 国庆节 Fri–Sun: Monday and Tuesday
+        ("2028-01-01", "2028-01-03"),  # 元旦 on a Saturday: the Monday
+    ])
+    def test_provisional_years_give_a_weekday_off_for_a_holiday_on_a_weekend(self, calendar, owed, off):
+        for day in owed.split():
+            assert D(day).weekday() >= 5 and calendar.day_kind(D(day)) == "holiday", day
+        for day in off.split():
+            assert D(day).weekday() < 5 and calendar.day_kind(D(day)) == "holiday", day
 
     def test_an_imported_year_makes_it_official(self):
         schedule = YearSchedule(
