@@ -44,9 +44,12 @@ def filing_warning(url: str) -> dict | None:
     """The new address probed once at filing, briefly: a warning when it is not healthy.
 
     Never a refusal: the address may not be live before the cutover, or the network may be down.
+    The caller's transaction is ended first, so that no lock (on SQLite, the database's write
+    lock) is held while the network answers; call it before writing anything.
     """
     if not current_app.config["LINKDESK_PROBE_ON_FILING"]:
         return None
+    db.session.commit()  # only reads so far: end them rather than hold them over the network
     result = probe_url(url, timeout=current_app.config["LINKDESK_FILING_PROBE_TIMEOUT_SECONDS"])
     if result.healthy:
         return None

@@ -49,7 +49,7 @@ def _assess(request: ChangeRequest, center: Center, service_id: int | None, subm
     if verdict.ok:
         # A full day or a blackout does not stop filing; it warns and blocks final approval.
         verdict.warnings.extend(load_findings(verdict.cutover_date, calendar))
-        probed = filing_warning(verdict.address.url)
+        probed = filing_warning(verdict.address.url)  # ends the (read-only) transaction
         if probed:
             verdict.warnings.append(probed)
     return verdict
@@ -153,6 +153,9 @@ def _revise(user: User, ticket: Ticket, changes: dict, version: int | None, acti
     verdict = _assess(request, ticket.center, ticket.service_id, now)
     if not verdict.ok:
         raise WorkflowError(verdict.errors)
+    # The probe in _assess ended the transaction and the ticket was read again after it:
+    # check again that it is still the version the clerk edited.
+    check_transition(ticket, action, user, version)
     before = (ticket.status, ticket.stage)
     _apply(ticket, request, verdict, now)
     return before

@@ -1,5 +1,8 @@
 """Link health (issue 9): checking the registry, the table by province, notifications, filing."""
 import ipaddress
+import socket
+import sqlite3
+import threading
 from datetime import date
 
 import pytest
@@ -131,15 +134,59 @@ def test_default_configuration_refuses_private_addresses(runner, url):
     assert result.exit_code == 1 and "指向内网地址" in result.output
 
 
-def test_filing_warns_when_the_new_address_does_not_answer_but_still_files(app, team):
+def test_filing_warns_when_the_new_address_does_not_resolve_but_still_files(app, team, monkeypatch):
+    def no_such_host(host, port):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr("linkdesk.probe.system_resolver", no_such_host)  # DNS as the test decides, not the machine's
     app.config.update(LINKDESK_PROBE_ON_FILING=True, LINKDESK_FILING_PROBE_TIMEOUT_SECONDS=1.0)
     with frozen():
         response = team["zhengzhou"][0].post("/tickets", ticket_request(
             cutover_date="2026-12-11", new_url="https://no-such-host.linkdesk-test.gov.cn/new"))
     assert response.status_code == 201
     warning = next(w for w in response.get_json()["warnings"] if w["code"] == "probe")
-    # "域名解析失败" when a resolver answers; "访问超时" on a machine whose DNS does not answer.
-    assert "新地址检测未通过" in warning["message"]
+    assert warning["message"] == "新地址检测未通过：域名解析失败（仅供参考，不影响提交）。"
+
+
+def test_the_filing_probe_holds_no_database_lock_while_the_network_answers(app, team, monkeypatch, probing):
+    """On SQLite every transaction takes the write lock: a filing must not keep it while a slow
+    server takes its time, or every other clerk and reviewer would wait for that server."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        pytest.skip("the lock that matters here is SQLite's; PostgreSQL writers do not wait for readers")
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    app.config.update(LINKDESK_PROBE_ON_FILING=True, LINKDESK_FILING_PROBE_TIMEOUT_SECONDS=5.0,
+                      LINKDESK_PROBE_PORTS=(port,))
+    monkeypatch.setattr("linkdesk.probe.system_resolver", lambda host, port: ["127.0.0.1"])
+    database = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    seen = {}
+
+    def slow_site():
+        connection, _ = listener.accept()  # the probe is waiting for this server now
+        try:
+            other = sqlite3.connect(database, timeout=0.2)
+            try:
+                other.execute("BEGIN IMMEDIATE")  # what any other request's transaction does
+                other.execute("UPDATE service SET position = position")
+                other.commit()
+                seen["other_writer"] = "wrote"
+            except sqlite3.OperationalError as error:
+                seen["other_writer"] = str(error)
+            finally:
+                other.close()
+        finally:
+            connection.close()  # no TLS: the probe fails, as a site not yet live does
+
+    server = threading.Thread(target=slow_site, daemon=True)
+    server.start()
+    with frozen():
+        response = team["zhengzhou"][0].post("/tickets", ticket_request(
+            cutover_date="2026-12-11", new_url=f"https://gjj.linkdesk-test.gov.cn:{port}/new"))
+    server.join(10)
+    listener.close()
+    assert response.status_code == 201, response.get_json()
+    assert seen == {"other_writer": "wrote"}
+    assert any(w["code"] == "probe" for w in response.get_json()["warnings"])
 
 
 def test_is_the_loopback_network_really_configuration_only(app):
