@@ -179,10 +179,10 @@ def blackout_on(day: date) -> BlackoutWindow | None:
 
 
 def scheduled_count(first: date, last: date, exclude_ticket_id: int | None = None) -> Counter:
-    """How many approved cutovers (all centers) fall on each day of [first, last]."""
+    """How many approved or completed cutovers (all centers) fall on each day of [first, last]."""
     query = (
         select(Ticket.cutover_date, func.count())
-        .where(Ticket.status == S.APPROVED, Ticket.cutover_date.between(first, last))
+        .where(Ticket.status.in_(SCHEDULED), Ticket.cutover_date.between(first, last))
         .group_by(Ticket.cutover_date)
     )
     if exclude_ticket_id is not None:

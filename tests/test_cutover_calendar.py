@@ -1,5 +1,8 @@
 """Cutover calendar (issue 7): scope, tentative tickets, limits and blackouts, feeds, exports."""
+import html
+import re
 from datetime import date
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from icalendar import Calendar
@@ -66,6 +69,20 @@ class TestScope:
             auth.login(other.username, other.password)
             assert number not in client.get("/calendar/?month=2026-12").get_data(as_text=True)
 
+    def test_the_month_links_to_its_own_list_and_csv_with_the_filters(self, client, auth, make, team):
+        with frozen():
+            number = file_and_approve(team).get_json()["number"]
+            ministry = make.user(Role.MINISTRY_REVIEWER)
+            auth.login(ministry.username, ministry.password)
+            page = client.get("/calendar/?month=2026-12&province=41").get_data(as_text=True)
+            csv_link = html.unescape(re.search(r'href="([^"]*export\.csv[^"]*)"', page).group(1))
+            list_link = html.unescape(re.search(r'href="(/calendar/list[^"]*)"', page).group(1))
+            for link in (csv_link, list_link):
+                query = parse_qs(urlsplit(link).query)
+                assert query == {"province": ["41"], "from": ["2026-12-01"], "to": ["2026-12-31"]}, link
+            assert number in client.get(csv_link).get_data(as_text=True)
+            assert number in client.get(list_link).get_data(as_text=True)
+
     def test_month_page_marks_holidays_makeup_days_and_provisional_years(self, client, auth, make):
         clerk = make.user()
         with frozen():
@@ -97,6 +114,13 @@ class TestRanges:
 
 
 class TestLoadAndBlackouts:
+    def test_a_day_stays_full_once_its_cutovers_are_completed(self, team, make):
+        make.tickets(1, date(2026, 12, 11), status=TicketStatus.COMPLETED)
+        with frozen():
+            set_max_per_day(team["ministry"][1].user, 1)
+            filed = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
+        assert "day_full" in {w["code"] for w in filed["warnings"]}
+
     def test_full_day_warns_at_filing_and_blocks_final_approval_without_override(self, team):
         ministry = team["ministry"][1].user
         with frozen():

@@ -308,6 +308,16 @@ class TestPages:
         assert "您的操作没有保存" in page.get_data(as_text=True)
         assert people["beijing"].get(f"/tickets/{ticket['id']}").get_json()["status"] == "returned"
 
+    def test_a_pending_ticket_whose_day_has_passed_says_so(self, people, client, auth, make):
+        ministry = make.user(Role.MINISTRY_REVIEWER)
+        with frozen():
+            ticket = _file(people["beijing"])  # cutover Friday 2026-12-11
+        with frozen("2026-12-12 10:00:00+08:00"):  # the Saturday after: no working day in between
+            auth.login(ministry.username, ministry.password)
+            row = client.get("/review/").get_data(as_text=True).split(ticket["number"])[0].rsplit("<tr", 1)[1]
+            page = client.get(f"/tickets/{ticket['id']}").get_data(as_text=True)
+        assert "已过期" in row and "已过期" in page
+
     def test_after_a_conflict_the_page_keeps_the_comment_and_shows_the_new_version(self, people, client, auth, make):
         """Returned and resubmitted while a second reviewer was writing: their text survives,
         and acting again is a decision on the ticket as it now is."""

@@ -1,6 +1,6 @@
 """Calendar pages: parse the query, ask cutovers.py, render."""
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -74,6 +74,9 @@ def month():
         "calendar/month.html", year=year, month=number, weeks=weeks, by_day=by_day, today=today,
         calendar=current_calendar(), filters=filters, choices=_filter_choices(),
         previous=previous, following=following, settings=policy(),
+        # The list and the CSV of the month shown, with the same filters.
+        month_range={**request.args.to_dict(), "month": None, "from": date(year, number, 1).isoformat(),
+                     "to": (following - timedelta(days=1)).isoformat()},
     )
 
 

@@ -64,6 +64,11 @@ def filtered_tickets(query: Select, filters: TicketFilters) -> Select:
     return query
 
 
+def days_left_until(day: date, calendar: WorkingDayCalendar, today: date) -> int | None:
+    """Working days from today to ``day`` (0 on the day itself); None once the day has passed."""
+    return calendar.working_days_between(today, day) if day >= today else None
+
+
 def ticket_page(query: Select, filters: TicketFilters, calendar: WorkingDayCalendar, today: date,
                 *, urgent_first: bool = False) -> TicketPage:
     """One page of tickets, filtered, with their working days left; three queries in all."""
@@ -74,7 +79,5 @@ def ticket_page(query: Select, filters: TicketFilters, calendar: WorkingDayCalen
         contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service)
     ).order_by(*order)
     pagination = db.paginate(query, page=filters.page, per_page=PER_PAGE, error_out=False)
-    days_left = {
-        ticket.id: calendar.working_days_between(today, ticket.cutover_date) for ticket in pagination.items
-    }
+    days_left = {ticket.id: days_left_until(ticket.cutover_date, calendar, today) for ticket in pagination.items}
     return TicketPage(pagination, days_left)

@@ -28,7 +28,7 @@ from ..ticket_operations import (
 from ..workflow import may_decide, next_stage
 from . import bp
 from .forms import ActionForm, TicketForm
-from .listing import TicketFilters, ticket_page
+from .listing import TicketFilters, days_left_until, ticket_page
 
 
 def attach_errors(form, errors: dict[str, list[str]]) -> list[str]:
@@ -122,7 +122,7 @@ def render_ticket(ticket, action: ActionForm | None = None, status: int = 200):
         action=action or ActionForm(version=ticket.version),
         can_decide=can_decide,
         load_warnings=load_findings(ticket.cutover_date, calendar, ticket.id) if final_stage else [],
-        days_left=calendar.working_days_between(today, ticket.cutover_date),
+        days_left=days_left_until(ticket.cutover_date, calendar, today),
     ), status
 
 
