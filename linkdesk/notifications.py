@@ -24,6 +24,10 @@ from .models import (
 )
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+WECOM_MAX_BYTES = 4096  # a robot message's content, in UTF-8 bytes (the robot API's documented limit)
+# A body leaves room for the line with the message id that the outbox adds when sending.
+BODY_MAX_BYTES = WECOM_MAX_BYTES - 128
+LINE_MAX_BYTES = 512  # an address or a probe's finding is shown shortened; the page has it whole
 
 # event -> (title tag, audiences). Audiences: the center, the reviewers of the ticket's current
 # stage, the ministry.
@@ -79,14 +83,31 @@ def render(event: str, ticket: Ticket, note: str | None = None) -> tuple[str, st
         f"### {subject}",
         f"> 工单：**{ticket.number}**（{ticket.status.label}{' · ' + ticket.stage.label if ticket.stage else ''}）",
         f"> 切换日期：{ticket.cutover_date.isoformat()}（{weekday_zh(ticket.cutover_date)}）",
-        f"> 新地址：{ticket.new_url}",
+        f"> 新地址：{clip(ticket.new_url, LINE_MAX_BYTES)}",
     ]
     if badges:
         lines.append("> 标记：" + " ".join(f'<font color="warning">{badge}</font>' for badge in dict.fromkeys(badges)))
-    if note:
-        lines.append(f"> 说明：{note}")
-    lines.append(f"[查看工单]({base}/tickets/{ticket.id})")
+    link = f"[查看工单]({base}/tickets/{ticket.id})"
+    if note:  # free text gets what the robot's limit leaves; the number and the link stay whole
+        prefix = "> 说明："
+        room = BODY_MAX_BYTES - utf8_size("\n".join([*lines, prefix, link]))
+        lines.append(prefix + clip(note, room))
+    lines.append(link)
     return subject, "\n".join(lines)
+
+
+def utf8_size(text: str) -> int:
+    """Bytes of ``text`` in UTF-8, the unit of the robot's limit."""
+    return len(text.encode())
+
+
+def clip(text: str, max_bytes: int) -> str:
+    """``text`` shortened to at most ``max_bytes`` in UTF-8, ending with an ellipsis when cut."""
+    if utf8_size(text) <= max_bytes:
+        return text
+    ellipsis = "…"
+    room = max_bytes - utf8_size(ellipsis)
+    return text.encode()[:room].decode(errors="ignore") + ellipsis if room >= 0 else ""
 
 
 def notify(event: str, ticket: Ticket, note: str | None = None, dedupe: str | None = None) -> list[OutboxMessage]:
@@ -117,8 +138,8 @@ def notify_link(event: str, link, note: str, dedupe: str | None = None) -> list[
     subject = f"【{tag}】{link.center.name} · {link.service.name}"
     body = "\n".join([
         f"### {subject}",
-        f"> 地址：{link.url}",
-        f"> 问题：<font color=\"warning\">{note}</font>",
+        f"> 地址：{clip(link.url, LINE_MAX_BYTES)}",
+        f"> 问题：<font color=\"warning\">{clip(note, LINE_MAX_BYTES)}</font>",
         f"[查看链接健康]({base}/links/health?center={link.center.code})",
     ])
     with db.session.no_autoflush:

@@ -1,21 +1,39 @@
-"""Real servers for notification tests: a WeCom group robot API and an SMTP server, on 127.0.0.1."""
+"""Real servers for notification tests: a WeCom group robot API and an SMTP server, on 127.0.0.1.
+
+The fixtures here are shared by the notification test modules, which bind them by assignment.
+"""
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+from sqlalchemy import select
+
+from linkdesk.extensions import db
+from linkdesk.models import OutboxMessage
+from linkdesk.notifications import add_channel
+
+SECRET_KEY = "6d1f0c2e-SECRET-robot-key-42"
+
 
 class WeComRobotServer:
     """Speaks ``POST /cgi-bin/webhook/send?key=…`` like the real robot API.
 
-    ``mode``: "ok", "error" (errcode 93000), "http500", "slow" (answers after ``delay``);
-    ``stop()`` takes it down (connections refused) and ``start()`` brings it back on the same port.
+    ``mode``: "ok", "error" (errcode 93000), "ratelimit" (errcode 45009), "http500", "slow"
+    (answers after ``delay``), "garbage" (a status line that is not HTTP), "list" (JSON that is
+    not an object); ``answering`` is set once a request has arrived. ``stop()`` takes it down
+    (connections refused) and ``start()`` brings it back on the same port.
     """
 
     def __init__(self):
         self.mode = "ok"
         self.delay = 0.0
+        self.answering = threading.Event()
         self.received: list[dict] = []  # {"key", "content", "at"}
         self._lock = threading.Lock()
         self.port = 0
@@ -39,12 +57,21 @@ class WeComRobotServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 if parts.path != "/cgi-bin/webhook/send":
                     return self._answer(404, {"errcode": 404, "errmsg": "not found"})
+                robot.answering.set()
                 if robot.mode == "slow":
                     time.sleep(robot.delay)
                 if robot.mode == "http500":
                     return self._answer(500, {"errcode": -1, "errmsg": "system busy"})
                 if robot.mode == "error":
                     return self._answer(200, {"errcode": 93000, "errmsg": "invalid webhook url"})
+                if robot.mode == "ratelimit":
+                    return self._answer(200, {"errcode": 45009, "errmsg": "api freq out of limit"})
+                if robot.mode == "list":
+                    return self._answer(200, [{"errcode": 0, "errmsg": "ok"}])
+                if robot.mode == "garbage":
+                    self.close_connection = True
+                    self.wfile.write(b"NOT-HTTP 200 whatever\r\n\r\n")
+                    return None
                 with robot._lock:
                     robot.received.append({
                         "key": parse_qs(parts.query).get("key", [""])[0],
@@ -69,10 +96,53 @@ class WeComRobotServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_port
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+
+@pytest.fixture
+def robot(app):
+    server = WeComRobotServer()
+    app.config["LINKDESK_WECOM_WEBHOOK_PREFIXES"] = (server.prefix,)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def henan_robot(robot):
+    return add_channel("wecom", robot.webhook(SECRET_KEY), "province:河南")
+
+
+class Inbox(Message):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message):
+        self.messages.append(message)
+
+
+@pytest.fixture
+def smtp(app):
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port: the controller checks readiness by connecting to it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(LINKDESK_SMTP_HOST="127.0.0.1", LINKDESK_SMTP_PORT=port)
+    yield inbox
+    controller.stop()
+
+
+def outbox_rows(**where):
+    db.session.expire_all()
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    for name, value in where.items():
+        query = query.where(getattr(OutboxMessage, name) == value)
+    return db.session.scalars(query).all()

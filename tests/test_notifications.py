@@ -1,12 +1,9 @@
 """Notifications (issue 8): the outbox written with the change, delivery, retries, rate limits, secrets."""
 import logging
-import socket
 from datetime import UTC, date, datetime, timedelta
 from email.header import decode_header, make_header
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlalchemy import func, select
 
 from linkdesk import outbox, workflow
@@ -17,56 +14,14 @@ from linkdesk.models.types import utcnow
 from linkdesk.notifications import add_channel, notify
 from linkdesk.schedules import current_calendar
 
+from . import notify_servers
 from .factories import ticket_request
 from .helpers import at_once, frozen
-from .notify_servers import WeComRobotServer
+from .notify_servers import SECRET_KEY, outbox_rows
 from .test_cutover_calendar import file_and_approve
 
-SECRET_KEY = "6d1f0c2e-SECRET-robot-key-42"
 FILED_AT = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # helpers.frozen(): Friday 10:00 in Beijing
-
-
-@pytest.fixture
-def robot(app):
-    server = WeComRobotServer()
-    app.config["LINKDESK_WECOM_WEBHOOK_PREFIXES"] = (server.prefix,)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def henan_robot(robot):
-    return add_channel("wecom", robot.webhook(SECRET_KEY), "province:河南")
-
-
-class Inbox(Message):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message):
-        self.messages.append(message)
-
-
-@pytest.fixture
-def smtp(app):
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port: the controller checks readiness by connecting to it
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(LINKDESK_SMTP_HOST="127.0.0.1", LINKDESK_SMTP_PORT=port)
-    yield inbox
-    controller.stop()
-
-
-def outbox_rows(**where):
-    db.session.expire_all()
-    query = select(OutboxMessage).order_by(OutboxMessage.id)
-    for name, value in where.items():
-        query = query.where(getattr(OutboxMessage, name) == value)
-    return db.session.scalars(query).all()
+robot, henan_robot, smtp = notify_servers.robot, notify_servers.henan_robot, notify_servers.smtp  # fixtures
 
 
 def test_filing_queues_one_message_for_the_province_robot_and_the_worker_sends_exactly_it(team, robot, henan_robot):
