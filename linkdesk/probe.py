@@ -12,6 +12,7 @@ total and per host, and yields the results as they complete.
 """
 import http.client
 import inspect
+import io
 import ipaddress
 import math
 import re
@@ -84,7 +85,8 @@ class ProbeResult:
 
     ``final_url`` is where the chain stopped: the last page fetched, or the redirect target the
     prober refused to follow. ``status`` is the last HTTP status received. ``tls_days_left`` is
-    the fewest whole days any certificate of the chain has left.
+    the fewest whole days left on the server certificate of any https hop (only the server's own
+    certificate: the intermediates and the root it was verified with are not looked at).
     """
 
     url: str
@@ -204,6 +206,46 @@ def _os_problem(error: OSError, what: str) -> _Problem:
     return _Problem("connection_error", f"{what}: {error}")
 
 
+def _seconds_until(deadline: float) -> float:
+    """The time left until ``deadline``, for a socket timeout; TimeoutError when none is left."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("time limit reached")
+    return left
+
+
+class _DeadlineStream(io.RawIOBase):
+    """A socket read as a stream whose every read waits only until ``deadline``.
+
+    http.client reads the status line and headers with many small reads; a socket timeout set
+    once would give each of them the whole time limit again, and a server sending one byte at a
+    time could hold the probe for as long as it liked.
+    """
+
+    def __init__(self, sock: socket.socket, deadline: float):
+        super().__init__()
+        self.sock = sock
+        self.deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        self.sock.settimeout(_seconds_until(self.deadline))
+        return self.sock.recv_into(buffer)
+
+
+class _DeadlineSocket:
+    """What http.client.HTTPResponse asks of a socket: ``makefile``, here a _DeadlineStream."""
+
+    def __init__(self, sock: socket.socket, deadline: float):
+        self.sock = sock
+        self.deadline = deadline
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineStream(self.sock, self.deadline))
+
+
 class _Prober:
     def __init__(self, *, timeout, allow_networks, allowed_ports, max_body, resolver, ssl_context):
         self.deadline = time.monotonic() + timeout
@@ -284,6 +326,7 @@ class _Prober:
     def secure(self, sock: socket.socket, target: _Target) -> tuple[ssl.SSLSocket, int | None]:
         """TLS over the connection, verified for the host name; the certificate's whole days left."""
         try:
+            # The ssl module spends a socket timeout on the whole handshake, not on each read.
             sock.settimeout(self.remaining())
             tls = self.context.wrap_socket(sock, server_hostname=target.host)
         except ssl.SSLCertVerificationError as error:
@@ -315,11 +358,10 @@ class _Prober:
             request = (f"GET {target.request_target} HTTP/1.1\r\nHost: {target.host_header}\r\n"
                        f"User-Agent: {USER_AGENT}\r\nAccept: text/html,*/*;q=0.8\r\n"
                        "Accept-Encoding: identity\r\nConnection: close\r\n\r\n")
-            response = http.client.HTTPResponse(conn, method="GET")
+            response = http.client.HTTPResponse(_DeadlineSocket(conn, self.deadline), method="GET")
             try:
                 try:
-                    conn.settimeout(self.remaining())
-                    conn.sendall(request.encode("ascii"))
+                    self.send(conn, request.encode("ascii"))
                     response.begin()
                 except http.client.HTTPException as error:
                     raise _Problem("connection_error", f"invalid HTTP response from {target.host}: {error!r}") from None
@@ -327,7 +369,7 @@ class _Prober:
                     raise _os_problem(error, f"HTTP request to {target.host}") from None
                 hop.status = response.status
                 location = response.getheader("Location")
-                self.drain(conn, response)
+                self.drain(response)
             finally:
                 response.close()
             return response.status, location, days_left
@@ -335,17 +377,25 @@ class _Prober:
             conn.close()
             sock.close()
 
-    def drain(self, conn: socket.socket, response: http.client.HTTPResponse) -> None:
-        """Read at most ``max_body`` bytes of the body within the time left, and nothing more."""
+    def send(self, conn: socket.socket, data: bytes) -> None:
+        """Send all of ``data``, each send waiting only for the time left (SSLSocket.sendall
+        would give every send the whole timeout again)."""
+        view = memoryview(data)
+        while view:
+            conn.settimeout(_seconds_until(self.deadline))
+            view = view[conn.send(view):]
+
+    def drain(self, response: http.client.HTTPResponse) -> None:
+        """Read at most ``max_body`` bytes of the body within the time left, and nothing more
+        (the response reads through a _DeadlineStream, which stops at the deadline)."""
         wanted = self.max_body
         try:
             while wanted > 0:
-                conn.settimeout(self.remaining())
                 chunk = response.read1(min(wanted, 16384))
                 if not chunk:
                     return
                 wanted -= len(chunk)
-        except (_Problem, OSError, http.client.HTTPException, ValueError):
+        except (OSError, http.client.HTTPException, ValueError):
             return
 
 

@@ -2,6 +2,7 @@
 every named problem, the SSRF guard (checked at the socket level with an audit hook) and the
 bounded concurrency of probe_many."""
 import ipaddress
+import itertools
 import json
 import socket
 import ssl
@@ -174,8 +175,8 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = False  # server_close joins the request threads
 
-    def __init__(self, tls=None, tracker=None):
-        super().__init__(("127.0.0.1", 0), Handler)
+    def __init__(self, tls=None, tracker=None, address="127.0.0.1"):
+        super().__init__((address, 0), Handler)
         self.tls = tls
         self.tracker = tracker or Tracker()
         self.routes: dict = {"/": (200, {}), "/ok": (200, {}), "/slow": (200, {})}
@@ -208,6 +209,92 @@ class Server(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
         self.thread.join(5)
+
+
+class Trickler:
+    """A server that sends one byte every ``interval`` seconds and never finishes: an HTTP answer
+    whose headers never end (over TLS when given a context), or, as a proxy in front of the port
+    ``upstream``, whatever that server sends, the TLS handshake included."""
+
+    HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+
+    def __init__(self, *, tls=None, upstream=None, interval=0.2):
+        self.tls, self.upstream, self.interval = tls, upstream, interval
+        self.stopping = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)
+        self.port = self.listener.getsockname()[1]
+        self.threads = [threading.Thread(target=self.accept, daemon=True)]
+        self.threads[0].start()
+
+    def accept(self):
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self.answer, args=(conn,), daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def answer(self, conn):
+        conn.settimeout(5)
+        upstream = None
+        try:
+            if self.upstream is None:
+                if self.tls is not None:
+                    conn = self.tls.wrap_socket(conn, server_side=True)
+                request = b""
+                while b"\r\n\r\n" not in request and (chunk := conn.recv(4096)):
+                    request += chunk
+                endless = itertools.chain(self.HEAD, itertools.cycle(b"X-Padding: x\r\n"))
+            else:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream), timeout=5)
+                threading.Thread(target=self.pump, args=(conn, upstream), daemon=True).start()
+                endless = (byte for chunk in iter(lambda: upstream.recv(4096), b"") for byte in chunk)
+            for byte in endless:
+                if self.stopping.wait(self.interval):
+                    return
+                conn.sendall(bytes([byte]))
+        except OSError:  # the prober hung up: what it is tested for
+            return
+        finally:
+            conn.close()
+            if upstream is not None:
+                upstream.close()
+
+    @staticmethod
+    def pump(source, sink):
+        try:
+            while chunk := source.recv(4096):
+                sink.sendall(chunk)
+        except OSError:
+            return
+
+    def url(self, path="/", scheme="http"):
+        return f"{scheme}://{HOST}:{self.port}{path}"
+
+    def stop(self):
+        self.stopping.set()
+        self.listener.close()
+        for thread in self.threads:
+            thread.join(5)
+
+
+@pytest.fixture
+def trickler():
+    """Make a Trickler; every one made is stopped after the test."""
+    made = []
+
+    def make(**options):
+        made.append(Trickler(**options))
+        return made[-1]
+
+    yield make
+    for server in made:
+        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -470,6 +557,28 @@ def test_loopback_is_refused_without_the_allow_list(servers, opts, sockets):
     assert servers["site"].url("/ok") == result.final_url
 
 
+@pytest.mark.parametrize("location", ["http://127.0.0.1:{port}/ok", "http://[::ffff:127.0.0.1]:{port}/ok",
+                                      "http://edge.example.gov.cn:{port}/ok"])
+def test_redirect_to_loopback_is_refused_when_loopback_is_not_allowed(servers, sockets, location):
+    # As by default, loopback is not allowed: only the first hop's own address is, so that it can answer.
+    site = servers["site"]
+    edge = Server(address="127.0.0.2")
+    answers = iter([["127.0.0.2"], ["127.0.0.1"]])  # a public-looking name that rebinds to loopback
+    before = len(site.requests)
+    try:
+        edge.routes["/to-loopback"] = (302, {"Location": location.format(port=site.port)})
+        result = probe(f"http://edge.example.gov.cn:{edge.port}/to-loopback", resolver=lambda host, port: next(answers),
+                       allow_networks=(ipaddress.ip_network("127.0.0.2/32"),), allowed_ports=(edge.port, site.port))
+    finally:
+        edge.stop()
+    assert result.problem == "private_address", result
+    assert [hop.status for hop in result.hops] == [302, None]
+    refused = ipaddress.ip_address(result.hops[-1].ip)
+    assert (getattr(refused, "ipv4_mapped", None) or refused) == ipaddress.ip_address("127.0.0.1")
+    assert connected_to(sockets) == ["127.0.0.2"]
+    assert len(site.requests) == before
+
+
 def test_system_resolver_result_is_checked(servers, opts, sockets):
     options = {**opts, "resolver": None, "allow_networks": ()}
     result = probe(f"https://localhost:{servers['site'].port}/ok", **options)
@@ -520,6 +629,54 @@ def test_timeout(opts, silent):
     assert result.problem_label == "访问超时"
     assert 400 <= result.elapsed_ms < 2000
     assert time.monotonic() - started < 2
+
+
+def probe_timed(url, opts, **options):
+    """The probe's result and the seconds it took by the wall clock."""
+    started = time.monotonic()
+    result = probe(url, **{**opts, **options})
+    return result, time.monotonic() - started
+
+
+def test_headers_trickled_byte_by_byte_time_out(opts, trickler):
+    slow = trickler()
+    result, seconds = probe_timed(slow.url(), opts, timeout=1.0, allowed_ports=(slow.port,))
+    assert result.problem == "timeout", result
+    assert result.problem_label == "访问超时"
+    assert "timed out" in result.detail
+    assert result.status is None and result.hops[0].status is None
+    assert 900 <= result.elapsed_ms < 3000
+    assert seconds < 3  # each read used to get the whole time limit again: 13 s and more
+
+
+def test_headers_trickled_over_tls_time_out(opts, trickler, pki):
+    slow = trickler(tls=pki.server_context("trickle", [HOST]))
+    result, seconds = probe_timed(slow.url(scheme="https"), opts, timeout=1.0, allowed_ports=(slow.port,))
+    assert result.problem == "timeout", result
+    assert result.detail.startswith("HTTP request")  # the handshake was done: the headers are what trickled
+    assert 900 <= result.elapsed_ms < 3000
+    assert seconds < 3
+
+
+def test_tls_handshake_trickled_byte_by_byte_times_out(servers, opts, trickler):
+    slow = trickler(upstream=servers["site"].port)
+    result, seconds = probe_timed(slow.url("/ok", scheme="https"), opts, timeout=1.0, allowed_ports=(slow.port,))
+    assert result.problem == "timeout", result
+    assert result.detail.startswith("TLS handshake")
+    assert 900 <= result.elapsed_ms < 3000
+    assert seconds < 3
+
+
+def test_time_limit_covers_every_hop(servers, opts, trickler):
+    slow = trickler()
+    plain = servers["plain"]
+    plain.routes["/to-trickle"] = (302, {"Location": "/to-trickle-2"})
+    plain.routes["/to-trickle-2"] = (302, {"Location": slow.url()})
+    result, seconds = probe_timed(plain.url("/to-trickle"), opts, timeout=1.0, allowed_ports=(plain.port, slow.port))
+    assert result.problem == "timeout", result
+    assert [hop.status for hop in result.hops] == [302, 302, None]
+    assert 900 <= result.elapsed_ms < 3000
+    assert seconds < 3
 
 
 def test_port_not_allowed(servers, resolver, sockets):
