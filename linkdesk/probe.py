@@ -256,10 +256,10 @@ class _Prober:
         self.context = ssl_context or _default_context()
 
     def remaining(self) -> float:
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise _Problem("timeout", "time limit reached")
-        return left
+        try:
+            return _seconds_until(self.deadline)
+        except TimeoutError:
+            raise _Problem("timeout", "time limit reached") from None
 
     def permitted(self, ip: IPAddress) -> bool:
         """Whether the prober may connect to an address: public, or inside an allowed network."""

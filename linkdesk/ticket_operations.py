@@ -186,7 +186,7 @@ def withdraw_ticket(user: User, ticket: Ticket, version: int | None, comment: st
     comment = _comment(comment)
     before = (ticket.status, ticket.stage)
     ticket.status, ticket.stage = S.WITHDRAWN, None
-    record(ticket, user, "withdraw", before, _comment(comment))
+    record(ticket, user, "withdraw", before, comment)
     commit_or_conflict()
     return ticket
 

@@ -200,7 +200,7 @@ def check_transition(ticket: Ticket, action: str, actor: User | None, version: i
     if actor is not None and actor.role not in roles:
         raise WorkflowError(f"您的角色不能{ACTION_LABELS[action]}工单。", "ticket")
     if actor is not None and version is None:  # a person acts on the version they saw, always
-        raise WorkflowError({"version": ["缺少工单版本号，请刷新页面后重试，以免覆盖他人的修改。"]})
+        raise WorkflowError({"version": ["缺少工单版本号：请按您看到的工单版本提交（页面请刷新后重试），以免覆盖他人的修改。"]})
     if version is not None and version != ticket.version:
         raise Conflict()
     if ticket.status not in sources:

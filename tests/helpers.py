@@ -60,6 +60,16 @@ def recorded_statements(engine):
         event.remove(engine, "before_cursor_execute", record)
 
 
+def statements_of_page(client, auth, account, path: str, engine) -> tuple[list[str], str]:
+    """Log in and GET ``path`` on the frozen day: the SQL statements it sent and the page's text."""
+    with frozen():
+        auth.login(account.username, account.password)
+        with recorded_statements(engine) as seen:
+            page = client.get(path)
+    assert page.status_code == 200, path
+    return seen, page.get_data(as_text=True)
+
+
 def at_once(*calls, timeout: float = 120):
     """Run each call in its own thread, released together by a barrier; their results in order.
 

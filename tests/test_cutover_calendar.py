@@ -14,7 +14,7 @@ from linkdesk.extensions import db
 from linkdesk.models import Role, Ticket, TicketStatus
 
 from .factories import ticket_request
-from .helpers import frozen, recorded_statements
+from .helpers import frozen, statements_of_page
 
 CUTOVER = "2026-12-11"  # E(D) for a filing on Friday 2026-11-27
 
@@ -224,12 +224,7 @@ def test_month_with_2000_cutovers_takes_a_fixed_number_of_queries(app, client, a
     ministry = make.user(Role.MINISTRY_REVIEWER)
 
     def statements_for_month():
-        with frozen():
-            auth.login(ministry.username, ministry.password)
-            with recorded_statements(db.engine) as seen:
-                response = client.get("/calendar/?month=2026-12")
-        assert response.status_code == 200
-        return seen, response.get_data(as_text=True)
+        return statements_of_page(client, auth, ministry, "/calendar/?month=2026-12", db.engine)
 
     make.tickets(10, date(2026, 12, 14))
     statements_for_month()  # the first request also builds the working-day calendar's cache

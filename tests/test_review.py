@@ -8,7 +8,7 @@ from linkdesk.extensions import db
 from linkdesk.models import AuditEvent, ReviewDecision, Role, Ticket
 
 from .factories import ticket_request
-from .helpers import app_config, at_once, frozen, recorded_statements
+from .helpers import app_config, at_once, frozen, statements_of_page
 
 
 @pytest.fixture
@@ -261,19 +261,14 @@ def test_the_queue_asks_the_same_number_of_queries_for_ten_or_a_thousand_tickets
     ministry = make.user(Role.MINISTRY_REVIEWER)
 
     def statements():
-        with frozen():
-            auth.login(ministry.username, ministry.password)
-            with recorded_statements(db.engine) as seen:
-                page = client.get("/review/")
-        assert page.status_code == 200
-        return len(seen), page.get_data(as_text=True)
+        return statements_of_page(client, auth, ministry, "/review/", db.engine)
 
     make.tickets(10, date(2026, 12, 14), status=TicketStatus.PENDING)
     statements()  # the first request also builds the calendar cache
     few, _ = statements()
     make.tickets(1000, date(2026, 12, 15), status=TicketStatus.PENDING)
     many, page = statements()
-    assert many == few
+    assert len(many) == len(few)
     assert "共 1010 条" in page
 
 

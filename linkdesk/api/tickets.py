@@ -31,10 +31,11 @@ def _body() -> dict:
     return data
 
 
-def _version(data: dict) -> int:
+def _version(data: dict) -> int | None:
+    """The body's version as a number; a missing one is refused by the workflow, like a page's."""
     version = data.get("version")
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise WorkflowError({"version": ["请提供工单的当前版本号 version（整数），以免覆盖他人的修改。"]})
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise WorkflowError({"version": ["工单版本号 version 应为整数。"]})
     return version
 
 

@@ -24,6 +24,10 @@ class ActionForm(FlaskForm):
 
     @property
     def version_number(self) -> int | None:
-        """The version the page was showing; None when missing or not a number (refused later)."""
-        value = (self.version.data or "").strip()
-        return int(value) if value.isdigit() and len(value) <= 9 else None
+        return version_number(self.version.data)
+
+
+def version_number(value: str | None) -> int | None:
+    """The version a page was showing; None when missing or not a number (the workflow refuses it)."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) <= 9 else None

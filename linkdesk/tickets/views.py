@@ -27,7 +27,7 @@ from ..ticket_operations import (
 )
 from ..workflow import may_decide, next_stage
 from . import bp
-from .forms import ActionForm, TicketForm
+from .forms import ActionForm, TicketForm, version_number
 from .listing import TicketFilters, days_left_until, ticket_page
 
 
@@ -142,7 +142,7 @@ def edit(ticket_id: int):
     if not form.validate_on_submit():
         return _form_page(form, "tickets/edit.html", ticket, ["表单已过期，请重新提交。"], 400)
     operation = resubmit_ticket if request.form.get("submit_for_review") else edit_ticket
-    version = request.form.get("version", type=int)
+    version = version_number(request.form.get("version"))
     changes = {key: request.form.get(key, "") for key in request.form if key not in ("csrf_token", "version")}
     changes["emergency"] = "emergency" in request.form
     try:
