@@ -4,6 +4,7 @@ import contextvars
 import os
 import shutil
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from flask import has_app_context
@@ -19,6 +20,7 @@ from linkdesk.seed import seed_registry
 
 from .factories import Factory
 from .helpers import app_config as _config
+from .helpers import frozen
 
 POSTGRES_URL = os.environ.get("LINKDESK_TEST_DATABASE_URL")
 # Tables whose rows belong to one test; the registry (provinces, centers, services) is shared.
@@ -111,6 +113,18 @@ def app(database_url):
 
 
 @pytest.fixture
+def clock():
+    """The clock frozen at ``helpers.BEIJING_FRIDAY`` for the whole test, fixtures' rows included.
+
+    For scenarios that reason about "now" from start to end (queued messages, leases, rate
+    limits): a row stamped by a default and an instant the test passes are then the same clock,
+    whatever the real date. ``clock.shift(timedelta)`` or ``clock.move_to(moment)`` moves it.
+    """
+    with frozen() as traveller:
+        yield traveller
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -173,8 +187,10 @@ def team(api_as):
 
 @pytest.fixture(scope="session", autouse=True)
 def _report_database(record_testsuite_property):
-    """Say in the test report which database the suite ran on (CI checks it)."""
+    """Say in the test report which database the suite ran on and when (CI checks both)."""
     record_testsuite_property("database", "postgresql" if POSTGRES_URL else "sqlite")
+    # The system clock as the run began (UTC), so that CI can tell a shifted clock took effect.
+    record_testsuite_property("clock", datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 def pytest_report_header(config):

@@ -16,19 +16,21 @@ from linkdesk.schedules import current_calendar
 
 from . import notify_servers
 from .factories import ticket_request
-from .helpers import at_once, frozen
+from .helpers import at_once
 from .notify_servers import SECRET_KEY, outbox_rows
 from .test_cutover_calendar import file_and_approve
 
-FILED_AT = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # helpers.frozen(): Friday 10:00 in Beijing
+FILED_AT = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # helpers.BEIJING_FRIDAY: Friday 10:00 in Beijing
+# Messages are stamped by the clock and claimed at instants derived from FILED_AT: every
+# scenario runs with the clock frozen at FILED_AT, fixtures included, so both agree on any date.
+pytestmark = pytest.mark.usefixtures("clock")
 robot, henan_robot, smtp = notify_servers.robot, notify_servers.henan_robot, notify_servers.smtp  # fixtures
 
 
 def test_filing_queues_one_message_for_the_province_robot_and_the_worker_sends_exactly_it(team, robot, henan_robot):
     add_channel("wecom", robot.webhook("hubei-key"), "province:湖北")
     add_channel("wecom", robot.webhook("ministry-key"), "ministry")
-    with frozen():
-        ticket = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-11")).get_json()
+    ticket = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-11")).get_json()
     [message] = outbox_rows()
     assert (message.channel_id, message.event, message.ticket_id) == (henan_robot.id, "submitted", ticket["id"])
     assert ticket["number"] in message.body and "2026-12-11（周五）" in message.body
@@ -41,15 +43,14 @@ def test_filing_queues_one_message_for_the_province_robot_and_the_worker_sends_e
 
 
 def test_a_refused_or_rolled_back_change_leaves_no_message(team, henan_robot, monkeypatch):
-    with frozen():
-        refused = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-01"))
-        assert refused.status_code == 422
-        first = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-11")).get_json()
-        # The second filing passes the Python check and loses at the database: rolled back whole.
-        calls = []
-        monkeypatch.setattr("linkdesk.ticket_operations.open_ticket_for",
-                            lambda *args: calls.append(1) or (None if len(calls) == 1 else workflow.open_ticket_for(*args)))
-        lost = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-14"))
+    refused = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-01"))
+    assert refused.status_code == 422
+    first = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-11")).get_json()
+    # The second filing passes the Python check and loses at the database: rolled back whole.
+    calls = []
+    monkeypatch.setattr("linkdesk.ticket_operations.open_ticket_for",
+                        lambda *args: calls.append(1) or (None if len(calls) == 1 else workflow.open_ticket_for(*args)))
+    lost = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-14"))
     assert lost.status_code == 409
     assert [m.ticket_id for m in outbox_rows()] == [first["id"]]
 
@@ -57,8 +58,7 @@ def test_a_refused_or_rolled_back_change_leaves_no_message(team, henan_robot, mo
 def test_decisions_reach_the_center_and_approval_the_ministry(team, robot, smtp):
     add_channel("email", "gjj-zhengzhou@example.cn", "center:郑州")
     add_channel("wecom", robot.webhook("ministry-key"), "ministry")
-    with frozen():
-        approved = file_and_approve(team).get_json()
+    approved = file_and_approve(team).get_json()
     by_event = {}
     for message in outbox_rows():
         by_event.setdefault(message.event, []).append(message.channel.kind.value)
@@ -72,9 +72,8 @@ def test_decisions_reach_the_center_and_approval_the_ministry(team, robot, smtp)
 
 
 def test_robot_down_then_up_every_message_once_with_tries_counted(team, robot, henan_robot):
-    with frozen():
-        for service in ("info_query", "deposit_certificate", "transfer"):
-            team["zhengzhou"][0].post("/tickets", ticket_request(service, cutover_date="2026-12-11"))
+    for service in ("info_query", "deposit_certificate", "transfer"):
+        team["zhengzhou"][0].post("/tickets", ticket_request(service, cutover_date="2026-12-11"))
     robot.stop()
     now = FILED_AT + timedelta(minutes=1)
     first = outbox.deliver_once(now)
@@ -94,8 +93,7 @@ def test_robot_down_then_up_every_message_once_with_tries_counted(team, robot, h
 def test_an_errcode_is_a_failure_and_the_last_retry_parks_the_message(app, team, robot, henan_robot, client, auth, make):
     app.config["LINKDESK_NOTIFY_MAX_TRIES"] = 2
     robot.mode = "error"
-    with frozen():
-        team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-11"))
+    team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-11"))
     now = FILED_AT + timedelta(minutes=1)
     outbox.deliver_once(now)
     outbox.deliver_once(now + timedelta(hours=2))
@@ -167,8 +165,7 @@ def test_a_robot_at_its_limit_defers_and_nothing_is_dropped(app, make, robot):
 
 def test_reminder_two_working_days_before_is_queued_once(team, robot):
     add_channel("wecom", robot.webhook("ministry-key"), "ministry")
-    with frozen():
-        file_and_approve(team)
+    file_and_approve(team)
     before = len(outbox_rows(event="reminder"))
     assert remind_upcoming(date(2026, 12, 8), current_calendar()) == []
     assert len(remind_upcoming(date(2026, 12, 9), current_calendar())) == 1
@@ -179,8 +176,7 @@ def test_reminder_two_working_days_before_is_queued_once(team, robot):
 def test_the_webhook_key_never_appears_in_logs_pages_or_api(team, robot, henan_robot, runner, client, auth, make, caplog):
     robot.stop()
     caplog.set_level(logging.DEBUG)
-    with frozen():
-        ticket = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-11")).get_json()
+    ticket = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-11")).get_json()
     outbox.deliver_once(FILED_AT)
     listing = runner.invoke(args=["channels", "list"]).output
     admin = make.user(Role.ADMIN)

@@ -15,12 +15,13 @@ from linkdesk.notifications import add_channel, notify
 
 from . import notify_servers
 from .factories import ticket_request
-from .helpers import at_once, frozen
+from .helpers import at_once
 from .notify_servers import outbox_rows
 from .test_notifications import FILED_AT
 
 robot, smtp = notify_servers.robot, notify_servers.smtp  # fixtures
 NOW = FILED_AT + timedelta(minutes=1)
+pytestmark = pytest.mark.usefixtures("clock")  # as in test_notifications: the clock is FILED_AT throughout
 
 
 def queue_submissions(make, count: int, day: date = date(2026, 12, 11)) -> None:
@@ -71,10 +72,9 @@ def test_a_long_comment_and_address_are_shortened_to_the_robots_limit(team, robo
     address = "https://gjj.example.gov.cn/"
     address += "a" * (2048 - len(address))
     comment = "请补充迁移方案说明" * 166 + "谢谢的"  # 1,497 characters, some 4,500 bytes
-    with frozen():
-        ticket = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-11", new_url=address)).get_json()
-        returned = team["henan"][0].post(f"/tickets/{ticket['id']}/decision",
-                                         {"decision": "return", "comment": comment, "version": ticket["version"]})
+    ticket = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-11", new_url=address)).get_json()
+    returned = team["henan"][0].post(f"/tickets/{ticket['id']}/decision",
+                                     {"decision": "return", "comment": comment, "version": ticket["version"]})
     assert returned.status_code == 200, returned.get_json()
     assert outbox.deliver_once(NOW).sent == 1
     [message] = outbox_rows()

@@ -1,6 +1,8 @@
 """Loading the registry and demo data."""
 from pathlib import Path
 
+import pytest
+
 from sqlalchemy import func, select
 
 from linkdesk.extensions import db
@@ -92,3 +94,37 @@ def test_demo_tickets_show_every_stage_once(app):
     ]
     assert "http" in {w["code"] for w in tickets[1].warnings}
     assert db.session.scalar(select(func.count()).select_from(LinkRecord)) == 5
+
+
+# The demo must work in whatever year someone runs `make run`: Spring Festival and year-end
+# evenings, an official year and provisional ones (UTC 16:30 is already the next day in Beijing).
+@pytest.mark.parametrize("moment", [
+    "2026-09-30 18:00:00+08:00",  # the evening before National Day, official year
+    "2027-02-05 10:00:00+08:00",  # the Friday before the Spring Festival of 2027, provisional year
+    "2028-12-29 16:30:00+00:00",  # 2028-12-30 00:30 in Beijing, a Saturday at the year end
+    "2031-12-31 09:00:00+08:00",  # New Year's Eve of a provisional year
+])
+def test_demo_tickets_and_the_default_month_follow_the_clock_in_any_year(app, client, auth, tmp_path, moment):
+    from linkdesk.filing import local_date
+    from linkdesk.models import Ticket, TicketStatus
+    from linkdesk.models.types import utcnow
+    from linkdesk.schedules import current_calendar
+    from linkdesk.seed import seed_demo_tickets
+
+    from .helpers import frozen
+
+    with frozen(moment):
+        logins = seed_demo(tmp_path / "demo_logins.txt")
+        assert seed_demo_tickets() == 3
+        today = local_date(utcnow())
+        calendar = current_calendar()
+        earliest = calendar.earliest_cutover(today).earliest_cutover
+        tickets = db.session.scalars(select(Ticket).order_by(Ticket.id)).all()
+        assert [t.status for t in tickets] == [TicketStatus.PENDING, TicketStatus.PENDING, TicketStatus.APPROVED]
+        assert all(t.submitted_on == today and t.earliest_cutover == earliest for t in tickets)
+        assert min(t.cutover_date for t in tickets) == earliest > today
+        assert all(calendar.is_working_day(t.cutover_date) for t in tickets)
+        auth.login("ministry", logins["ministry"])
+        page = client.get("/calendar/").get_data(as_text=True)
+    assert f"切换日历 · {today.year} 年 {today.month} 月" in page
+    assert ("推算" in page) is calendar.is_provisional(today)
