@@ -16,7 +16,7 @@ import tracemalloc
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from linkdesk.probe import probe, probe_many
+from linkdesk.links.probe import probe, probe_many
 
 DELAY = 0.2
 

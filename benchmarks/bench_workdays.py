@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from workalendar.asia.china import China
 
-from linkdesk.workdays import default_calendar
+from linkdesk.workdays.calendar import default_calendar
 
 
 def timed(label: str, function, repeat: int) -> float:

@@ -24,36 +24,24 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     config.finalize(app)
 
-    from . import (  # noqa: F401
-        access,
-        admin,
-        api,
-        auth,
-        cli,
-        cutover_calendar,
-        errors,
-        extensions,
-        link_pages,
-        main,
-        models,
-        review,
-        tickets,
-        ui,
-        workday_pages,
-    )
+    from . import api, cli, errors, extensions, models, ui  # noqa: F401
+    from .accounts import access, sessions
+    from .accounts.views import bp as accounts_pages
+    from .cutovers.views import bp as cutover_pages
+    from .links.views import bp as link_pages
+    from .main.views import bp as home_page
+    from .notify.views import bp as notify_pages
+    from .tickets.review_views import bp as review_pages
+    from .tickets.views import bp as ticket_pages
+    from .workdays.views import bp as workday_pages
 
     extensions.init_app(app)
-    auth.init_app(app)
+    sessions.init_app(app)
     errors.init_app(app)
     ui.init_app(app)
     cli.init_app(app)
-    app.register_blueprint(main.bp)
-    app.register_blueprint(tickets.bp)
-    app.register_blueprint(review.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(workday_pages.bp)
-    app.register_blueprint(cutover_calendar.bp)
-    app.register_blueprint(link_pages.bp)
-    app.register_blueprint(api.bp)
+    for blueprint in (accounts_pages, home_page, ticket_pages, review_pages, notify_pages,
+                      workday_pages, cutover_pages, link_pages, api.bp):
+        app.register_blueprint(blueprint)
     access.init_app(app)
     return app

@@ -6,7 +6,8 @@ from flask import current_app
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from . import accounts, seed
+from . import seed
+from .accounts import users
 from .extensions import db
 from .models import Role, User
 
@@ -44,10 +45,10 @@ def seed_command(demo: bool):
 def create_user_command(username, role, center, province, display_name, password):
     """Create a user with a role and its scope."""
     try:
-        user = accounts.create_user(
+        user = users.create_user(
             username, password, role, display_name=display_name, center=center, province=province
         )
-    except accounts.AccountError as error:
+    except users.AccountError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"created {user.username} ({user.role.value}, {user.scope_label})")
 
@@ -59,16 +60,16 @@ def create_token_command(username):
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
         raise click.ClickException(f"找不到有效用户“{username}”。")
-    click.echo(accounts.create_token(user))
+    click.echo(users.create_token(user))
 
 
 @click.command("apply-cutovers")
 @click.option("--date", "day", help="Apply tickets due on or before this date (default: today in Beijing).")
 def apply_cutovers_command(day: str | None):
     """Complete approved tickets that are due and make their addresses live (for cron)."""
-    from .cutovers import apply_due
-    from .filing import local_date, parse_date
+    from .cutovers.schedule import apply_due
     from .models.types import utcnow
+    from .workdays.calendar import local_date, parse_date
 
     today = local_date(utcnow())
     due = parse_date(day) if day else today
@@ -81,7 +82,7 @@ def apply_cutovers_command(day: str | None):
         click.echo(f"{ticket.number} {ticket.center.short_name} {ticket.service.code} -> {ticket.new_url}")
     click.echo(f"截至 {due.isoformat()}：本次完成切换 {len(applied)} 个。")
     if applied and current_app.config["LINKDESK_PROBE_AFTER_CUTOVER"]:
-        from .link_health import check_links
+        from .links.health import check_links
         from .models import LinkRecord
 
         links = db.session.scalars(select(LinkRecord).where(LinkRecord.ticket_id.in_([t.id for t in applied]))).all()
@@ -98,7 +99,7 @@ def registry_group():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def registry_import_command(path: Path):
     """Load live addresses from CSV (center_code,service_code,url,effective_date): all rows or none."""
-    from .link_registry import RegistryImportError, load_registry, parse_registry_csv
+    from .links.registry import RegistryImportError, load_registry, parse_registry_csv
 
     try:
         rows = parse_registry_csv(path.read_text(encoding="utf-8-sig"))
@@ -114,9 +115,9 @@ def registry_import_command(path: Path):
 
 def init_app(app) -> None:
     """Register the commands."""
-    from .link_health_cli import links_group
-    from .notifications_cli import channels_group, outbox_group
-    from .workdays_cli import workdays
+    from .links.cli import links_group
+    from .notify.cli import channels_group, outbox_group
+    from .workdays.cli import workdays
 
     for command in (init_db_command, seed_command, create_user_command, create_token_command, workdays,
                     apply_cutovers_command, registry_group, outbox_group, channels_group, links_group):

@@ -5,7 +5,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
-from .workflow import Conflict
+from .tickets.workflow import Conflict
 
 MESSAGES = {
     400: "请求无效。",

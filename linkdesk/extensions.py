@@ -74,6 +74,6 @@ def init_app(app) -> None:
     migrate.init_app(app, db)
     csrf.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
+    login_manager.login_view = "accounts.login"
     login_manager.login_message = "请先登录。"
     login_manager.session_protection = "basic"

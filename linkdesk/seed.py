@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from .accounts import create_user
+from .accounts.passwords import hash_password
+from .accounts.users import create_user
 from .extensions import db
 from .models import Center, Province, ProvinceKind, Role, Service, User
-from .passwords import hash_password
 
 
 @dataclass(frozen=True)
@@ -133,11 +133,12 @@ DEMO_LINKS = (
 
 def seed_demo_tickets() -> int:
     """Demo registry entries and tickets in three states; nothing when tickets already exist."""
-    from .filing import ChangeRequest, local_date
     from .models import LinkRecord, Service, Ticket
     from .models.types import utcnow
-    from .schedules import current_calendar
-    from .ticket_operations import decide, file_ticket
+    from .tickets.filing import ChangeRequest
+    from .tickets.operations import decide, file_ticket
+    from .workdays.calendar import local_date
+    from .workdays.schedules import current_calendar
 
     if db.session.scalar(select(Ticket.id).limit(1)) is not None:
         return 0

@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app, url_for
 from flask_login import current_user
 
-from .address_policy import AddressCheck, check_address
 from .labels import WARNING_LABELS, weekday_zh
+from .links.address_policy import AddressCheck, check_address
 from .models import ROLE_LABELS, ReviewStage, Role, TicketStatus
 from .tickets.diff import url_diff
-from .workflow import ACTION_LABELS
+from .tickets.workflow import ACTION_LABELS
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 ALL_ROLES = tuple(Role)
@@ -21,12 +21,12 @@ NAVIGATION = (
     ("我的工单", "tickets.index", (Role.CENTER_STAFF,)),
     ("新建工单", "tickets.new", (Role.CENTER_STAFF,)),
     ("待审工单", "review.queue", (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)),
-    ("切换日历", "calendar.month", ALL_ROLES),
-    ("链接台账", "registry.links", ALL_ROLES),
-    ("链接健康", "registry.health", ALL_ROLES),
+    ("切换日历", "cutovers.month", ALL_ROLES),
+    ("链接台账", "links.registry", ALL_ROLES),
+    ("链接健康", "links.health", ALL_ROLES),
     ("工作日历", "workdays.year", ALL_ROLES),
-    ("用户管理", "admin.users", (Role.ADMIN,)),
-    ("通知", "admin.channels", (Role.ADMIN,)),
+    ("用户管理", "accounts.users", (Role.ADMIN,)),
+    ("通知", "notify.channels", (Role.ADMIN,)),
 )
 
 
@@ -74,9 +74,9 @@ def home_tiles(counts: dict[TicketStatus, int]) -> list[Tile]:
     if role in (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER):
         return [
             Tile("待审工单", counts.get("awaiting_me", counts[TicketStatus.PENDING]), "需要您审核", _url("review.queue"), True),
-            Tile("已批准待切换", counts[TicketStatus.APPROVED], "范围内计划切换", _url("calendar.month")),
+            Tile("已批准待切换", counts[TicketStatus.APPROVED], "范围内计划切换", _url("cutovers.month")),
         ]
-    return [Tile("用户管理", counts.get("users", 0), "创建和停用账号", _url("admin.users"))]
+    return [Tile("用户管理", counts.get("users", 0), "创建和停用账号", _url("accounts.users"))]
 
 
 def beijing(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

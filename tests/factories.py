@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from linkdesk import accounts
+from linkdesk.accounts import users
 from linkdesk.extensions import db
 from linkdesk.models import OPEN_STATUSES, Center, ReviewStage, Role, Service, Ticket, TicketStatus, User
 
@@ -32,11 +32,11 @@ class Factory:
         if role is Role.PROVINCE_REVIEWER and province is None:
             province = "河南"
         username = username or f"{role.value}-{next(_numbers)}"
-        user = accounts.create_user(username, PASSWORD, role, center=center, province=province)
+        user = users.create_user(username, PASSWORD, role, center=center, province=province)
         return Account(user)
 
     def token(self, account: Account) -> str:
-        return accounts.create_token(account.user)
+        return users.create_token(account.user)
 
     def tickets(self, count: int, cutover_date: date, status: TicketStatus = TicketStatus.APPROVED,
                 author: Account | None = None) -> list[int]:

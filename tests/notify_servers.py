@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from linkdesk.extensions import db
 from linkdesk.models import OutboxMessage
-from linkdesk.notifications import add_channel
+from linkdesk.notify.events import add_channel
 
 SECRET_KEY = "6d1f0c2e-SECRET-robot-key-42"
 

@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from linkdesk.access import scoped_centers
+from linkdesk.accounts.access import scoped_centers
 from linkdesk.extensions import db
 from linkdesk.models import Role, User
 

@@ -3,7 +3,7 @@ import ipaddress
 
 import pytest
 
-from linkdesk.address_policy import MAX_URL_LENGTH, check_address, host_of, is_public_ip
+from linkdesk.links.address_policy import MAX_URL_LENGTH, check_address, host_of, is_public_ip
 
 LIVE = "https://gjj.zhengzhou.gov.cn/wsbsdt/index.html"
 PRIVATE = "内网、本机或保留地址"

@@ -57,7 +57,7 @@ def test_a_bad_token_is_401_json(client):
 def test_a_deactivated_users_token_stops_working(client, make):
     account = make.user()
     token = make.token(account)
-    from linkdesk.accounts import set_active
+    from linkdesk.accounts.users import set_active
     set_active(account.user, False)
     assert _get(client, "/api/v1/services", token).status_code == 401
 

@@ -6,9 +6,9 @@ import time_machine
 from sqlalchemy import select
 
 from linkdesk import create_app
+from linkdesk.accounts.passwords import verify_password
 from linkdesk.extensions import db
 from linkdesk.models import LoginAttempt, Role
-from linkdesk.passwords import verify_password
 
 from .helpers import app_config
 

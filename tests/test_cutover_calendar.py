@@ -8,8 +8,8 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from linkdesk import accounts
-from linkdesk.cutovers import add_blackout, set_max_per_day
+from linkdesk.accounts import users
+from linkdesk.cutovers.schedule import add_blackout, set_max_per_day
 from linkdesk.extensions import db
 from linkdesk.models import Role, Ticket, TicketStatus
 
@@ -193,9 +193,9 @@ class TestFeeds:
         clerk = make.user()
         path = self._feed_path(client, auth, clerk)
         assert client.get(path).status_code == 200
-        accounts.set_active(clerk.user, False)
+        users.set_active(clerk.user, False)
         assert client.get(path).status_code == 404
-        accounts.set_active(clerk.user, True)
+        users.set_active(clerk.user, True)
         auth.login(clerk.username, clerk.password)
         client.post("/calendar/subscribe", data={"action": "revoke"})
         assert client.get(path).status_code == 404

@@ -2,9 +2,10 @@
 import pytest
 from sqlalchemy import func, select
 
-from linkdesk import create_app, workflow
+from linkdesk import create_app
 from linkdesk.extensions import db
 from linkdesk.models import AuditEvent, Role, Ticket
+from linkdesk.tickets import workflow
 
 from .factories import ticket_request
 from .helpers import app_config, at_once, frozen
@@ -207,7 +208,7 @@ class TestOneOpenChangePerLink:
                 checks.append(center_id)
                 return None if len(checks) == 1 else workflow.open_ticket_for(center_id, service_id)
 
-            monkeypatch.setattr("linkdesk.ticket_operations.open_ticket_for", stale_check)
+            monkeypatch.setattr("linkdesk.tickets.operations.open_ticket_for", stale_check)
             second = _file(clerk, cutover_date="2026-12-14", new_url="https://gjj.example.gov.cn/other")
         assert second.status_code == 409
         assert second.get_json()["open_ticket"]["number"] == first["number"]

@@ -1,4 +1,4 @@
-"""The State Council holiday notice parser (linkdesk/holiday_notice.py) and the data files it produced."""
+"""The State Council holiday notice parser (linkdesk/workdays/notice.py) and the data files it produced."""
 import json
 import warnings
 from datetime import date
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from linkdesk.holiday_notice import NoticeParseError, parse_notice
-from linkdesk.workdays import YearSchedule, parse_schedule_file
+from linkdesk.workdays.calendar import YearSchedule, parse_schedule_file
+from linkdesk.workdays.notice import NoticeParseError, parse_notice
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTICES = ROOT / "tests" / "data" / "notices"

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from linkdesk.extensions import db
 from linkdesk.models import Center, LinkCheck, LinkRecord, OutboxMessage, Role, Service
-from linkdesk.notifications import add_channel
+from linkdesk.notify.events import add_channel
 
 from .factories import ticket_request
 from .helpers import frozen
@@ -138,7 +138,7 @@ def test_filing_warns_when_the_new_address_does_not_resolve_but_still_files(app,
     def no_such_host(host, port):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
-    monkeypatch.setattr("linkdesk.probe.system_resolver", no_such_host)  # DNS as the test decides, not the machine's
+    monkeypatch.setattr("linkdesk.links.probe.system_resolver", no_such_host)  # DNS as the test decides, not the machine's
     app.config.update(LINKDESK_PROBE_ON_FILING=True, LINKDESK_FILING_PROBE_TIMEOUT_SECONDS=1.0)
     with frozen():
         response = team["zhengzhou"][0].post("/tickets", ticket_request(
@@ -157,7 +157,7 @@ def test_the_filing_probe_holds_no_database_lock_while_the_network_answers(app, 
     port = listener.getsockname()[1]
     app.config.update(LINKDESK_PROBE_ON_FILING=True, LINKDESK_FILING_PROBE_TIMEOUT_SECONDS=5.0,
                       LINKDESK_PROBE_PORTS=(port,))
-    monkeypatch.setattr("linkdesk.probe.system_resolver", lambda host, port: ["127.0.0.1"])
+    monkeypatch.setattr("linkdesk.links.probe.system_resolver", lambda host, port: ["127.0.0.1"])
     database = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
     seen = {}
 

@@ -6,13 +6,14 @@ from email.header import decode_header, make_header
 import pytest
 from sqlalchemy import func, select
 
-from linkdesk import outbox, workflow
-from linkdesk.cutovers import remind_upcoming
+from linkdesk.cutovers.schedule import remind_upcoming
 from linkdesk.extensions import db
 from linkdesk.models import MessageStatus, OutboxMessage, Role, Ticket, TicketStatus
 from linkdesk.models.types import utcnow
-from linkdesk.notifications import add_channel, notify
-from linkdesk.schedules import current_calendar
+from linkdesk.notify import outbox
+from linkdesk.notify.events import add_channel, notify
+from linkdesk.tickets import workflow
+from linkdesk.workdays.schedules import current_calendar
 
 from . import notify_servers
 from .factories import ticket_request
@@ -48,7 +49,7 @@ def test_a_refused_or_rolled_back_change_leaves_no_message(team, henan_robot, mo
     first = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-11")).get_json()
     # The second filing passes the Python check and loses at the database: rolled back whole.
     calls = []
-    monkeypatch.setattr("linkdesk.ticket_operations.open_ticket_for",
+    monkeypatch.setattr("linkdesk.tickets.operations.open_ticket_for",
                         lambda *args: calls.append(1) or (None if len(calls) == 1 else workflow.open_ticket_for(*args)))
     lost = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-14"))
     assert lost.status_code == 409

@@ -8,10 +8,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from linkdesk import outbox
 from linkdesk.extensions import db
 from linkdesk.models import MessageStatus, NotificationChannel, OutboxMessage, Ticket, TicketStatus
-from linkdesk.notifications import add_channel, notify
+from linkdesk.notify import outbox
+from linkdesk.notify.events import add_channel, notify
 
 from . import notify_servers
 from .factories import ticket_request
@@ -103,7 +103,7 @@ def test_a_garbled_answer_is_a_failed_try_not_a_stuck_message(app, make, robot, 
 
 def test_the_worker_survives_a_round_that_fails(app, make, robot, caplog, monkeypatch):
     # The migrations' logging set-up, run before the tests, disables the loggers that exist then.
-    monkeypatch.setattr(logging.getLogger("linkdesk.outbox"), "disabled", False)
+    monkeypatch.setattr(logging.getLogger("linkdesk.notify.outbox"), "disabled", False)
     add_channel("wecom", robot.webhook("ministry-key"), "ministry")
     queue_submissions(make, 1)
     rounds = []
@@ -118,7 +118,7 @@ def test_the_worker_survives_a_round_that_fails(app, make, robot, caplog, monkey
             db.session.commit()
         return len(rounds) == 3
 
-    with caplog.at_level(logging.ERROR, logger="linkdesk.outbox"):
+    with caplog.at_level(logging.ERROR, logger="linkdesk.notify.outbox"):
         outbox.run(0, stop)
     [failure] = [record for record in caplog.records if "a round failed" in record.getMessage()]
     assert issubclass(failure.exc_info[0], DBAPIError)  # SQLite: OperationalError; PostgreSQL: ProgrammingError

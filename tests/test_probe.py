@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from linkdesk.probe import PROBLEM_LABELS, ProbeResult, probe, probe_many
+from linkdesk.links.probe import PROBLEM_LABELS, ProbeResult, probe, probe_many
 
 HOST = "gjj.example.gov.cn"
 HOST2 = "zfgjj.example.gov.cn"

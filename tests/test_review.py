@@ -137,7 +137,7 @@ def test_stale_version_is_409_and_changes_nothing(people):
 def test_the_filer_can_never_approve(api_as, make):
     # A ministry reviewer who also files (via a clerk account of their own) is a different user;
     # here the same user record would need two roles, so check the rule at the operation level.
-    from linkdesk.ticket_operations import WorkflowError, decide
+    from linkdesk.tickets.operations import WorkflowError, decide
     clerk, account = api_as(Role.CENTER_STAFF, center="北京")
     with frozen():
         ticket = db.session.get(Ticket, _file(clerk)["id"])
@@ -276,7 +276,7 @@ class TestPages:
     """The reviewer's and the clerk's forms: refusals come back with what was typed."""
 
     def test_a_refused_decision_keeps_the_comment(self, people, client, auth, make):
-        from linkdesk.cutovers import set_max_per_day
+        from linkdesk.cutovers.schedule import set_max_per_day
 
         ministry = make.user(Role.MINISTRY_REVIEWER)
         with frozen():

@@ -2,12 +2,11 @@
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import func, select
 
+from linkdesk.accounts.passwords import verify_password
 from linkdesk.extensions import db
 from linkdesk.models import Center, Province, Service, User
-from linkdesk.passwords import verify_password
 from linkdesk.seed import seed_demo, seed_registry
 
 
@@ -105,11 +104,11 @@ def test_demo_tickets_show_every_stage_once(app):
     "2031-12-31 09:00:00+08:00",  # New Year's Eve of a provisional year
 ])
 def test_demo_tickets_and_the_default_month_follow_the_clock_in_any_year(app, client, auth, tmp_path, moment):
-    from linkdesk.filing import local_date
     from linkdesk.models import Ticket, TicketStatus
     from linkdesk.models.types import utcnow
-    from linkdesk.schedules import current_calendar
     from linkdesk.seed import seed_demo_tickets
+    from linkdesk.workdays.calendar import local_date
+    from linkdesk.workdays.schedules import current_calendar
 
     from .helpers import frozen
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from workalendar.asia.china import China
 
-from linkdesk.workdays import (
+from linkdesk.workdays.calendar import (
     FIRST_DAY,
     CalendarRangeError,
     ScheduleError,

@@ -132,7 +132,7 @@ def test_admin_import_page_previews_then_stores(client, auth, make):
     stored = client.post("/workdays/import", data={"notice": "随便改了", "confirm": "1",
                                                    "previewed": previewed_value(page)})
     assert stored.status_code == 302
-    from linkdesk.schedules import current_calendar
+    from linkdesk.workdays.schedules import current_calendar
     assert not current_calendar().is_working_day(date(2027, 1, 1))
     assert current_calendar().is_working_day(date(2027, 2, 20))  # the notice's make-up Saturday
     assert current_calendar().is_official(2027)
@@ -149,7 +149,7 @@ def test_an_uploaded_schedule_file_can_be_confirmed_after_its_preview(client, au
     # The browser does not send the file again with the confirmation.
     stored = client.post("/workdays/import", data={"confirm": "1", "previewed": previewed_value(page)})
     assert stored.status_code == 302
-    from linkdesk.schedules import current_calendar
+    from linkdesk.workdays.schedules import current_calendar
     assert current_calendar().is_working_day(date(2027, 1, 9))
 
 
@@ -159,7 +159,7 @@ def test_confirming_without_a_preview_stores_nothing(client, auth, make):
     refused = client.post("/workdays/import", data={"notice": SYNTHETIC_2027_NOTICE.read_text(encoding="utf-8"),
                                                     "confirm": "1"})
     assert refused.status_code == 422 and "请先点击“解析预览”" in refused.get_data(as_text=True)
-    from linkdesk.schedules import current_calendar
+    from linkdesk.workdays.schedules import current_calendar
     assert not current_calendar().is_official(2027)
 
 

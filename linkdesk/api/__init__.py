@@ -1,7 +1,7 @@
 """The JSON API under /api/v1: session or bearer-token auth, JSON errors only."""
 from flask import Blueprint, current_app, request
 
-from ..access import authenticated_by_token
+from ..accounts.access import authenticated_by_token
 from ..extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -2,13 +2,13 @@
 from flask import jsonify, request
 from flask_login import current_user
 
-from ..access import api_roles
-from ..cutovers import CalendarFilters, RangeError, cutovers_between, parse_range
+from ..accounts.access import api_roles
+from ..cutovers.schedule import CalendarFilters, RangeError, cutovers_between, parse_range
 from ..extensions import db
-from ..filing import local_date
-from ..link_registry import export_rows, filtered, link_filters, scoped_links
+from ..links.registry import export_rows, filtered, link_filters, scoped_links
 from ..models.types import utcnow
-from ..workflow import WorkflowError
+from ..tickets.workflow import WorkflowError
+from ..workdays.calendar import local_date
 from . import bp
 
 

@@ -2,7 +2,7 @@
 from flask import jsonify, request
 from sqlalchemy import or_, select
 
-from ..access import api_roles
+from ..accounts.access import api_roles
 from ..extensions import db
 from ..models import Center, Province, Service
 from . import bp

@@ -3,12 +3,13 @@ from flask import jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, selectinload
 
-from ..access import api_roles, awaiting_review, scoped_tickets, visible_ticket_or_404
+from ..accounts.access import api_roles, awaiting_review, scoped_tickets, visible_ticket_or_404
 from ..extensions import db
-from ..filing import ChangeRequest
 from ..models import Role, Ticket, TicketStatus
 from ..query_args import int_arg
-from ..ticket_operations import (
+from ..tickets.filing import ChangeRequest
+from ..tickets.listing import TicketFilters, filtered_tickets
+from ..tickets.operations import (
     OpenTicketExists,
     WorkflowError,
     cancel_ticket,
@@ -18,8 +19,7 @@ from ..ticket_operations import (
     resubmit_ticket,
     withdraw_ticket,
 )
-from ..tickets.listing import TicketFilters, filtered_tickets
-from ..workflow import REVIEWER_STAGE
+from ..tickets.workflow import REVIEWER_STAGE
 from . import bp
 from .serializers import ticket_json
 

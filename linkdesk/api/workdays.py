@@ -1,11 +1,10 @@
 """API: the earliest allowed cutover date."""
 from flask import jsonify, request
 
-from ..access import api_roles
-from ..filing import parse_date
-from ..schedules import current_calendar
-from ..workdays import CalendarRangeError
-from ..workflow import WorkflowError
+from ..accounts.access import api_roles
+from ..tickets.workflow import WorkflowError
+from ..workdays.calendar import CalendarRangeError, parse_date
+from ..workdays.schedules import current_calendar
 from . import bp
 
 

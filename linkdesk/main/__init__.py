@@ -1,6 +1,1 @@
-"""The home page: what each role has to do now."""
-from flask import Blueprint
-
-bp = Blueprint("main", __name__)
-
-from . import views  # noqa: F401
+"""The home page: what waits for the signed-in person, by role."""

@@ -1,12 +1,13 @@
 """Home page."""
-from flask import render_template
+from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..access import REVIEWER_ROLES, awaiting_review, login_required, scoped_tickets
+from ..accounts.access import REVIEWER_ROLES, awaiting_review, login_required, scoped_tickets
 from ..extensions import db
 from ..models import Role, Ticket, TicketStatus, User
-from . import bp
+
+bp = Blueprint("main", __name__)
 
 
 def ticket_counts(user) -> dict[TicketStatus, int]:

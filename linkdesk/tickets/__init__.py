@@ -1,6 +1,8 @@
-"""The center clerk's pages: my tickets, file, edit and resubmit, withdraw, the ticket page."""
-from flask import Blueprint
+"""Link-change tickets (工单): filing, review and the audit trail.
 
-bp = Blueprint("tickets", __name__, url_prefix="/tickets")
-
-from . import views  # noqa: F401
+- ``filing``: what makes a request acceptable (fields, address policy, lead time);
+- ``workflow``: routing, the state machine, the audit trail, ticket numbers;
+- ``operations``: file, edit, resubmit, withdraw, cancel and decide — one commit each;
+- ``listing``: filtered, paginated ticket lists; ``diff``: the old and new address compared;
+- ``views``: the clerk's pages; ``review_views``: the reviewers' queue and decisions; ``forms``.
+"""

@@ -9,7 +9,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from ..extensions import db
 from ..models import Center, Province, Service, Ticket, TicketStatus
 from ..query_args import page_arg
-from ..workdays import WorkingDayCalendar
+from ..workdays.calendar import WorkingDayCalendar
 
 PER_PAGE = 25
 

@@ -1,22 +1,25 @@
-"""Center clerk pages. Thin: parse, call ticket_operations, render."""
-from flask import abort, flash, redirect, render_template, request, url_for
+"""Center clerk pages. Thin: parse, call operations, render."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..access import (
+from ..accounts.access import (
     login_required,
     roles_required,
     scoped_tickets,
     visible_ticket_or_404,
 )
-from ..cutovers import load_findings
+from ..cutovers.schedule import load_findings
 from ..extensions import db
-from ..filing import ChangeRequest, local_date
 from ..models import LinkRecord, LinkRevision, Role, Service, TicketStatus
 from ..models.types import utcnow
-from ..schedules import current_calendar
-from ..ticket_operations import (
+from ..workdays.calendar import local_date
+from ..workdays.schedules import current_calendar
+from .filing import ChangeRequest
+from .forms import ActionForm, TicketForm, version_number
+from .listing import TicketFilters, days_left_until, ticket_page
+from .operations import (
     OpenTicketExists,
     WorkflowError,
     cancel_ticket,
@@ -25,10 +28,9 @@ from ..ticket_operations import (
     resubmit_ticket,
     withdraw_ticket,
 )
-from ..workflow import may_decide, next_stage
-from . import bp
-from .forms import ActionForm, TicketForm, version_number
-from .listing import TicketFilters, days_left_until, ticket_page
+from .workflow import may_decide, next_stage
+
+bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 
 
 def attach_errors(form, errors: dict[str, list[str]]) -> list[str]:

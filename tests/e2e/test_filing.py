@@ -3,8 +3,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from linkdesk.filing import local_date
-from linkdesk.workdays import default_calendar
+from linkdesk.workdays.calendar import default_calendar, local_date
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,183 @@
+"""Accounts: logging in with throttling, creating users and API tokens. No Flask requests here."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select
+
+from ..extensions import db
+from ..models import ApiToken, Center, LoginAttempt, Province, Role, User
+from ..models.types import utcnow
+from .passwords import (
+    hash_password,
+    needs_rehash,
+    new_token,
+    password_problem,
+    token_digest,
+    verify_password,
+)
+
+# Failures from one client address over all accounts before it is slowed down too:
+# a password-spraying address is throttled without touching anyone coming from elsewhere.
+CLIENT_FREE_FAILURES = 30
+
+
+class AccountError(ValueError):
+    """A refusal with a Chinese message, raised by the functions of this module."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    retry_after: int = 0  # seconds to wait before the next try is even checked
+
+    @property
+    def throttled(self) -> bool:
+        return self.retry_after > 0
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    free_failures: int
+    max_delay_seconds: int
+    window_seconds: int
+
+    def delay_after(self, failures: int, free: int) -> int:
+        """Seconds to wait after this many failures: none at first, then doubling, capped."""
+        if failures < free:
+            return 0
+        return min(2 ** (failures - free), self.max_delay_seconds)
+
+
+def authenticate(username: str, password: str, client: str, policy: ThrottlePolicy) -> LoginResult:
+    """Check a login. Failures are throttled per (account, client address) and per address.
+
+    The delay grows with each failure but never becomes a lock: the real user, coming from
+    another address, is not slowed down by an attacker guessing their password.
+    """
+    username = username.strip()
+    now = utcnow()
+    wait = _wait_needed(username, client, policy, now)
+    if wait:
+        return LoginResult(None, retry_after=wait)
+    user = db.session.scalar(select(User).where(User.username == username))
+    if not verify_password(user.password_hash if user else None, password) or not user.active:
+        db.session.add(LoginAttempt(username=username[:64], client=client[:64], at=now))
+        db.session.commit()
+        return LoginResult(None)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now
+    db.session.execute(
+        delete(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.client == client)
+    )
+    db.session.commit()
+    return LoginResult(user)
+
+
+def _wait_needed(username: str, client: str, policy: ThrottlePolicy, now: datetime) -> int:
+    since = now - timedelta(seconds=policy.window_seconds)
+    recent = select(func.count(), func.max(LoginAttempt.at)).where(
+        LoginAttempt.client == client, LoginAttempt.at >= since
+    )
+    pair_count, pair_last = db.session.execute(recent.where(LoginAttempt.username == username)).one()
+    client_count, client_last = db.session.execute(recent).one()
+    waits = [
+        _remaining(pair_last, policy.delay_after(pair_count, policy.free_failures), now),
+        _remaining(client_last, policy.delay_after(client_count, CLIENT_FREE_FAILURES), now),
+    ]
+    return max(waits)
+
+
+def _remaining(last: datetime | None, delay: int, now: datetime) -> int:
+    if last is None or delay == 0:
+        return 0
+    remaining = (last + timedelta(seconds=delay) - now).total_seconds()
+    return max(0, int(remaining + 0.999))
+
+
+def find_center(key: str) -> Center | None:
+    """A center by code, short name or full name."""
+    return db.session.scalar(
+        select(Center).where(or_(Center.code == key, Center.short_name == key, Center.name == key))
+    )
+
+
+def find_province(key: str) -> Province | None:
+    """A province by code, short name or full name."""
+    return db.session.scalar(
+        select(Province).where(
+            or_(Province.code == key, Province.short_name == key, Province.name == key)
+        )
+    )
+
+
+def create_user(
+    username: str,
+    password: str,
+    role: Role | str,
+    *,
+    display_name: str | None = None,
+    center: str | None = None,
+    province: str | None = None,
+) -> User:
+    """Create a user; the scope (center or province) must match the role. Commits."""
+    role = Role(role)
+    username = username.strip()
+    if not username:
+        raise AccountError("用户名不能为空。", "username")
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise AccountError(f"用户名“{username}”已存在。", "username")
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem, "password")
+    user = User(username=username, display_name=display_name or username, role=role)
+    user.password_hash = hash_password(password)
+    if role is Role.CENTER_STAFF:
+        user.center = _required(find_center, center, "center", "中心")
+    elif center:
+        raise AccountError("只有中心经办人员需要指定中心。", "center")
+    if role is Role.PROVINCE_REVIEWER:
+        user.province = _required(find_province, province, "province", "省份")
+    elif province:
+        raise AccountError("只有省级审核人员需要指定省份。", "province")
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def _required(finder, key: str | None, field: str, label: str):
+    if not key:
+        raise AccountError(f"该角色必须指定{label}。", field)
+    found = finder(key.strip())
+    if found is None:
+        raise AccountError(f"找不到{label}“{key}”。", field)
+    return found
+
+
+def set_active(user: User, active: bool) -> None:
+    """Activate or deactivate a user; a deactivated user's tokens stop working. Commits."""
+    user.active = active
+    db.session.commit()
+
+
+def create_token(user: User) -> str:
+    """Issue an API token for the user; the token itself is returned once and never stored."""
+    token = new_token()
+    db.session.add(ApiToken(user=user, digest=token_digest(token), prefix=token[:8]))
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a bearer token belongs to, or None."""
+    found = db.session.scalar(
+        select(ApiToken).where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if found is None or not found.user.active:
+        return None
+    return found.user

@@ -1,0 +1,308 @@
+"""The cutover calendar (切换日历): what changes on which day, the daily limit and blackout
+windows, and applying due cutovers to the link registry.
+
+Knows nothing of Flask requests: the calendar pages, the API, the iCalendar feed and the
+``apply-cutovers`` command all call these functions.
+"""
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..accounts.access import center_clause
+from ..extensions import db
+from ..models import (
+    BlackoutWindow,
+    Center,
+    CutoverPolicy,
+    LinkRecord,
+    LinkRevision,
+    Province,
+    Service,
+    Ticket,
+    TicketStatus,
+    User,
+)
+from ..notify.events import notify
+from ..tickets.workflow import record
+from ..workdays.calendar import WorkingDayCalendar
+
+log = logging.getLogger(__name__)
+S = TicketStatus
+
+SCHEDULED = (S.APPROVED, S.COMPLETED)  # on the calendar for good
+TENTATIVE = (S.PENDING,)  # shown only when asked for: still under review
+MAX_RANGE_DAYS = 400  # the widest range a feed or export answers for at once
+
+
+class RangeError(ValueError):
+    """A date range that is malformed, reversed or too wide (Chinese message)."""
+
+
+@dataclass(frozen=True)
+class Cutover:
+    """One ticket's change on the calendar, flattened for pages, feeds and exports."""
+
+    ticket_id: int
+    number: str
+    cutover_date: date
+    status: TicketStatus
+    emergency: bool
+    center_code: str
+    center_name: str
+    province_short_name: str
+    service_code: str
+    service_name: str
+    old_url: str | None
+    new_url: str
+
+    @property
+    def tentative(self) -> bool:
+        return self.status in TENTATIVE
+
+
+@dataclass(frozen=True)
+class CalendarFilters:
+    province: str | None = None  # province code
+    center: str | None = None  # center code
+    service: str | None = None  # service code
+    tentative: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> "CalendarFilters":
+        """From query arguments (pages and the API read them alike)."""
+        return cls(
+            province=args.get("province", "")[:8] or None,
+            center=args.get("center", "")[:16] or None,
+            service=args.get("service", "")[:64] or None,
+            tentative=args.get("tentative") in ("1", "true"),
+        )
+
+
+def parse_range(first: str | None, last: str | None, *, default_days: int = 31, today: date) -> tuple[date, date]:
+    """A validated [first, last] range from query strings (ISO dates), at most MAX_RANGE_DAYS long."""
+    try:
+        start = date.fromisoformat(first) if first else today
+        end = date.fromisoformat(last) if last else start + timedelta(days=default_days - 1)
+    except (TypeError, ValueError):
+        raise RangeError("日期格式不正确，应为 YYYY-MM-DD。") from None
+    except OverflowError:
+        raise RangeError("日期超出范围。") from None
+    if end < start:
+        raise RangeError("结束日期不能早于开始日期。")
+    if (end - start).days + 1 > MAX_RANGE_DAYS:
+        raise RangeError(f"一次最多查询 {MAX_RANGE_DAYS} 天。")
+    return start, end
+
+
+def cutovers_between(user: User, first: date, last: date, filters: CalendarFilters = CalendarFilters()) -> list[Cutover]:
+    """The cutovers in [first, last] the user may see, in one query, ordered by day and center."""
+    statuses = SCHEDULED + (TENTATIVE if filters.tentative else ())
+    query = (
+        select(
+            Ticket.id, Ticket.number, Ticket.cutover_date, Ticket.status, Ticket.emergency,
+            Center.code, Center.short_name, Province.short_name, Service.code, Service.name,
+            Ticket.old_url, Ticket.new_url,
+        )
+        .join(Ticket.center)
+        .join(Center.province)
+        .join(Ticket.service)
+        .where(
+            center_clause(user),
+            Ticket.status.in_(statuses),
+            Ticket.cutover_date.between(first, last),
+        )
+        .order_by(Ticket.cutover_date, Center.code, Service.position)
+    )
+    if filters.province:
+        query = query.where(Province.code == filters.province)
+    if filters.center:
+        query = query.where(Center.code == filters.center)
+    if filters.service:
+        query = query.where(Service.code == filters.service)
+    return [Cutover(*row) for row in db.session.execute(query)]
+
+
+def month_weeks(year: int, month: int) -> list[list[date]]:
+    """The weeks (Monday first) that show a month, as rows of seven dates."""
+    first = date(year, month, 1)
+    start = first - timedelta(days=first.weekday())
+    following = date(year + month // 12, month % 12 + 1, 1)
+    weeks = []
+    while start < following:
+        weeks.append([start + timedelta(days=offset) for offset in range(7)])
+        start += timedelta(days=7)
+    return weeks
+
+
+# --- load and blackouts --------------------------------------------------------------
+
+
+def policy() -> CutoverPolicy:
+    """The calendar settings (a row is created on first use)."""
+    row = db.session.get(CutoverPolicy, 1)
+    return row if row is not None else CutoverPolicy(id=1, max_per_day=None)
+
+
+def set_max_per_day(user: User, limit: int | None) -> CutoverPolicy:
+    """Set (or lift, with None) the national limit of cutovers per day."""
+    if limit is not None and limit < 1:
+        raise ValueError("每日上限至少为 1。")
+    row = db.session.get(CutoverPolicy, 1) or CutoverPolicy(id=1)
+    row.max_per_day, row.updated_by_id = limit, user.id
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def add_blackout(user: User, first: date, last: date, reason: str) -> BlackoutWindow:
+    """Close [first, last] to cutovers."""
+    if last < first:
+        raise ValueError("结束日期不能早于开始日期。")
+    if not reason.strip():
+        raise ValueError("请填写封网原因。")
+    window = BlackoutWindow(first_day=first, last_day=last, reason=reason.strip(), created_by_id=user.id)
+    db.session.add(window)
+    db.session.commit()
+    return window
+
+
+def blackout_on(day: date) -> BlackoutWindow | None:
+    return db.session.scalar(
+        select(BlackoutWindow).where(BlackoutWindow.first_day <= day, BlackoutWindow.last_day >= day)
+        .order_by(BlackoutWindow.first_day).limit(1)
+    )
+
+
+def scheduled_count(first: date, last: date, exclude_ticket_id: int | None = None) -> Counter:
+    """How many approved or completed cutovers (all centers) fall on each day of [first, last]."""
+    query = (
+        select(Ticket.cutover_date, func.count())
+        .where(Ticket.status.in_(SCHEDULED), Ticket.cutover_date.between(first, last))
+        .group_by(Ticket.cutover_date)
+    )
+    if exclude_ticket_id is not None:
+        query = query.where(Ticket.id != exclude_ticket_id)
+    return Counter(dict(db.session.execute(query).all()))
+
+
+def next_free_day(day: date, calendar: WorkingDayCalendar, exclude_ticket_id: int | None = None) -> date | None:
+    """The first working day after ``day`` that is neither full nor in a blackout (within 60 days)."""
+    limit = policy().max_per_day
+    horizon = day + timedelta(days=60)
+    counts = scheduled_count(day, horizon, exclude_ticket_id)
+    windows = db.session.scalars(
+        select(BlackoutWindow).where(BlackoutWindow.last_day >= day, BlackoutWindow.first_day <= horizon)
+    ).all()
+    candidate = day
+    while candidate < horizon:
+        candidate = calendar.next_working_day(candidate + timedelta(days=1))
+        if any(w.first_day <= candidate <= w.last_day for w in windows):
+            continue
+        if limit is None or counts[candidate] < limit:
+            return candidate
+    return None
+
+
+def load_findings(day: date, calendar: WorkingDayCalendar, exclude_ticket_id: int | None = None) -> list[dict]:
+    """Warnings for a cutover on ``day``: a blackout window, or a day already at the limit."""
+    findings = []
+    window = blackout_on(day)
+    limit = policy().max_per_day
+    full = limit is not None and scheduled_count(day, day, exclude_ticket_id)[day] >= limit
+    if window is None and not full:
+        return findings
+    suggestion = next_free_day(day, calendar, exclude_ticket_id)
+    hint = f"建议改为 {suggestion.isoformat()}。" if suggestion else "近 60 天内没有空闲的工作日。"
+    if window is not None:
+        findings.append({
+            "code": "blackout",
+            "message": f"{day.isoformat()} 处于封网期（{window.first_day.isoformat()} 至 "
+                       f"{window.last_day.isoformat()}：{window.reason}），{hint}",
+        })
+    if full:
+        findings.append({
+            "code": "day_full",
+            "message": f"{day.isoformat()} 已安排 {limit} 个切换，达到每日上限，{hint}",
+        })
+    return findings
+
+
+# --- applying cutovers -----------------------------------------------------------------
+
+
+def due_ticket_ids(day: date) -> list[int]:
+    """Approved tickets whose cutover date is on or before ``day``."""
+    return list(db.session.scalars(
+        select(Ticket.id).where(Ticket.status == S.APPROVED, Ticket.cutover_date <= day).order_by(Ticket.cutover_date, Ticket.id)
+    ))
+
+
+def apply_cutover(ticket_id: int) -> Ticket | None:
+    """Complete one approved ticket and make its address live, in one transaction.
+
+    Returns None when the ticket is no longer approved: another process applied it first
+    (its version moved on), or it was cancelled meanwhile. Safe to run concurrently.
+    """
+    # Lock the ticket row first (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises):
+    # a second apply-cutovers waits here, then sees the ticket completed and skips it.
+    ticket = db.session.get(Ticket, ticket_id, populate_existing=True, with_for_update=True)
+    if ticket is None or ticket.status is not S.APPROVED:
+        db.session.rollback()
+        return None
+    link = db.session.scalar(
+        select(LinkRecord).where(LinkRecord.center_id == ticket.center_id, LinkRecord.service_id == ticket.service_id)
+    )
+    before = (ticket.status, ticket.stage)
+    ticket.status = S.COMPLETED
+    if link is None:
+        link = LinkRecord(center_id=ticket.center_id, service_id=ticket.service_id)
+        db.session.add(link)
+    link.url, link.effective_date, link.ticket_id = ticket.new_url, ticket.cutover_date, ticket.id
+    db.session.add(LinkRevision(
+        center_id=ticket.center_id, service_id=ticket.service_id, url=ticket.new_url,
+        effective_date=ticket.cutover_date, ticket_id=ticket.id, note=f"工单 {ticket.number}",
+    ))
+    record(ticket, None, "complete", before)
+    try:
+        notify("applied", ticket)
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        # The version check or the registry's unique link lost: another run committed first.
+        db.session.rollback()
+        return None
+    return ticket
+
+
+def apply_due(day: date) -> list[Ticket]:
+    """Apply every approved ticket due by ``day``; one transaction per ticket, idempotent."""
+    applied = []
+    for ticket_id in due_ticket_ids(day):
+        ticket = apply_cutover(ticket_id)
+        if ticket is not None:
+            applied.append(ticket)
+            log.info("applied %s: %s", ticket.number, ticket.new_url)
+    return applied
+
+
+def remind_upcoming(today: date, calendar: WorkingDayCalendar, working_days_before: int = 2) -> list[Ticket]:
+    """Queue the reminder for approved cutovers ``working_days_before`` working days from today.
+
+    Each ticket is reminded once per cutover date, however often this runs.
+    """
+    horizon = today + timedelta(days=working_days_before * 3 + 14)
+    tickets = db.session.scalars(
+        select(Ticket).where(Ticket.status == S.APPROVED, Ticket.cutover_date > today, Ticket.cutover_date <= horizon)
+    ).all()
+    reminded = []
+    for ticket in tickets:
+        if calendar.working_days_between(today, ticket.cutover_date) == working_days_before:
+            if notify("reminder", ticket, f"请做好 {ticket.cutover_date.isoformat()} 的切换准备",
+                      dedupe=f"reminder:{ticket.id}:{ticket.cutover_date.isoformat()}"):
+                reminded.append(ticket)
+    db.session.commit()
+    return reminded

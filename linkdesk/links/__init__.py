@@ -1,0 +1,8 @@
+"""The links themselves: address rules, the registry of live addresses and their health.
+
+- ``address_policy``: which URLs are acceptable and what reviewers are warned about;
+- ``probe``: fetching an address safely (DNS, TLS, redirects, never a private address);
+- ``health``: what to probe, with which settings, and what to remember (链接健康);
+- ``registry``: the link registry (链接台账), its history, export and first load from CSV;
+- ``views``: the registry and health pages; ``cli``: the ``links`` command group.
+"""

@@ -1,0 +1,295 @@
+"""What people do with tickets: file, edit, resubmit, withdraw, decide, cancel.
+
+Each operation checks the request and the move, writes the change and its audit event in one
+transaction, and commits; a refusal raises WorkflowError (or Conflict, OpenTicketExists) and
+leaves nothing behind.
+"""
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from ..cutovers.schedule import load_findings
+from ..extensions import db
+from ..links.health import filing_warning
+from ..models import Center, Decision, ReviewDecision, Role, Ticket, TicketStatus, User
+from ..models.types import utcnow
+from ..notify.events import notify
+from ..workdays.calendar import local_date
+from ..workdays.schedules import current_calendar
+from .filing import MAX_TEXT_LENGTH, Assessment, ChangeRequest, assess
+from .workflow import (
+    Conflict,
+    OpenTicketExists,
+    WorkflowError,
+    check_transition,
+    commit_or_conflict,
+    is_open_ticket_violation,
+    live_link,
+    may_decide,
+    next_number,
+    next_stage,
+    open_ticket_for,
+    record,
+    review_path,
+    service_by_code,
+)
+
+S = TicketStatus
+MAX_COMMENT_LENGTH = MAX_TEXT_LENGTH  # as for the free text of a filing
+
+
+def _assess(request: ChangeRequest, center: Center, service_id: int | None, submitted_at) -> Assessment:
+    live = live_link(center.id, service_id) if service_id else None
+    calendar = current_calendar()
+    verdict = assess(
+        request,
+        submitted_at=submitted_at,
+        live_url=live.url if live else None,
+        calendar=calendar,
+        max_days_ahead=current_app.config["LINKDESK_MAX_CUTOVER_DAYS_AHEAD"],
+    )
+    if verdict.ok:
+        # A full day or a blackout does not stop filing; it warns and blocks final approval.
+        verdict.warnings.extend(load_findings(verdict.cutover_date, calendar))
+        probed = filing_warning(verdict.address.url)  # ends the (read-only) transaction
+        if probed:
+            verdict.warnings.append(probed)
+    return verdict
+
+
+def _apply(ticket: Ticket, request: ChangeRequest, verdict: Assessment, submitted_at) -> None:
+    ticket.new_url = verdict.address.url
+    ticket.cutover_date = verdict.cutover_date
+    ticket.reason = request.reason
+    ticket.contact_name = request.contact_name
+    ticket.contact_phone = request.contact_phone
+    ticket.http_justification = request.http_justification or None
+    ticket.emergency = request.emergency
+    ticket.emergency_reason = request.emergency_reason if request.emergency else None
+    ticket.warnings = verdict.warnings
+    ticket.submitted_at = submitted_at
+    ticket.submitted_on = verdict.submitted_on
+    ticket.earliest_cutover = verdict.earliest.earliest_cutover
+    ticket.provisional = verdict.earliest.provisional
+
+
+def _service_or_refuse(code: str):
+    service = service_by_code(code) if code else None
+    if service is None:
+        raise WorkflowError({"service": ["请选择业务事项。" if not code else f"没有业务事项“{code}”。"]})
+    return service
+
+
+def file_ticket(user: User, request: ChangeRequest) -> Ticket:
+    """File a new ticket for the user's center; it enters review at the first stage."""
+    if user.role is not Role.CENTER_STAFF:
+        raise WorkflowError("只有中心经办人员可以提交变更工单。")
+    center = user.center
+    service = service_by_code(request.service) if request.service else None
+    submitted_at = utcnow()
+    verdict = _assess(request, center, service.id if service else None, submitted_at)
+    if service is None and request.service:
+        verdict.errors["service"] = [f"没有业务事项“{request.service}”。"]
+    if not verdict.ok:
+        raise WorkflowError(verdict.errors)
+    existing = open_ticket_for(center.id, service.id)
+    if existing is not None:
+        raise OpenTicketExists(existing)
+    live = live_link(center.id, service.id)
+    ticket = Ticket(
+        number=next_number(local_date(submitted_at).year),
+        center=center,
+        service=service,
+        old_url=live.url if live else None,
+        status=S.PENDING,
+        stage=review_path(center)[0],
+        created_by=user,
+    )
+    _apply(ticket, request, verdict, submitted_at)
+    db.session.add(ticket)
+    record(ticket, user, "submit", (None, None))
+    try:
+        db.session.flush()  # the database decides here; the ticket's id is needed by the message
+        notify("submitted", ticket)
+        db.session.commit()
+    except IntegrityError as error:
+        # Two filings for one link at the same moment: the database let one win.
+        db.session.rollback()
+        if not is_open_ticket_violation(error):
+            raise
+        raise OpenTicketExists(open_ticket_for(center.id, service.id)) from None
+    return ticket
+
+
+def _merged(ticket: Ticket, changes: dict) -> ChangeRequest:
+    current = {
+        "service": ticket.service.code,
+        "new_url": ticket.new_url,
+        "cutover_date": ticket.cutover_date.isoformat(),
+        "reason": ticket.reason,
+        "contact_name": ticket.contact_name,
+        "contact_phone": ticket.contact_phone,
+        "http_justification": ticket.http_justification or "",
+        "emergency": ticket.emergency,
+        "emergency_reason": ticket.emergency_reason or "",
+    }
+    current.update({key: value for key, value in changes.items() if key in current})
+    request = ChangeRequest.from_mapping(current)
+    if request.service != ticket.service.code:
+        raise WorkflowError({"service": ["工单的业务事项不能修改；如需变更其他事项，请新建工单。"]})
+    return request
+
+
+def _owner_check(user: User, ticket: Ticket) -> None:
+    if user.role is not Role.CENTER_STAFF or user.center_id != ticket.center_id:
+        raise WorkflowError("只有本中心经办人员可以处理此工单。")
+
+
+def _revise(user: User, ticket: Ticket, changes: dict, version: int | None, action: str) -> tuple:
+    """Judge a returned ticket's new fields as if submitted now and write them; returns the
+    state before. Editing and resubmitting differ only in what happens next."""
+    _owner_check(user, ticket)
+    check_transition(ticket, action, user, version)
+    request = _merged(ticket, changes)
+    now = utcnow()
+    verdict = _assess(request, ticket.center, ticket.service_id, now)
+    if not verdict.ok:
+        raise WorkflowError(verdict.errors)
+    # The probe in _assess ended the transaction and the ticket was read again after it:
+    # check again that it is still the version the clerk edited.
+    check_transition(ticket, action, user, version)
+    before = (ticket.status, ticket.stage)
+    _apply(ticket, request, verdict, now)
+    return before
+
+
+def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None) -> Ticket:
+    """Change a returned ticket's fields (judged as if resubmitted now); it stays returned."""
+    before = _revise(user, ticket, changes, version, "edit")
+    record(ticket, user, "edit", before)
+    commit_or_conflict()
+    return ticket
+
+
+def resubmit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None) -> Ticket:
+    """Send a returned ticket back to review; the lead time counts again from today."""
+    before = _revise(user, ticket, changes, version, "resubmit")
+    ticket.status, ticket.stage = S.PENDING, review_path(ticket.center)[0]
+    record(ticket, user, "resubmit", before)
+    notify("resubmitted", ticket)
+    commit_or_conflict()
+    return ticket
+
+
+def withdraw_ticket(user: User, ticket: Ticket, version: int | None, comment: str | None = None) -> Ticket:
+    """The center calls off its ticket before approval."""
+    _owner_check(user, ticket)
+    check_transition(ticket, "withdraw", user, version)
+    comment = _comment(comment)
+    before = (ticket.status, ticket.stage)
+    ticket.status, ticket.stage = S.WITHDRAWN, None
+    record(ticket, user, "withdraw", before, comment)
+    commit_or_conflict()
+    return ticket
+
+
+def decide(
+    user: User, ticket: Ticket, decision: Decision | str, comment: str | None, version: int | None,
+    *, override: bool = False,
+) -> Ticket:
+    """A reviewer approves (to the next stage or to approved), returns or rejects a ticket.
+
+    The final approval of a cutover on a full day or in a blackout window is refused unless
+    the reviewer overrides it with a comment.
+    """
+    try:
+        decision = Decision(decision)
+    except ValueError:
+        raise WorkflowError({"decision": ["决定只能是 approve（批准）、return（退回修改）或 reject（驳回）。"]}) from None
+    comment = _comment(comment)
+    check_transition(ticket, decision.value, user, version)
+    if ticket.created_by_id == user.id:
+        raise WorkflowError("您不能审核自己提交的工单。")
+    if not may_decide(user, ticket):
+        raise WorkflowError(f"该工单当前处于{ticket.stage.label}阶段，不由您审核。")
+    if decision is not Decision.APPROVE and comment is None:
+        raise WorkflowError({"comment": ["退回或驳回时必须填写意见，说明需要修改的内容或驳回理由。"]})
+    if decision is Decision.APPROVE and ticket.cutover_date < local_date(utcnow()):
+        raise WorkflowError(f"切换日期 {ticket.cutover_date.isoformat()} 已过，不能再批准；请退回中心重新选择切换日期。")
+    following = next_stage(ticket)
+    if decision is Decision.APPROVE and following is None:
+        _check_load(ticket, comment, override)
+    before = (ticket.status, ticket.stage)
+    db.session.add(ReviewDecision(
+        ticket=ticket, stage=ticket.stage, decision=decision, comment=comment,
+        reviewer=user, ticket_version=ticket.version,
+    ))
+    if decision is Decision.APPROVE:
+        ticket.status, ticket.stage = (S.PENDING, following) if following else (S.APPROVED, None)
+    elif decision is Decision.RETURN:
+        ticket.status, ticket.stage = S.RETURNED, None
+    else:
+        ticket.status, ticket.stage = S.REJECTED, None
+    record(ticket, user, decision.value, before, comment)
+    if ticket.status is S.APPROVED:
+        notify("approved", ticket, comment)
+    else:
+        notify("decided", ticket, f"{user.scope_label}：{decision.label}" + (f"。意见：{comment}" if comment else ""))
+        if ticket.status is S.PENDING:
+            notify("forwarded", ticket)
+    commit_or_conflict()
+    return ticket
+
+
+def _comment(value) -> str | None:
+    """A reviewer's or clerk's comment: text, trimmed, bounded; None when empty."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise WorkflowError({"comment": ["意见应为文字。"]})
+    value = value.strip()
+    if len(value) > MAX_COMMENT_LENGTH:
+        raise WorkflowError({"comment": [f"意见不能超过 {MAX_COMMENT_LENGTH} 个字（现有 {len(value)} 个）。"]})
+    return value or None
+
+
+def _check_load(ticket: Ticket, comment: str | None, override: bool) -> None:
+    findings = load_findings(ticket.cutover_date, current_calendar(), exclude_ticket_id=ticket.id)
+    if not findings:
+        return
+    if not override:
+        raise WorkflowError({"override": [
+            "；".join(f["message"].rstrip("。") for f in findings)
+            + "。如确需在该日切换，请勾选“仍然批准”并在意见中说明理由。"
+        ]})
+    if comment is None:
+        raise WorkflowError({"comment": ["超出每日上限或在封网期内批准时，必须在意见中说明理由。"]})
+
+
+def cancel_ticket(user: User, ticket: Ticket, version: int | None, comment: str | None) -> Ticket:
+    """Call off an approved change before its cutover date (the center or the ministry)."""
+    check_transition(ticket, "cancel", user, version)
+    if user.role is Role.CENTER_STAFF:
+        _owner_check(user, ticket)
+    comment = _comment(comment)
+    if comment is None:
+        raise WorkflowError({"comment": ["取消已批准的变更时必须说明理由。"]})
+    if ticket.cutover_date <= local_date(utcnow()):
+        raise WorkflowError("切换日当天及之后不能再取消，请联系部监管司。")
+    before = (ticket.status, ticket.stage)
+    ticket.status = S.CANCELLED
+    record(ticket, user, "cancel", before, comment)
+    commit_or_conflict()
+    return ticket
+
+
+__all__ = [
+    "Conflict",
+    "OpenTicketExists",
+    "WorkflowError",
+    "cancel_ticket",
+    "decide",
+    "edit_ticket",
+    "file_ticket",
+    "resubmit_ticket",
+    "withdraw_ticket",
+]

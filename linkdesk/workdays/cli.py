@@ -1,0 +1,98 @@
+"""flask --app linkdesk workdays …: earliest, check, import, import-notice."""
+from datetime import date
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from ..labels import weekday_zh
+from .calendar import (
+    CalendarRangeError,
+    ScheduleError,
+    YearSchedule,
+    parse_schedule_file,
+)
+from .notice import NoticeParseError, parse_notice
+from .schedules import current_calendar, import_schedule
+
+workdays = AppGroup("workdays", help="The official working-day calendar.")
+
+
+class IsoDate(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"“{value}”不是有效日期，格式应为 YYYY-MM-DD。", param, ctx)
+
+
+@workdays.command("earliest")
+@click.argument("submitted", type=IsoDate())
+def earliest_command(submitted: date):
+    """Print E(D), the earliest cutover date for a request submitted on that date."""
+    try:
+        answer = current_calendar().earliest_cutover(submitted)
+    except CalendarRangeError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(answer.earliest_cutover.isoformat() + (" provisional" if answer.provisional else ""))
+
+
+@workdays.command("check")
+@click.argument("day", type=IsoDate())
+def check_command(day: date):
+    """Print `workday` or `off`."""
+    try:
+        click.echo("workday" if current_calendar().is_working_day(day) else "off")
+    except CalendarRangeError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _show(schedule: YearSchedule) -> None:
+    click.echo(f"{schedule.year} 年 · 来源：{schedule.source}")
+    days = sorted([(d, "放假") for d in schedule.holidays] + [(d, "调休上班") for d in schedule.makeup_workdays])
+    for day, kind in days:
+        click.echo(f"  {day.isoformat()} {weekday_zh(day)} {kind}")
+    click.echo(f"共 {len(schedule.holidays)} 天放假，{len(schedule.makeup_workdays)} 天调休上班。")
+
+
+def _read(path: Path, parse) -> YearSchedule:
+    try:
+        return parse(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise click.ClickException("文件不是 UTF-8 编码的文本，请另存为 UTF-8 后再导入。") from None
+    except (ScheduleError, NoticeParseError) as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _store(schedule: YearSchedule, dry_run: bool, yes: bool) -> None:
+    _show(schedule)
+    if dry_run:
+        click.echo("（试运行，未保存）")
+        return
+    if not yes:
+        click.confirm("确认导入以上安排？", abort=True)
+    result = import_schedule(schedule)
+    click.echo(f"已导入 {schedule.year} 年{'（替换了之前的导入）' if result.replaced else ''}；"
+               f"受影响并已标记的工单：{len(result.flagged)}")
+    for ticket in result.flagged:
+        click.echo(f"  {ticket.number} {ticket.center.short_name} {ticket.cutover_date.isoformat()}")
+
+
+@workdays.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Parse and print, store nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def import_command(path: Path, dry_run: bool, yes: bool):
+    """Import a year's schedule from a JSON or CSV file (see linkdesk/data/holidays/README.md)."""
+    _store(_read(path, parse_schedule_file), dry_run, yes)
+
+
+@workdays.command("import-notice")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Parse and print, store nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def import_notice_command(path: Path, dry_run: bool, yes: bool):
+    """Import a year from the text of the State Council holiday notice, after confirmation."""
+    _store(_read(path, parse_notice), dry_run, yes)

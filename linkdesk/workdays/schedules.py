@@ -1,0 +1,131 @@
+"""The calendar the app answers with: the shipped schedules plus those an admin imported.
+
+calendar.py knows what a working day is; this module only decides which schedules are in
+force (imported ones win over shipped ones for the same year) and caches the index built
+from them, rebuilding it when an import changes the database.
+"""
+import threading
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import OPEN_STATUSES, HolidaySchedule, Ticket
+from ..models.types import utcnow
+from ..notify.events import notify
+from ..tickets.workflow import record
+from .calendar import WorkingDayCalendar, YearSchedule, calendar_for, load_shipped_schedules
+
+_lock = threading.Lock()
+
+
+def _imported_schedules() -> list[YearSchedule]:
+    rows = db.session.scalars(select(HolidaySchedule).order_by(HolidaySchedule.year))
+    return [to_year_schedule(row) for row in rows]
+
+
+def to_year_schedule(row: HolidaySchedule) -> YearSchedule:
+    """The pure schedule of a stored row."""
+    return YearSchedule(
+        year=row.year,
+        holidays=frozenset(date.fromisoformat(day) for day in row.holidays),
+        makeup_workdays=frozenset(date.fromisoformat(day) for day in row.makeup_workdays),
+        source=row.source,
+        periods=tuple(
+            (name, date.fromisoformat(first), date.fromisoformat(last)) for name, first, last in row.periods or ()
+        ),
+    )
+
+
+def _fingerprint() -> tuple:
+    # Cheap to ask on every request; changes whenever a schedule is imported or replaced.
+    count, latest = db.session.execute(
+        select(func.count(), func.max(HolidaySchedule.imported_at))
+    ).one()
+    return count, latest, current_app.config["LINKDESK_LEAD_WORKING_DAYS"]
+
+
+def _build_calendar() -> WorkingDayCalendar:
+    # An imported year replaces the shipped file of the same year.
+    by_year = {schedule.year: schedule for schedule in load_shipped_schedules()}
+    by_year.update({schedule.year: schedule for schedule in _imported_schedules()})
+    schedules = tuple(by_year[year] for year in sorted(by_year))
+    return calendar_for(schedules, current_app.config["LINKDESK_LEAD_WORKING_DAYS"])
+
+
+def current_calendar() -> WorkingDayCalendar:
+    """The working-day calendar in force for this app, built once per change of schedules."""
+    cache = current_app.extensions.setdefault("linkdesk_calendar", {})
+    fingerprint = _fingerprint()
+    calendar = cache.get(fingerprint)
+    if calendar is None:
+        with _lock:
+            calendar = cache.get(fingerprint)
+            if calendar is None:
+                calendar = _build_calendar()
+                cache.clear()
+                cache[fingerprint] = calendar
+    return calendar
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    schedule: YearSchedule
+    replaced: bool
+    flagged: list[Ticket]
+
+
+def import_schedule(schedule: YearSchedule, user=None) -> ImportResult:
+    """Store an official year (replacing an earlier import) and flag the open tickets it breaks.
+
+    A ticket is flagged when its cutover date is no longer a working day, or is now earlier
+    than the lead time allows from the day it was submitted (emergency changes excepted).
+    One transaction: the schedule, the flags and their audit events land together or not at all.
+    """
+    row = db.session.get(HolidaySchedule, schedule.year)
+    replaced = row is not None
+    if row is None:
+        row = HolidaySchedule(year=schedule.year)
+        db.session.add(row)
+    row.holidays = sorted(day.isoformat() for day in schedule.holidays)
+    row.makeup_workdays = sorted(day.isoformat() for day in schedule.makeup_workdays)
+    row.periods = [[name, first.isoformat(), last.isoformat()] for name, first, last in schedule.periods]
+    row.source = schedule.source
+    row.imported_at = utcnow()
+    row.imported_by_id = user.id if user is not None else None
+    db.session.flush()
+    calendar = _build_calendar()
+    flagged = [ticket for ticket in _open_tickets_touching(schedule.year) if _flag(ticket, calendar, user)]
+    db.session.commit()
+    return ImportResult(schedule, replaced, flagged)
+
+
+def _open_tickets_touching(year: int) -> list[Ticket]:
+    return db.session.scalars(
+        select(Ticket).where(
+            Ticket.status.in_(OPEN_STATUSES),
+            Ticket.cutover_date >= date(year - 1, 12, 1),
+            Ticket.cutover_date <= date(year + 1, 1, 31),
+        )
+    ).all()
+
+
+def _flag(ticket: Ticket, calendar: WorkingDayCalendar, user) -> bool:
+    problems = []
+    if not calendar.is_working_day(ticket.cutover_date):
+        problems.append(f"按新导入的节假日安排，{ticket.cutover_date.isoformat()} 不是工作日")
+    elif not ticket.emergency:
+        earliest = calendar.earliest_cutover(ticket.submitted_on).earliest_cutover
+        if ticket.cutover_date < earliest:
+            problems.append(f"按新导入的节假日安排，最早应在 {earliest.isoformat()} 切换")
+    if not problems:
+        return False
+    message = "；".join(problems) + "。请审核人员与中心确认切换日期。"
+    ticket.warnings = [w for w in ticket.warnings if w.get("code") != "calendar_changed"] + [
+        {"code": "calendar_changed", "message": message}
+    ]
+    record(ticket, user, "flag", (ticket.status, ticket.stage), message)
+    notify("flagged", ticket, message)
+    return True
