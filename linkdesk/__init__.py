@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     config.finalize(app)
 
-    from . import api, cli, errors, extensions, models, ui  # noqa: F401
+    from . import api, cli, errors, extensions, input_guard, models, ui  # noqa: F401
     from .accounts import access, sessions
     from .accounts.views import bp as accounts_pages
     from .cutovers.views import bp as cutover_pages
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .tickets.views import bp as ticket_pages
     from .workdays.views import bp as workday_pages
 
+    input_guard.init_app(app)  # first: no CSRF check, session lookup or view sees bad input
     extensions.init_app(app)
     sessions.init_app(app)
     errors.init_app(app)

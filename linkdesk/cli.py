@@ -7,7 +7,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from . import seed
-from .accounts import users
+from .accounts import tokens, users
 from .extensions import db
 from .models import Role, User
 
@@ -55,12 +55,17 @@ def create_user_command(username, role, center, province, display_name, password
 
 @click.command("create-token")
 @click.argument("username")
-def create_token_command(username):
+@click.option("--expires-days", type=int, default=tokens.DEFAULT_EXPIRY_DAYS, show_default=True,
+              help="Days until the token stops working.")
+def create_token_command(username, expires_days):
     """Print a new API token for the user (shown once; only its digest is stored)."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
         raise click.ClickException(f"找不到有效用户“{username}”。")
-    click.echo(users.create_token(user))
+    try:
+        click.echo(tokens.create_token(user, expires_days))
+    except tokens.TokenError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.command("apply-cutovers")
@@ -115,10 +120,11 @@ def registry_import_command(path: Path):
 
 def init_app(app) -> None:
     """Register the commands."""
+    from .accounts.cli import tokens_group
     from .links.cli import links_group
     from .notify.cli import channels_group, outbox_group
     from .workdays.cli import workdays
 
     for command in (init_db_command, seed_command, create_user_command, create_token_command, workdays,
-                    apply_cutovers_command, registry_group, outbox_group, channels_group, links_group):
+                    apply_cutovers_command, registry_group, outbox_group, channels_group, links_group, tokens_group):
         app.cli.add_command(command)

@@ -15,6 +15,7 @@ class Defaults:
     SESSION_COOKIE_SECURE = False  # set True (LINKDESK_SECURE_COOKIES=1) when served over https
     SESSION_COOKIE_NAME = "linkdesk_session"
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)  # inactivity timeout
+    LINKDESK_SESSION_MAX_HOURS = 12  # absolute lifetime of a sign-in, however active
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which itself expires
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     JSON_AS_ASCII = False
@@ -74,8 +75,9 @@ def from_environment(config) -> None:
         if os.environ.get(variable):
             config[key] = os.environ[variable]
     for variable in ("LINKDESK_PROXY_HOPS", "LINKDESK_SMTP_PORT"):
-        if os.environ.get(variable, "").isdigit():
-            config[variable] = int(os.environ[variable])
+        value = os.environ.get(variable, "").strip()
+        if value.isascii() and value.isdigit():
+            config[variable] = int(value)
     for variable in ("LINKDESK_PROBE_ON_FILING", "LINKDESK_PROBE_AFTER_CUTOVER"):
         if os.environ.get(variable):
             config[variable] = os.environ[variable].lower() in {"1", "true", "yes"}

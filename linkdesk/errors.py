@@ -1,8 +1,10 @@
 """Error pages in Chinese for people, JSON for the API — never a traceback."""
+from typing import NoReturn
+
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from .extensions import db
 from .tickets.workflow import Conflict
@@ -34,6 +36,13 @@ def error_response(status: int, message: str | None = None, **extra):
         response.status_code = status
         return response
     return render_template("error.html", status=status, message=message), status
+
+
+def abort_with(status: int, message: str) -> NoReturn:
+    """Stop the request with this status and a Chinese message (a page, or JSON under /api/)."""
+    error = default_exceptions[status]()
+    error.description_zh = message
+    raise error
 
 
 def init_app(app) -> None:

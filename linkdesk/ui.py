@@ -1,4 +1,5 @@
 """What templates share: navigation by role, home tiles, date and time filters."""
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -112,9 +113,16 @@ def _template_globals() -> dict:
     }
 
 
-def without(args: dict, *keys: str) -> dict:
-    """Query arguments minus some keys, for links that set those keys themselves."""
-    return {key: value for key, value in args.items() if key not in keys}
+def as_query(filters, **extra) -> dict:
+    """The filters that are set, as query arguments for ``url_for``, plus ``extra``.
+
+    Links are built from the known filters only, never from ``request.args``: a parameter
+    named like one of ``url_for``'s own (``endpoint``, ``_method``) or a route's (``kind``)
+    would break the link, or the page.
+    """
+    items = dataclasses.asdict(filters).items() if dataclasses.is_dataclass(filters) else filters.items()
+    query = {name: "1" if value is True else value for name, value in items if value}
+    return {**query, **extra}
 
 
 def init_app(app) -> None:
@@ -123,4 +131,4 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(_template_globals())
     app.add_template_filter(beijing, "beijing")
     app.add_template_filter(weekday_zh, "weekday")
-    app.add_template_filter(without, "without")
+    app.add_template_filter(as_query, "as_query")

@@ -38,6 +38,7 @@ PER_TEST_TABLES = (
     "ticket",
     "ticket_number_counter",
     "api_token",
+    "user_session",
     "login_attempt",
     "holiday_schedule",
     "user_account",

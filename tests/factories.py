@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from linkdesk.accounts import users
+from linkdesk.accounts import tokens, users
 from linkdesk.extensions import db
 from linkdesk.models import OPEN_STATUSES, Center, ReviewStage, Role, Service, Ticket, TicketStatus, User
 
@@ -36,7 +36,7 @@ class Factory:
         return Account(user)
 
     def token(self, account: Account) -> str:
-        return users.create_token(account.user)
+        return tokens.create_token(account.user)
 
     def tickets(self, count: int, cutover_date: date, status: TicketStatus = TicketStatus.APPROVED,
                 author: Account | None = None) -> list[int]:

@@ -106,7 +106,7 @@ def _bearer_token() -> str | None:
 
 def init_app(app) -> None:
     """Teach Flask-Login to load users from the session and from bearer tokens."""
-    from .users import user_for_token
+    from .tokens import user_for_token
 
     @login_manager.user_loader
     def load_user(user_id: str):

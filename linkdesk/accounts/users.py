@@ -1,20 +1,19 @@
-"""Accounts: logging in with throttling, creating users and API tokens. No Flask requests here."""
+"""Accounts: logging in with throttling, creating users, activating them. No Flask requests here."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select
 
 from ..extensions import db
-from ..models import ApiToken, Center, LoginAttempt, Province, Role, User
+from ..models import Center, LoginAttempt, Province, Role, User
 from ..models.types import utcnow
 from .passwords import (
     hash_password,
     needs_rehash,
-    new_token,
     password_problem,
-    token_digest,
     verify_password,
 )
+from .sessions import end_sessions
 
 # Failures from one client address over all accounts before it is slowed down too:
 # a password-spraying address is throttled without touching anyone coming from elsewhere.
@@ -160,24 +159,8 @@ def _required(finder, key: str | None, field: str, label: str):
 
 
 def set_active(user: User, active: bool) -> None:
-    """Activate or deactivate a user; a deactivated user's tokens stop working. Commits."""
+    """Activate or deactivate a user; a deactivated user's sessions end and tokens stop. Commits."""
     user.active = active
+    if not active:
+        end_sessions(user)
     db.session.commit()
-
-
-def create_token(user: User) -> str:
-    """Issue an API token for the user; the token itself is returned once and never stored."""
-    token = new_token()
-    db.session.add(ApiToken(user=user, digest=token_digest(token), prefix=token[:8]))
-    db.session.commit()
-    return token
-
-
-def user_for_token(token: str) -> User | None:
-    """The active user a bearer token belongs to, or None."""
-    found = db.session.scalar(
-        select(ApiToken).where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None))
-    )
-    if found is None or not found.user.active:
-        return None
-    return found.user

@@ -12,13 +12,14 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Role, User
 from .access import roles_required
 from .forms import ActiveForm, LoginForm, UserForm
+from .sessions import sign_in, sign_out
 from .users import AccountError, ThrottlePolicy, authenticate, create_user, set_active
 
 bp = Blueprint("accounts", __name__)
@@ -34,8 +35,9 @@ def _throttle_policy() -> ThrottlePolicy:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect after login is a phishing tool.
-    if target and target.startswith("/") and not target.startswith("//"):
+    # Only same-site paths: an open redirect after login is a phishing tool. No control
+    # characters either: CR/LF in a Location header is a header injection (and a 500).
+    if target and target.startswith("/") and not target.startswith("//") and target.isprintable():
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and "\\" not in target:
             return target
@@ -61,6 +63,7 @@ def login():
         else:
             session.clear()  # a fresh session at login: no fixation
             login_user(result.user)
+            sign_in(result.user)
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 422
@@ -69,8 +72,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
-    session.clear()
+    sign_out()
     flash("您已安全退出。", "info")
     return redirect(url_for("accounts.login"))
 

@@ -5,6 +5,8 @@ from sqlalchemy import or_, select
 from ..accounts.access import api_roles
 from ..extensions import db
 from ..models import Center, Province, Service
+from ..query_args import MAX_SEARCH_LENGTH, search_text
+from ..tickets.workflow import WorkflowError
 from . import bp
 
 
@@ -22,7 +24,9 @@ def center_json(center: Center) -> dict:
 def centers():
     """All centers (the registry is public to every logged-in user), filtered by ?q=."""
     query = select(Center).join(Center.province).order_by(Center.code)
-    text = request.args.get("q", "").strip()
+    text = search_text(request.args)
+    if text is None:
+        raise WorkflowError({"q": [f"搜索内容不能超过 {MAX_SEARCH_LENGTH} 个字符。"]})
     if text:
         query = query.where(
             or_(

@@ -1,4 +1,5 @@
 """Calendar pages: parse the query, ask schedule.py and feeds.py, render."""
+import re
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -10,12 +11,13 @@ from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..accounts.access import login_required, roles_required, scoped_centers
-from ..errors import error_response
+from ..errors import abort_with, error_response
 from ..extensions import db
 from ..models import BlackoutWindow, Center, Province, Role, Service
 from ..models.types import utcnow
 from ..spreadsheet import csv_text
-from ..workdays.calendar import local_date
+from ..ui import as_query
+from ..workdays.calendar import FIRST_DAY, LAST_DAY, local_date
 from ..workdays.schedules import current_calendar
 from .feeds import feed_of, ical_for, issue_feed, revoke_feed, user_for_feed
 from .schedule import (
@@ -49,14 +51,24 @@ def _filter_choices() -> dict:
 
 
 def _month(today: date) -> tuple[int, int]:
+    """The month asked for (``?month=YYYY-MM``), this month when none or unreadable; a month the
+    calendar cannot answer for is a 404 page that says which months it can."""
     value = request.args.get("month", "")
-    try:
-        year, month = (int(part) for part in value.split("-")) if value else (today.year, today.month)
-        date(year, month, 1)
-    except (ValueError, OverflowError):
+    if not value:
+        return today.year, today.month
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}", value) or not 1 <= int(value[5:]) <= 12:
         flash("月份格式应为 YYYY-MM，已显示本月。", "warning")
         return today.year, today.month
-    return min(max(year, 2018), 2099), month
+    year, month = int(value[:4]), int(value[5:])
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        abort_with(404, f"切换日历只能显示 {FIRST_DAY:%Y-%m} 至 {LAST_DAY:%Y-%m} 的月份。")
+    return year, month
+
+
+def _day_kinds(weeks: list[list[date]], calendar) -> dict[date, tuple[str, str | None]]:
+    """(kind, holiday name) of each day drawn; the grid's days past the calendar's range have none."""
+    return {day: (calendar.day_kind(day), calendar.holiday_name(day)) if FIRST_DAY <= day <= LAST_DAY else ("", None)
+            for week in weeks for day in week}
 
 
 @bp.get("/")
@@ -69,15 +81,17 @@ def month():
     by_day = defaultdict(list)
     for cutover in cutovers_between(current_user, weeks[0][0], weeks[-1][-1], filters):
         by_day[cutover.cutover_date].append(cutover)
-    previous = date(year - (number == 1), 12 if number == 1 else number - 1, 1)
+    previous = date(year - (number == 1), 12 if number == 1 else number - 1, 1) if (year, number) > (FIRST_DAY.year, 1) else None
     following = date(year + (number == 12), 1 if number == 12 else number + 1, 1)
+    calendar = current_calendar()
     return render_template(
         "cutovers/month.html", year=year, month=number, weeks=weeks, by_day=by_day, today=today,
-        calendar=current_calendar(), filters=filters, choices=_filter_choices(),
-        previous=previous, following=following, settings=policy(),
+        calendar=calendar, kinds=_day_kinds(weeks, calendar),
+        following=following if following <= LAST_DAY else None, filters=filters, choices=_filter_choices(),
+        previous=previous, settings=policy(),
         # The list and the CSV of the month shown, with the same filters.
-        month_range={**request.args.to_dict(), "month": None, "from": date(year, number, 1).isoformat(),
-                     "to": (following - timedelta(days=1)).isoformat()},
+        month_range=as_query(filters, **{"from": date(year, number, 1).isoformat(),
+                                         "to": (following - timedelta(days=1)).isoformat()}),
     )
 
 

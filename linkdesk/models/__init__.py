@@ -1,5 +1,5 @@
 """The data model: registry, accounts, tickets and their audit trail, calendars."""
-from .accounts import ROLE_LABELS, ApiToken, LoginAttempt, Role, User
+from .accounts import ROLE_LABELS, ApiToken, LoginAttempt, Role, User, UserSession
 from .calendar import HolidaySchedule
 from .cutovers import BlackoutWindow, CalendarFeed, CutoverPolicy
 from .notifications import ChannelKind, ChannelScope, MessageStatus, NotificationChannel, OutboxMessage
@@ -45,4 +45,5 @@ __all__ = [
     "TicketNumberCounter",
     "TicketStatus",
     "User",
+    "UserSession",
 ]

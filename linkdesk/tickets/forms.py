@@ -2,6 +2,8 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 
+from ..query_args import ascii_int
+
 
 class TicketForm(FlaskForm):
     service = SelectField("业务事项", choices=[], validate_choice=False)
@@ -29,5 +31,4 @@ class ActionForm(FlaskForm):
 
 def version_number(value: str | None) -> int | None:
     """The version a page was showing; None when missing or not a number (the workflow refuses it)."""
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) <= 9 else None
+    return ascii_int(value, max_digits=9)

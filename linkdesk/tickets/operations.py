@@ -105,9 +105,11 @@ def file_ticket(user: User, request: ChangeRequest) -> Ticket:
         created_by=user,
     )
     _apply(ticket, request, verdict, submitted_at)
-    db.session.add(ticket)
-    record(ticket, user, "submit", (None, None))
     try:
+        # Any statement from here may flush the insert (record() reloads the user, expired by
+        # the probe's commit, and autoflushes): the database's refusal is caught wherever it comes.
+        db.session.add(ticket)
+        record(ticket, user, "submit", (None, None))
         db.session.flush()  # the database decides here; the ticket's id is needed by the message
         notify("submitted", ticket)
         db.session.commit()
