@@ -101,7 +101,16 @@ def export_csv(links: list[LinkRecord]) -> str:
 
 def parse_registry_csv(text: str) -> list[RegistryRow]:
     """Read and check a registry CSV; any bad row refuses the whole file, every bad row named."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _parse_registry_csv(text)
+    except csv.Error as error:  # a field past the csv module's limit, a stray quote …
+        raise RegistryImportError([f"CSV 格式错误：{error}。"]) from None
+
+
+def _parse_registry_csv(text: str) -> list[RegistryRow]:
+    # Line ends as written by any spreadsheet: CRLF (Windows), LF, and CR alone (old Excel for Mac).
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.DictReader(io.StringIO(text))
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [column for column in IMPORT_COLUMNS if column not in header]
     if missing:

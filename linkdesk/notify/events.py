@@ -75,7 +75,7 @@ def render(event: str, ticket: Ticket, note: str | None = None) -> tuple[str, st
     """(subject, WeCom markdown body) of an event on a ticket, in Chinese."""
     tag, _ = EVENTS[event]
     base = current_app.config["LINKDESK_BASE_URL"].rstrip("/")
-    subject = f"【{tag}】{ticket.center.name} · {ticket.service.name}"
+    subject = f"【{tag}】{markdown_text(ticket.center.name)} · {markdown_text(ticket.service.name)}"
     badges = [WARNING_LABELS.get(w.get("code"), w.get("code")) for w in ticket.warnings or []]
     if ticket.emergency and "紧急" not in badges:
         badges.insert(0, "紧急")
@@ -83,7 +83,7 @@ def render(event: str, ticket: Ticket, note: str | None = None) -> tuple[str, st
         f"### {subject}",
         f"> 工单：**{ticket.number}**（{ticket.status.label}{' · ' + ticket.stage.label if ticket.stage else ''}）",
         f"> 切换日期：{ticket.cutover_date.isoformat()}（{weekday_zh(ticket.cutover_date)}）",
-        f"> 新地址：{clip(ticket.new_url, LINE_MAX_BYTES)}",
+        f"> 新地址：{clip(markdown_text(ticket.new_url), LINE_MAX_BYTES)}",
     ]
     if badges:
         lines.append("> 标记：" + " ".join(f'<font color="warning">{badge}</font>' for badge in dict.fromkeys(badges)))
@@ -91,9 +91,18 @@ def render(event: str, ticket: Ticket, note: str | None = None) -> tuple[str, st
     if note:  # free text gets what the robot's limit leaves; the number and the link stay whole
         prefix = "> 说明："
         room = BODY_MAX_BYTES - utf8_size("\n".join([*lines, prefix, link]))
-        lines.append(prefix + clip(note, room))
+        lines.append(prefix + clip(markdown_text(note), room))
     lines.append(link)
     return subject, "\n".join(lines)
+
+
+_MARKDOWN_SPECIAL = str.maketrans({char: "\\" + char for char in "\\`*[]()#!|~"} | {"<": "&lt;", ">": "&gt;"})
+
+
+def markdown_text(value: str) -> str:
+    """A value typed by someone, safe inside the robot's markdown: it stays text. No link, font
+    tag, heading or emphasis of its own, and on one line (a line break could start a heading)."""
+    return " ".join(value.split()).translate(_MARKDOWN_SPECIAL)
 
 
 def utf8_size(text: str) -> int:
@@ -138,8 +147,8 @@ def notify_link(event: str, link, note: str, dedupe: str | None = None) -> list[
     subject = f"【{tag}】{link.center.name} · {link.service.name}"
     body = "\n".join([
         f"### {subject}",
-        f"> 地址：{clip(link.url, LINE_MAX_BYTES)}",
-        f"> 问题：<font color=\"warning\">{clip(note, LINE_MAX_BYTES)}</font>",
+        f"> 地址：{clip(markdown_text(link.url), LINE_MAX_BYTES)}",
+        f"> 问题：<font color=\"warning\">{clip(markdown_text(note), LINE_MAX_BYTES)}</font>",
         f"[查看链接健康]({base}/links/health?center={link.center.code})",
     ])
     with db.session.no_autoflush:

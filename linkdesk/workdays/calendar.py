@@ -34,6 +34,7 @@ from lunardate import LunarDate
 FIRST_DAY = date(2018, 1, 1)  # workalendar's China data starts here
 LAST_DAY = date(2099, 12, 31)  # the lunar tables (lunardate) end here
 DEFAULT_LEAD_DAYS = 10
+MAX_PERIOD_DAYS = 31  # no holiday period of a schedule file is longer
 BEIJING = ZoneInfo("Asia/Shanghai")  # the calendar's days are days in Beijing
 
 WORKDAY, WEEKEND, HOLIDAY, MAKEUP_WORKDAY = "workday", "weekend", "holiday", "makeup_workday"
@@ -386,26 +387,37 @@ def _from_json(text: str) -> YearSchedule:
         raise ScheduleError(f"JSON 格式错误（第 {error.lineno} 行）：{error.msg}") from None
     if not isinstance(data, dict):
         raise ScheduleError("JSON 顶层应为对象，包含 year、source、holidays、makeup_workdays。")
+    year = _year(data.get("year"))
     periods = []
-    for number, period in enumerate(data.get("periods") or [], start=1):
+    for number, period in enumerate(_list(data, "periods"), start=1):
         if not isinstance(period, dict) or not {"name", "first", "last"} <= period.keys():
             raise ScheduleError(f"periods 第 {number} 项应包含 name、first、last。")
-        periods.append((str(period["name"]), _date(period["first"], f"periods 第 {number} 项"),
-                        _date(period["last"], f"periods 第 {number} 项")))
+        first, last = _date(period["first"], f"periods 第 {number} 项"), _date(period["last"], f"periods 第 {number} 项")
+        # Checked before the days are listed: 0001-01-01..9999-12-31 must not become 3.6 million dates.
+        if not (year - 1 <= first.year <= year + 1 and first <= last and (last - first).days < MAX_PERIOD_DAYS):
+            raise ScheduleError(f"periods 第 {number} 项的日期应在 {year} 年前后，且一段假期不超过 {MAX_PERIOD_DAYS} 天。")
+        periods.append((str(period["name"]), first, last))
     holidays = [_date(value, "holidays") for value in _list(data, "holidays")]
     holidays += [day for _, first, last in periods for day in _days(first, last)]
     makeup = [_date(value, "makeup_workdays") for value in _list(data, "makeup_workdays")]
-    return _validated(data.get("year"), data.get("source"), holidays, makeup, periods)
+    return _validated(year, data.get("source"), holidays, makeup, periods)
 
 
 def _list(data: dict, key: str) -> list:
     value = data.get(key, [])
     if not isinstance(value, list):
-        raise ScheduleError(f"{key} 应为日期列表。")
+        raise ScheduleError(f"{key} 应为列表。")
     return value
 
 
 def _from_csv(text: str) -> YearSchedule:
+    try:
+        return _read_csv(text)
+    except csv.Error as error:  # a field past the csv module's limit, a stray quote …
+        raise ScheduleError(f"CSV 格式错误：{error}。") from None
+
+
+def _read_csv(text: str) -> YearSchedule:
     lines = text.splitlines()
     source = None
     if lines and lines[0].startswith("#"):
@@ -431,9 +443,14 @@ def _from_csv(text: str) -> YearSchedule:
     return _validated(year, source, holidays, makeup, list(_periods_of(named)))
 
 
-def _validated(year, source, holidays: list[date], makeup: list[date], periods) -> YearSchedule:
-    if not isinstance(year, int) or not FIRST_DAY.year <= year <= LAST_DAY.year:
+def _year(year) -> int:
+    if isinstance(year, bool) or not isinstance(year, int) or not FIRST_DAY.year <= year <= LAST_DAY.year:
         raise ScheduleError(f"年份“{year}”无效，应为 {FIRST_DAY.year} 至 {LAST_DAY.year} 之间的整数。")
+    return year
+
+
+def _validated(year, source, holidays: list[date], makeup: list[date], periods) -> YearSchedule:
+    year = _year(year)
     if not isinstance(source, str) or not source.strip():
         raise ScheduleError("必须注明来源（国务院办公厅通知的名称和文号）。")
     if not holidays:
