@@ -133,7 +133,9 @@ def _read(found: NoticeText) -> Amendment:
     holiday = _holiday_name(found.holiday, found.title)
     changes: list[HolidayChange] = []
     makeup: dict[date, str] = {}
-    sentences = _sentences(found.body)
+    # The body keeps a line break before each item: an item is read on its own even when the
+    # preamble before it ends in a colon (通知如下：) rather than a full stop.
+    sentences = [sentence for part in found.body.split("\n") for sentence in _sentences(part)]
     in_items = False
     for sentence in sentences:
         compact = _compact(sentence)
