@@ -1,7 +1,9 @@
 """Read the State Council's yearly holiday notice (国务院办公厅关于YYYY年部分节假日安排的通知).
 
-``parse_notice(text)`` takes the notice as published (pasted from gov.cn or a Xinhua release)
-and returns its :class:`~linkdesk.workdays.YearSchedule`. Each numbered item ("一、元旦：…")
+``parse_notice(text)`` takes the notice as published (pasted from gov.cn or a Xinhua release,
+with the page's header and footer: :mod:`.notice_page` keeps the title-to-signature part)
+and returns its :class:`~linkdesk.workdays.YearSchedule`. Adjustment notices (调整/延长) are
+read by :mod:`.amendment`. Each numbered item ("一、元旦：…")
 is one holiday period: its first sentence names the days off, e.g.
 
 - ``1月1日（周四）至3日（周六）放假调休，共3天。`` (a range within one month)
