@@ -168,3 +168,67 @@ def previewed_value(page: str) -> str:
     found = re.search(r'<input id="previewed" name="previewed" type="hidden" value="([^"]*)"', page)
     assert found, "no previewed field on the page"
     return html.unescape(found.group(1))
+
+
+NOTICES = Path(__file__).parent / "data" / "notices"
+
+
+def _notice_file(tmp_path, name: str, text: str | None = None) -> str:
+    path = tmp_path / f"{name.replace('/', '-')}.txt"
+    path.write_text(text if text is not None else (NOTICES / f"{name}.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    return str(path)
+
+
+def test_extension_is_previewed_then_applied_onto_the_imported_year(api_as, runner, tmp_path):
+    # The admin imported the 2020 notice before the extension came out: 31 January is a working day.
+    result = runner.invoke(args=["workdays", "import-notice", _notice_file(tmp_path, "2020"), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["workdays", "check", "2020-01-31"]).output.strip() == "workday"
+    clerk, _ = api_as(Role.CENTER_STAFF)
+    with frozen("2020-01-20 10:00:00+08:00"):
+        filed = clerk.post("/tickets", ticket_request(cutover_date="2020-02-07"))
+    assert filed.status_code == 201, filed.get_json()
+    # As pasted from a news site: wrapped title, footer.
+    path = _notice_file(tmp_path, "web/2020-extension-news-site")
+    preview = runner.invoke(args=["workdays", "import-notice", path, "--dry-run"])
+    assert preview.exit_code == 0, preview.output
+    assert "2020-01-31 周五 工作日 → 放假" in preview.output
+    assert "2020-02-01 周六 调休上班 → 放假" in preview.output
+    assert f"{filed.get_json()['number']}" in preview.output
+    assert "最早切换日期 2020-02-07 → 2020-02-11" in preview.output and "（试运行，未保存）" in preview.output
+    assert runner.invoke(args=["workdays", "check", "2020-01-31"]).output.strip() == "workday"
+    applied = runner.invoke(args=["workdays", "import-notice", path, "--yes"])
+    assert applied.exit_code == 0, applied.output
+    assert runner.invoke(args=["workdays", "check", "2020-01-31"]).output.strip() == "off"
+    assert runner.invoke(args=["workdays", "earliest", "2020-01-20"]).output.strip() == "2020-02-11"
+    assert "受影响并已标记的工单：1" in applied.output
+
+
+def test_an_adjustment_already_in_force_stores_nothing(runner, tmp_path):
+    result = runner.invoke(args=["workdays", "import-notice", _notice_file(tmp_path, "2019-labour-day-adjustment"), "--yes"])
+    assert result.exit_code == 0 and "无需导入" in result.output
+    from linkdesk.models import HolidaySchedule
+    assert db.session.scalar(select(HolidaySchedule)) is None
+
+
+def test_an_adjustment_for_a_year_without_a_schedule_is_refused(runner, tmp_path):
+    text = (NOTICES / "2020-spring-festival-extension.txt").read_text(encoding="utf-8")
+    text = text.replace("2020年", "2027年").replace("2月2日（农历正月初九，星期日），2月3日（星期一）", "2月14日，2月15日")
+    result = runner.invoke(args=["workdays", "import-notice", _notice_file(tmp_path, "x", text), "--yes"])
+    assert result.exit_code != 0 and "2027 年还没有正式的节假日安排" in result.output
+
+
+def test_admin_page_previews_an_adjustment_pasted_from_a_page(client, auth, make, runner, tmp_path):
+    runner.invoke(args=["workdays", "import-notice", _notice_file(tmp_path, "2019"), "--yes"])
+    admin = make.user(Role.ADMIN)
+    auth.login(admin.username, admin.password)
+    notice = (NOTICES / "web" / "2019-adjustment-beijing-gov.txt").read_text(encoding="utf-8")
+    preview = client.post("/workdays/import", data={"notice": notice, "preview": "1"})
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200, page
+    assert "国办发明电〔2019〕3号" in page and "2019-05-02" in page and "原来" in page
+    stored = client.post("/workdays/import", data={"confirm": "1", "previewed": previewed_value(page)})
+    assert stored.status_code == 302
+    from linkdesk.workdays.schedules import current_calendar
+    assert not current_calendar().is_working_day(date(2019, 5, 3))
+    assert current_calendar().is_working_day(date(2019, 5, 5))

@@ -4,9 +4,11 @@ A day is a working day unless it is a public holiday, or a Saturday or Sunday th
 make-up working day (调休上班). The official schedules come from the State Council's yearly
 notice (国务院办公厅关于YYYY年部分节假日安排的通知):
 
-- 2018–2023 from workalendar's ``China`` calendar, whose data stops at 2023;
-- later years from the data files in ``linkdesk/data/holidays/`` (each names its notice),
-  and from schedules an admin imports (see ``linkdesk/workdays/schedules.py``), which win.
+- workalendar's ``China`` calendar (2018–2023) is the engine's base, but its data lacks the
+  extension of the 2020 Spring Festival (国办发明电〔2020〕1号), so every year from 2018 is also
+  shipped as a data file in ``linkdesk/data/holidays/``, read from the notices it rests on (the
+  file lists them, adjustment notices included); a file wins over workalendar's year;
+- schedules an admin imports (see ``linkdesk/workdays/schedules.py``) win over both.
 
 A year with no official schedule is *provisional*: its holidays follow the statutory rules
 (全国年节及纪念日放假办法, as amended by 国务院令第798号, in force from 2025) without make-up
@@ -400,6 +402,9 @@ def _from_json(text: str) -> YearSchedule:
     holidays = [_date(value, "holidays") for value in _list(data, "holidays")]
     holidays += [day for _, first, last in periods for day in _days(first, last)]
     makeup = [_date(value, "makeup_workdays") for value in _list(data, "makeup_workdays")]
+    for number, notice in enumerate(_list(data, "notices"), start=1):
+        if not isinstance(notice, dict) or not str(notice.get("source") or "").strip():
+            raise ScheduleError(f"notices 第 {number} 项应包含 source（通知名称、文号和发布日期）。")
     return _validated(year, data.get("source"), holidays, makeup, periods)
 
 

@@ -12,7 +12,8 @@ from .calendar import (
     YearSchedule,
     parse_schedule_file,
 )
-from .notice import NoticeParseError, parse_notice
+from .notice import NoticeParseError
+from .operations import KIND_LABELS, ImportPreview, prepare_import, schedule_from_notice
 from .schedules import current_calendar, import_schedule
 
 workdays = AppGroup("workdays", help="The official working-day calendar.")
@@ -57,7 +58,25 @@ def _show(schedule: YearSchedule) -> None:
     click.echo(f"共 {len(schedule.holidays)} 天放假，{len(schedule.makeup_workdays)} 天调休上班。")
 
 
-def _read(path: Path, parse) -> YearSchedule:
+def _show_changes(preview: ImportPreview) -> None:
+    if preview.amends:
+        click.echo(f"调整通知：{preview.amends}")
+    click.echo(f"与现行安排相比变化的日子：{len(preview.days)}")
+    for change in preview.days:
+        click.echo(f"  {change.day.isoformat()} {weekday_zh(change.day)} "
+                   f"{KIND_LABELS[change.before]} → {KIND_LABELS[change.after]}")
+    click.echo(f"最早切换日期或切换日受影响的未完成工单：{len(preview.tickets)}")
+    for item in preview.tickets:
+        ticket = item.ticket
+        line = f"  {ticket.number} {ticket.center.short_name} 切换日 {ticket.cutover_date.isoformat()}"
+        if item.earliest_before != item.earliest_after:
+            line += f"；最早切换日期 {item.earliest_before.isoformat()} → {item.earliest_after.isoformat()}"
+        if item.cutover_working_before != item.cutover_working_after:
+            line += "；切换日" + ("变为非工作日" if item.cutover_working_before else "变为工作日")
+        click.echo(line)
+
+
+def _read(path: Path, parse):
     try:
         return parse(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
@@ -66,8 +85,13 @@ def _read(path: Path, parse) -> YearSchedule:
         raise click.ClickException(str(error)) from None
 
 
-def _store(schedule: YearSchedule, dry_run: bool, yes: bool) -> None:
+def _store(schedule: YearSchedule, dry_run: bool, yes: bool, amends: str | None = None) -> None:
+    preview = prepare_import(schedule, amends)
     _show(schedule)
+    _show_changes(preview)
+    if preview.nothing_to_do:
+        click.echo("这份调整通知的安排已在现行安排之中，没有任何日期变化，无需导入。")
+        return
     if dry_run:
         click.echo("（试运行，未保存）")
         return
@@ -94,5 +118,6 @@ def import_command(path: Path, dry_run: bool, yes: bool):
 @click.option("--dry-run", is_flag=True, help="Parse and print, store nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def import_notice_command(path: Path, dry_run: bool, yes: bool):
-    """Import a year from the text of the State Council holiday notice, after confirmation."""
-    _store(_read(path, parse_notice), dry_run, yes)
+    """Import a year from the State Council's notice (as pasted from a web page, or an adjustment notice)."""
+    schedule, amends = _read(path, schedule_from_notice)
+    _store(schedule, dry_run, yes, amends)

@@ -1,7 +1,9 @@
 """Read the State Council's yearly holiday notice (国务院办公厅关于YYYY年部分节假日安排的通知).
 
-``parse_notice(text)`` takes the notice as published (pasted from gov.cn or a Xinhua release)
-and returns its :class:`~linkdesk.workdays.YearSchedule`. Each numbered item ("一、元旦：…")
+``parse_notice(text)`` takes the notice as published (pasted from gov.cn or a Xinhua release,
+with the page's header and footer: :mod:`.notice_page` keeps the title-to-signature part)
+and returns its :class:`~linkdesk.workdays.YearSchedule`. Adjustment notices (调整/延长) are
+read by :mod:`.amendment`. Each numbered item ("一、元旦：…")
 is one holiday period: its first sentence names the days off, e.g.
 
 - ``1月1日（周四）至3日（周六）放假调休，共3天。`` (a range within one month)
@@ -31,6 +33,7 @@ from datetime import date, timedelta
 from lunardate import LunarDate
 
 from .calendar import FIRST_DAY, LAST_DAY, YearSchedule, statutory_periods
+from .notice_page import YEARLY, NoticeText, find_notice
 
 
 class NoticeParseError(ValueError):
@@ -60,9 +63,6 @@ _WEEKDAY_NAMES = ["周一", "周二", "周三", "周四", "周五", "周六", "�
 _LUNAR_MONTHS = {"正": 1, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
                  "十": 10, "冬": 11, "十一": 11, "腊": 12, "十二": 12}
 
-_TITLE = re.compile(r"(国务院办公厅)?\s*关于\s*(\d{4})\s*年\s*部分节假日安排的通知")
-_NUMBER = re.compile(r"国办发明电\s*[\[(]\s*(\d{4})\s*[\])]\s*(\d+)\s*号")
-_SIGNED = re.compile(r"(?:^|\n)[ \t\u3000]*(\d{4})年(\d{1,2})月(\d{1,2})日[ \t\u3000]*(?=\n|$)")
 _ITEM_START = re.compile(rf"(?:^|(?<=[\s。；;，,]))(?=[{_NUMERALS}]{{1,3}}、[^:：。\n]{{1,20}}[:：])")
 _HEADING = re.compile(rf"^([{_NUMERALS}]{{1,3}})、([^:。]{{1,20}}):(.*)$", re.S)
 
@@ -197,18 +197,6 @@ def _makeup_days(compact: str, sentence: str, year: int) -> list[date]:
     return days
 
 
-def _source(text: str, title: re.Match, year: int) -> str:
-    source = f"{'国务院办公厅' if title.group(1) else ''}关于{year}年部分节假日安排的通知"
-    number = _NUMBER.search(text.translate(_NORMALIZE))
-    if number:
-        source += f"（国办发明电〔{number.group(1)}〕{number.group(2)}号）"
-    signed = [m for m in _SIGNED.finditer(text.translate(_NORMALIZE)) if m.start() > title.end()]
-    if signed:
-        y, m, d = signed[-1].groups()
-        source += f"，{int(y)}年{int(m)}月{int(d)}日发布"
-    return source
-
-
 def _item_number(numeral: str) -> int | None:
     """一 … 九十九 as a number; None for a numeral that is not one (一一, 十十)."""
     units = "一二三四五六七八九"
@@ -233,7 +221,7 @@ def _items(sentences: list[str]) -> list[tuple[str, str, list[str]]]:
             if items:
                 items[-1][2].append(sentence)
             continue
-        numeral, name = heading.group(1), heading.group(2).strip()
+        numeral, name = heading.group(1), re.sub(r"^\d{4}年", "", heading.group(2).strip())
         if numeral in numerals:
             raise _fail(sentence, f"编号“{numeral}、”在前面已经出现过，一个编号只能有一项。")
         if _item_number(numeral) != len(items) + 1:
@@ -312,25 +300,56 @@ def _check_statutory(periods: list[_Period], year: int) -> None:
 
 
 def parse_notice(text: str) -> YearSchedule:
-    """The schedule a notice announces; :class:`NoticeParseError` if any part of it cannot be read."""
+    """The schedule a yearly notice announces; :class:`NoticeParseError` if any part of it cannot be read.
+
+    The notice may be pasted with the page around it: see :func:`~.notice_page.find_notice`.
+    """
+    found = _find(text)
+    if found.kind != YEARLY:
+        raise NoticeParseError(
+            f"“{found.title}”是调整已公布安排的通知，不是全年的节假日安排：它只能套用在 {found.year} 年"
+            "现有的安排上（命令行 workdays import-notice 或管理页面的“导入节假日安排”会这样做）。"
+        )
+    year = found.year
+    items = _items(_sentences(found.body))
+    if not items:
+        last = (_sentences(found.body) or [found.title])[-1]
+        raise NoticeParseError(f"通知中没有编号的放假安排（如“一、元旦：1月1日放假……”）：“{last[:80]}”")
+    periods, makeup = _read_items(items, year)
+    _check_makeup(makeup, periods, year)
+    _check_statutory(periods, year)
+    return YearSchedule(
+        year=year,
+        holidays=frozenset(_period_days(periods)),
+        makeup_workdays=frozenset(makeup),
+        source=found.source,
+        periods=tuple((period.name, period.first, period.last) for period in periods),
+    )
+
+
+def _find(text: str) -> NoticeText:
+    """The notice in a pasted text, with a year the calendar covers; refused with the reason otherwise."""
     if not text or not text.strip():
         raise NoticeParseError("通知内容为空：请粘贴“国务院办公厅关于YYYY年部分节假日安排的通知”的全文。")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    title = _TITLE.search(text)
-    sentences = _sentences(text)
-    if not title:
+    found = find_notice(text)
+    if found is None:
+        sentences = _sentences(text)
         opening = sentences[0] if sentences else text.strip()
         if len(opening) > 80:
             opening = opening[:80] + "……"
-        raise _fail(opening, "找不到标题“关于YYYY年部分节假日安排的通知”，无法确定年份。")
-    year = int(title.group(2))
-    if not FIRST_DAY.year <= year <= LAST_DAY.year:
-        raise _fail(" ".join(title.group(0).split()),
-                    f"{year} 年不在工作日历的范围内（{FIRST_DAY.year} 至 {LAST_DAY.year} 年）。")
-    items = _items(sentences)
-    if not items:
-        raise NoticeParseError(f"通知中没有编号的放假安排（如“一、元旦：1月1日放假……”）：“{sentences[-1][:80]}”")
+        raise _fail(opening, "找不到标题“关于YYYY年部分节假日安排的通知”（或调整某年假期安排的通知），无法确定年份。")
+    if not FIRST_DAY.year <= found.year <= LAST_DAY.year:
+        raise _fail(found.title, f"{found.year} 年不在工作日历的范围内（{FIRST_DAY.year} 至 {LAST_DAY.year} 年）。")
+    return found
 
+
+def _period_days(periods) -> set[date]:
+    return {period.first + timedelta(days=offset)
+            for period in periods for offset in range((period.last - period.first).days + 1)}
+
+
+def _read_items(items, year: int) -> tuple[list[_Period], dict[date, tuple[str, str]]]:
+    """Each item's period, and every make-up day with the item and sentence that named it."""
     periods: list[_Period] = []
     makeup: dict[date, tuple[str, str]] = {}
     for label, name, item_sentences in items:
@@ -340,20 +359,14 @@ def parse_notice(text: str) -> YearSchedule:
             raise NoticeParseError(f"{label}：{error}") from None
         periods.append(period)
         makeup.update((day, (label, sentence)) for day, sentence in item_makeup.items())
-    holidays = {
-        period.first + timedelta(days=offset)
-        for period in periods for offset in range((period.last - period.first).days + 1)
-    }
+    return periods, makeup
+
+
+def _check_makeup(makeup: dict[date, tuple[str, str]], periods, year: int) -> None:
+    """Make-up days belong to the year and are not also days off."""
+    holidays = _period_days(periods)
     for day, (label, sentence) in makeup.items():
         if not date(year - 1, 12, 1) <= day <= date(year, 12, 31):
             raise _fail(sentence, f"{day.isoformat()} 不属于 {year} 年的节假日安排。", item=label)
         if day in holidays:
             raise _fail(sentence, f"{day.month}月{day.day}日已在放假日期之内，不能又调休上班。", item=label)
-    _check_statutory(periods, year)
-    return YearSchedule(
-        year=year,
-        holidays=frozenset(holidays),
-        makeup_workdays=frozenset(makeup),
-        source=_source(text, title, year),
-        periods=tuple((period.name, period.first, period.last) for period in periods),
-    )

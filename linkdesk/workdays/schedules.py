@@ -47,12 +47,29 @@ def _fingerprint() -> tuple:
     return count, latest, current_app.config["LINKDESK_LEAD_WORKING_DAYS"]
 
 
-def _build_calendar() -> WorkingDayCalendar:
-    # An imported year replaces the shipped file of the same year.
+def schedules_in_force() -> dict[int, YearSchedule]:
+    """Each official year's schedule: an imported year replaces the shipped file of the same year."""
     by_year = {schedule.year: schedule for schedule in load_shipped_schedules()}
     by_year.update({schedule.year: schedule for schedule in _imported_schedules()})
+    return by_year
+
+
+def schedule_in_force(year: int) -> YearSchedule | None:
+    """The official schedule of a year, or None when the year is provisional."""
+    return schedules_in_force().get(year)
+
+
+def calendar_with(replacing: YearSchedule | None = None) -> WorkingDayCalendar:
+    """The calendar of the schedules in force, with one year replaced (to preview an import)."""
+    by_year = schedules_in_force()
+    if replacing is not None:
+        by_year[replacing.year] = replacing
     schedules = tuple(by_year[year] for year in sorted(by_year))
     return calendar_for(schedules, current_app.config["LINKDESK_LEAD_WORKING_DAYS"])
+
+
+def _build_calendar() -> WorkingDayCalendar:
+    return calendar_with()
 
 
 def current_calendar() -> WorkingDayCalendar:

@@ -12,7 +12,8 @@ from ..models import Role
 from ..models.types import utcnow
 from ..query_args import int_arg
 from .calendar import ScheduleError, local_date, parse_schedule_file
-from .notice import NoticeParseError, parse_notice
+from .notice import NoticeParseError
+from .operations import KIND_LABELS, prepare_import, schedule_from_notice
 from .schedules import current_calendar, import_schedule
 
 bp = Blueprint("workdays", __name__, url_prefix="/workdays")
@@ -44,7 +45,8 @@ def year():
 
 
 def _parse(kind: str, text: str):
-    return parse_schedule_file(text) if kind == "file" else parse_notice(text)
+    """(schedule, source of the adjustment notice applied or None) from an upload or a pasted notice."""
+    return (parse_schedule_file(text), None) if kind == "file" else schedule_from_notice(text)
 
 
 def _submitted(form: ImportForm) -> tuple[str, str]:
@@ -69,17 +71,22 @@ def import_():
     if form.validate_on_submit():
         try:
             kind, text = _submitted(form)
-            preview = _parse(kind, text)
+            preview = prepare_import(*_parse(kind, text))
         except (NoticeParseError, ScheduleError, UnicodeDecodeError) as refusal:
             error = str(refusal) if not isinstance(refusal, UnicodeDecodeError) else "文件不是 UTF-8 编码的文本。"
         else:
-            if request.form.get("confirm"):
-                result = import_schedule(preview, current_user)
-                flash(f"已导入 {preview.year} 年节假日安排（{preview.source}）；"
+            if preview.nothing_to_do:
+                error = "这份调整通知的安排已在现行安排之中，没有任何日期变化，无需导入。"
+            elif request.form.get("confirm"):
+                schedule = preview.schedule
+                result = import_schedule(schedule, current_user)
+                flash(f"已导入 {schedule.year} 年节假日安排（{schedule.source}）；"
                       f"{len(result.flagged)} 张未完成工单的切换日期受影响并已标记。", "success")
-                return redirect(url_for("workdays.year", year=preview.year))
-            form.previewed.data = json.dumps([kind, text], ensure_ascii=False)
+                return redirect(url_for("workdays.year", year=schedule.year))
+            else:
+                form.previewed.data = json.dumps([kind, text], ensure_ascii=False)
     status = 422 if error else 200
-    days = sorted([(d, "holiday") for d in preview.holidays] + [(d, "makeup") for d in preview.makeup_workdays]) if preview else []
-    return render_template("workdays/import.html", form=form, preview=preview, days=days, error=error), status
-
+    schedule = preview.schedule if preview and not error else None
+    days = sorted([(d, "holiday") for d in schedule.holidays] + [(d, "makeup") for d in schedule.makeup_workdays]) if schedule else []
+    return render_template("workdays/import.html", form=form, preview=schedule, changes=preview if schedule else None,
+                           kind_labels=KIND_LABELS, days=days, error=error), status

@@ -1,0 +1,205 @@
+"""Notices that change a published schedule (调整/延长 … 假期安排的通知), and applying them.
+
+The State Council has twice changed a year after its yearly notice:
+
+- 国办发明电〔2019〕3号, 关于调整2019年劳动节假期安排的通知: "一、2019年5月1日至4日放假调休，
+  共4天。4月28日（星期日）、5月5日（星期日）上班。" — the holiday's days are replaced;
+- 国办发明电〔2020〕1号, 关于延长2020年春节假期的通知: "一、延长2020年春节假期至2月2日（农历
+  正月初九，星期日），2月3日（星期一）起正常上班。" — the holiday runs on to a later day, and
+  a make-up working day inside the longer holiday (2020-02-01) becomes a day off.
+
+:func:`parse_amendment` reads such a notice (pasted as published, like a yearly one) into an
+:class:`Amendment`; :meth:`Amendment.apply` gives the amended :class:`YearSchedule` of the year it
+changes. Anything that does not add up — in the notice itself or against the schedule it
+changes — raises :class:`NoticeParseError`, and nothing is applied.
+"""
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .calendar import YearSchedule
+from .notice import (
+    _DATE,
+    _MAKEUP,
+    _NOTE,
+    NoticeParseError,
+    _check_note,
+    _compact,
+    _date,
+    _fail,
+    _find,
+    _holiday_range,
+    _makeup_days,
+    _sentences,
+    _statutory_days,
+    parse_notice,
+)
+from .notice_page import AMENDMENT, NoticeText
+
+_HOLIDAYS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
+_ALIASES = {"五一": "劳动节", "清明": "清明节", "端午": "端午节", "中秋": "中秋节", "国庆": "国庆节", "新年": "元旦"}
+_ITEM = re.compile(r"^([一二三四五六七八九十]{1,3})、(.*)$", re.S)
+_EXTEND = re.compile(
+    rf"^延长(?:\d{{4}}年)?(.{{1,12}}?)假期至{_DATE}{_NOTE}(?:,{_DATE}{_NOTE}起?(?:正常)?上班(?:工作)?)?$"
+)
+_DATED = re.compile(r"\d+月|\d+日")
+
+
+@dataclass(frozen=True)
+class HolidayChange:
+    """One holiday's new days: a new range (调整), or a later last day (延长, ``first`` None)."""
+
+    holiday: str
+    first: date | None
+    last: date
+    makeup_workdays: frozenset[date]
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """A notice that changes the published schedule of ``year``."""
+
+    year: int
+    source: str
+    changes: tuple[HolidayChange, ...]
+
+    def apply(self, schedule: YearSchedule) -> YearSchedule:
+        """The year's schedule with this notice applied; refused whole if it does not fit."""
+        if schedule.year != self.year:
+            raise NoticeParseError(f"这份通知调整的是 {self.year} 年的安排，不能套用在 {schedule.year} 年上。")
+        holidays, makeup = set(schedule.holidays), set(schedule.makeup_workdays)
+        periods = list(schedule.periods)
+        for change in self.changes:
+            index = _period_of(periods, change.holiday, schedule.year)
+            name, old_first, old_last = periods[index]
+            old_days = set(_days(old_first, old_last))
+            if change.first is None:  # 延长: the holiday runs on to a later day
+                if change.last < old_last:
+                    raise _fail(change.sentence, f"现行安排中{change.holiday}已放到{_md(old_last)}，"
+                                                 f"通知却写延长至{_md(change.last)}，前后矛盾。")
+                first = old_first
+            else:  # 调整: the holiday's days are replaced, with its make-up days
+                first = change.first
+                holidays -= old_days
+                makeup -= {day for day in makeup if _nearest(periods, day) == index}
+            new_days = set(_days(first, change.last))
+            holidays |= new_days
+            makeup = (makeup - new_days) | change.makeup_workdays
+            periods[index] = (name, first, change.last)
+        source = schedule.source if self.source in schedule.source else f"{schedule.source}；{self.source}"
+        return YearSchedule(schedule.year, frozenset(holidays), frozenset(makeup), source, tuple(periods))
+
+
+def _md(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def _period_of(periods, holiday: str, year: int) -> int:
+    for index, (name, _, _) in enumerate(periods):
+        if holiday in re.split(r"[、和及,，]", name):
+            return index
+    raise NoticeParseError(f"{year} 年现行的安排中没有“{holiday}”这一假期，无法套用这份调整通知。")
+
+
+def _nearest(periods, day: date) -> int:
+    """The period a make-up day belongs to: the one nearest to it."""
+    def distance(period) -> int:
+        _, first, last = period
+        return 0 if first <= day <= last else min(abs((day - first).days), abs((day - last).days))
+    return min(range(len(periods)), key=lambda index: distance(periods[index]))
+
+
+def _holiday_name(text: str, title: str) -> str:
+    name = _ALIASES.get(text, text)
+    if name not in _HOLIDAYS:
+        raise _fail(title, f"看不出调整的是哪个假期（应为{'、'.join(_HOLIDAYS)}之一），这里写的是“{text}”。")
+    return name
+
+
+def parse_amendment(text: str) -> Amendment:
+    """The changes a notice like 关于调整2019年劳动节假期安排的通知 makes; refused whole if unreadable."""
+    found = _find(text)
+    if found.kind != AMENDMENT:
+        raise NoticeParseError(f"“{found.title}”是全年的节假日安排，不是调整通知。")
+    return _read(found)
+
+
+def _read(found: NoticeText) -> Amendment:
+    holiday = _holiday_name(found.holiday, found.title)
+    changes: list[HolidayChange] = []
+    makeup: dict[date, str] = {}
+    # The body keeps a line break before each item: an item is read on its own even when the
+    # preamble before it ends in a colon (通知如下：) rather than a full stop.
+    sentences = [sentence for part in found.body.split("\n") for sentence in _sentences(part)]
+    in_items = False
+    for sentence in sentences:
+        compact = _compact(sentence)
+        item = _ITEM.match(compact)
+        in_items = in_items or bool(item)
+        if not in_items:
+            continue  # the preamble: 各省、自治区……：经国务院批准，现将……通知如下
+        if item:
+            compact = item.group(2)
+        for clause in compact.split(";"):
+            clause = clause.strip(",")
+            extend = _EXTEND.match(clause)
+            if extend:
+                changes.append(_extension(extend, holiday, sentence, found))
+            elif "放假" in clause and _DATED.search(clause):
+                first, last = _holiday_range(clause, sentence, found.year)
+                changes.append(HolidayChange(holiday, first, last, frozenset(), sentence))
+            elif _MAKEUP.match(clause):
+                makeup.update((day, sentence) for day in _makeup_days(clause, sentence, found.year))
+            elif _DATED.search(clause):
+                raise _fail(sentence, "这句话提到了日期，但既不是放假日期、延长假期，也不是调休上班日期的写法；"
+                                    "为免漏掉一天，整份通知不予导入。")
+    if not changes:
+        raise NoticeParseError(f"“{found.title}”中没有读出任何放假日期（如“一、2019年5月1日至4日放假调休，共4天。”）。")
+    if len(changes) > 1:
+        raise _fail(changes[1].sentence, f"这份通知调整的是{holiday}，却写了两段放假日期，前后矛盾。")
+    change = changes[0]
+    change = HolidayChange(change.holiday, change.first, change.last, frozenset(makeup), change.sentence)
+    _check(change, makeup, found.year)
+    return Amendment(found.year, found.source, (change,))
+
+
+def _extension(match: re.Match, holiday: str, sentence: str, found: NoticeText) -> HolidayChange:
+    name, y1, m1, d1, note1, y2, m2, d2, note2 = match.groups()
+    if _ALIASES.get(name, name) != holiday:
+        raise _fail(sentence, f"标题说调整的是{holiday}，这句话延长的却是“{name}”。")
+    last = _date(int(y1 or found.year), int(m1), int(d1), sentence)
+    _check_note(note1, last, sentence)
+    if d2:
+        resume = _date(int(y2 or found.year), int(m2), int(d2), sentence)
+        _check_note(note2, resume, sentence)
+        if resume != last + timedelta(days=1):
+            raise _fail(sentence, f"假期延长至{_md(last)}，恢复上班的日子却是{_md(resume)}，前后矛盾。")
+    return HolidayChange(holiday, None, last, frozenset(), sentence)
+
+
+def _check(change: HolidayChange, makeup: dict[date, str], year: int) -> None:
+    """The notice agrees with itself and with the law: no day both off and working, statutory days kept."""
+    if not date(year - 1, 12, 1) <= change.last <= date(year, 12, 31):
+        raise _fail(change.sentence, f"日期不属于 {year} 年的节假日安排。")
+    first = change.first or change.last
+    for day, sentence in makeup.items():
+        if first <= day <= change.last:
+            raise _fail(sentence, f"{_md(day)}在放假日期之内，通知又写它调休上班，前后矛盾。")
+    if change.first is not None:
+        missing = [day for day in _statutory_days(year)[change.holiday] if not change.first <= day <= change.last]
+        if missing:
+            raise _fail(change.sentence, f"{'、'.join(_md(day) for day in missing)}是{change.holiday}的法定假日，"
+                                         "却不在调整后的放假日期之内。")
+
+
+def read_notice(text: str) -> YearSchedule | Amendment:
+    """A pasted notice: a yearly schedule, or the changes an adjustment notice makes to one."""
+    found = _find(text)
+    if found.kind == AMENDMENT:
+        return _read(found)
+    return parse_notice(text)

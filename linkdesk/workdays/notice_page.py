@@ -1,0 +1,140 @@
+"""Finding a State Council holiday notice inside what an admin pastes.
+
+People paste the notice as published: a gov.cn page, a provincial site, a news release. The text
+then carries a header (site menus, "上一篇：…" links that may name another year's notice, a table
+with the 文号), wrapped lines (a title or a heading broken in two), and a footer after the
+signature (责任编辑, 扫一扫在手机打开当前页, 【打印】【关闭】, （新华社北京电）, share bars,
+related links). :func:`find_notice` keeps only the notice: from its title to its signature
+(国务院办公厅 and the date), with the line breaks and spaces inside sentences taken out.
+
+Two kinds of title are known: the yearly notice (关于YYYY年部分节假日安排的通知) and a notice that
+changes a published schedule (关于调整2019年劳动节假期安排的通知, 关于延长2020年春节假期的通知).
+"""
+import re
+from dataclasses import dataclass
+from datetime import date
+
+YEARLY, AMENDMENT = "yearly", "amendment"
+
+_NUMERALS = "一二三四五六七八九十"
+_FULL_WIDTH_DIGITS = str.maketrans({chr(0xFF10 + digit): str(digit) for digit in range(10)})
+
+
+def _spaced(literal: str) -> str:
+    """A regex for a literal that tolerates spaces and line breaks between its characters."""
+    return r"\s*".join(re.escape(char) for char in literal)
+
+
+_OFFICE = _spaced("国务院办公厅")
+_YEAR = r"(\d{4})\s*年"
+_YEARLY_TITLE = re.compile(
+    rf"(?<!《)({_OFFICE})?\s*{_spaced('关于')}\s*{_YEAR}\s*{_spaced('部分节假日安排的通知')}"
+)
+_AMENDMENT_TITLE = re.compile(
+    rf"(?<!《)({_OFFICE})?\s*{_spaced('关于')}\s*((?:调\s*整|延\s*长|变\s*更|更\s*改))\s*{_YEAR}\s*"
+    r"([^\s，。,：:《》]{2,24}?)\s*(?:假\s*期|放\s*假)\s*(?:安\s*排|时\s*间)?\s*的\s*通\s*知"
+)
+_NUMBER = re.compile(r"国\s*办\s*发\s*明\s*电\s*[〔\[（(［﹝]\s*(\d{4})\s*[〕\]）)］﹞]\s*(\d+)\s*号")
+# The first item of a notice: 一、 followed closely by a date (一、元旦：1月1日…, 一、2019年5月1日…).
+_FIRST_ITEM = re.compile(r"一\s*、[^。]{0,40}?\d{1,2}\s*月\s*\d{1,2}\s*日")
+_SIGNATURE = re.compile(
+    rf"{_OFFICE}[\s,，、]*(?:[（(]\s*印\s*[)）])?[\s,，、]*(\d{{4}})\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日"
+)
+_DATE_LINE = re.compile(r"(?m)^[ \t\u3000\xa0]*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[ \t\u3000\xa0]*$")
+# Whitespace is only kept where an item (二、三、…) begins; elsewhere it is a wrapped line or an indent.
+_INNER_SPACE = re.compile(rf"\s+(?![{_NUMERALS}]{{1,3}}\s*、)")
+
+
+@dataclass(frozen=True)
+class NoticeText:
+    """The notice found in a pasted text: what its title says and its body up to the signature."""
+
+    kind: str  # YEARLY or AMENDMENT
+    year: int
+    title: str  # as the notice names itself, without line breaks: 国务院办公厅关于2026年部分节假日安排的通知
+    body: str  # from after the title to before the signature, spaces inside sentences taken out
+    number: str | None  # 国办发明电〔2025〕7号
+    signed: date | None
+    action: str = ""  # for an amendment: 调整 or 延长
+    holiday: str = ""  # for an amendment: the holiday it changes, as the title names it
+
+    @property
+    def source(self) -> str:
+        """The notice as the calendar cites it: title, 文号 and date of issue."""
+        source = self.title
+        if self.number:
+            source += f"（{self.number}）"
+        if self.signed:
+            source += f"，{self.signed.year}年{self.signed.month}月{self.signed.day}日发布"
+        return source
+
+
+def _titles(text: str) -> list[tuple[str, re.Match]]:
+    found = [(YEARLY, match) for match in _YEARLY_TITLE.finditer(text)]
+    found += [(AMENDMENT, match) for match in _AMENDMENT_TITLE.finditer(text)]
+    return sorted(found, key=lambda pair: pair[1].start())
+
+
+def _signature(segment: str) -> tuple[int, date | None]:
+    """Where the body ends in the text after the first item, and the date it was signed."""
+    match = _SIGNATURE.search(segment) or _DATE_LINE.search(segment)
+    if not match:
+        return len(segment), None
+    try:
+        signed = date(*(int(part) for part in match.groups()))
+    except ValueError:
+        signed = None
+    return match.start(), signed
+
+
+def flatten(text: str) -> str:
+    """Spaces and line breaks taken out, except a line break before each numbered item."""
+    return re.sub(r"\s", "\n", _INNER_SPACE.sub("", text).strip())
+
+
+def find_notice(text: str) -> NoticeText | None:
+    """The notice in a pasted text, or None when no title of a holiday notice is in it.
+
+    Of several titles (a page header, a link to last year's notice, the notice itself), the one
+    followed by the numbered items is the notice; a title inside 《》 is only a reference to one.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_FULL_WIDTH_DIGITS)
+    titles = _titles(text)
+    if not titles:
+        return None
+    chosen = None
+    for index, (kind, match) in enumerate(titles):
+        following = titles[index + 1][1].start() if index + 1 < len(titles) else len(text)
+        if _FIRST_ITEM.search(text, match.end(), following):
+            chosen = (kind, match, following)
+            break
+    if chosen is None:
+        kind, match = titles[0]
+        chosen = (kind, match, titles[1][1].start() if len(titles) > 1 else len(text))
+    kind, match, following = chosen
+    first_item = _FIRST_ITEM.search(text, match.end(), following)
+    if first_item:
+        end, signed = _signature(text[first_item.start():])
+        body = text[match.end():first_item.start() + end]
+    else:
+        body, signed = text[match.end():following], None
+    number = _NUMBER.search(text, match.end(), match.end() + len(body)) or _last(_NUMBER, text[:match.start()])
+    office = "国务院办公厅" if match.group(1) else ""
+    if kind == YEARLY:
+        year = int(match.group(2))
+        title, action, holiday = f"{office}关于{year}年部分节假日安排的通知", "", ""
+    else:
+        action, year = re.sub(r"\s", "", match.group(2)), int(match.group(3))
+        holiday = re.sub(r"\s", "", match.group(4))
+        title = re.sub(r"\s", "", match.group(0))
+    return NoticeText(
+        kind=kind, year=year, title=title, body=flatten(body),
+        number=f"国办发明电〔{number.group(1)}〕{number.group(2)}号" if number else None,
+        signed=signed, action=action, holiday=holiday,
+    )
+
+
+def _last(pattern: re.Pattern, text: str) -> re.Match | None:
+    """The last match in a text (a 文号 in the page's header is the one nearest the title)."""
+    matches = list(pattern.finditer(text[-400:]))
+    return matches[-1] if matches else None
