@@ -27,6 +27,7 @@ NAVIGATION = (
     ("链接健康", "links.health", ALL_ROLES),
     ("工作日历", "workdays.year", ALL_ROLES),
     ("用户管理", "accounts.users", (Role.ADMIN,)),
+    ("API 令牌", "accounts.all_tokens", (Role.ADMIN,)),
     ("通知", "notify.channels", (Role.ADMIN,)),
 )
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from linkdesk.workdays.amendment import Amendment, parse_amendment, read_notice
-from linkdesk.workdays.calendar import default_calendar, parse_schedule_file, workalendar_schedules, WorkingDayCalendar
+from linkdesk.workdays.calendar import WorkingDayCalendar, default_calendar, parse_schedule_file, workalendar_schedules
 from linkdesk.workdays.notice import NoticeParseError, parse_notice
 
 ROOT = Path(__file__).resolve().parent.parent

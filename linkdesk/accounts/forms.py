@@ -1,9 +1,10 @@
 """Account forms: login, and the admin's user forms."""
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import IntegerField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..models import Role
+from .tokens import DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS
 
 
 class LoginForm(FlaskForm):
@@ -26,3 +27,11 @@ class UserForm(FlaskForm):
 
 class ActiveForm(FlaskForm):
     """An empty form: only the CSRF token, for the activate/deactivate buttons."""
+
+
+class TokenForm(FlaskForm):
+    expires_days = IntegerField(
+        "有效期（天）", default=DEFAULT_EXPIRY_DAYS,
+        validators=[DataRequired("请填写有效期天数。"),
+                    NumberRange(1, MAX_EXPIRY_DAYS, f"有效期应为 1 至 {MAX_EXPIRY_DAYS} 天。")],
+    )

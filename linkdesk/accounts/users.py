@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 
 from ..extensions import db
 from ..models import Center, LoginAttempt, Province, Role, User
@@ -60,6 +60,7 @@ def authenticate(username: str, password: str, client: str, policy: ThrottlePoli
     """
     username = username.strip()
     now = utcnow()
+    _serialize_attempts(username)
     wait = _wait_needed(username, client, policy, now)
     if wait:
         return LoginResult(None, retry_after=wait)
@@ -76,6 +77,17 @@ def authenticate(username: str, password: str, client: str, policy: ThrottlePoli
     )
     db.session.commit()
     return LoginResult(user)
+
+
+def _serialize_attempts(username: str) -> None:
+    """Make count, check and record one step per account: held until this transaction ends.
+
+    Otherwise 16 simultaneous guesses all count the same few failures and all get checked.
+    SQLite's transactions already take the write lock at BEGIN (extensions.py); PostgreSQL
+    takes a transaction-scoped advisory lock on the account name.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": username})
 
 
 def _wait_needed(username: str, client: str, policy: ThrottlePolicy, now: datetime) -> int:

@@ -17,9 +17,12 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Role, User
-from .access import roles_required
-from .forms import ActiveForm, LoginForm, UserForm
-from .sessions import sign_in, sign_out
+from ..models.types import utcnow
+from .access import login_required, roles_required
+from .forms import ActiveForm, LoginForm, TokenForm, UserForm
+from .passwords import token_digest
+from .sessions import SESSION_KEY, end_sessions, limits, live_sessions, sign_in, sign_out
+from .tokens import TokenError, create_token, revoke_token, tokens_of
 from .users import AccountError, ThrottlePolicy, authenticate, create_user, set_active
 
 bp = Blueprint("accounts", __name__)
@@ -117,3 +120,83 @@ def set_user_active(user_id: int, state: str):
         set_active(user, state == "on")
         flash(f"已{'启用' if state == 'on' else '停用'}用户 {user.username}。", "success")
     return redirect(url_for("accounts.users"))
+
+
+# --- one's own account: tokens and sessions --------------------------------------------------
+
+
+@bp.get("/account")
+@login_required
+def account():
+    """账号设置: one's API tokens and the sessions signed in elsewhere."""
+    return _account_page(TokenForm(), None)
+
+
+def _account_page(form: TokenForm, new_token: str | None, status: int = 200):
+    now = utcnow()
+    return render_template(
+        "accounts/account.html", form=form, new_token=new_token, tokens=tokens_of(current_user), now=now,
+        sessions=live_sessions(current_user, now, limits()), current_key_digest=token_digest(session.get(SESSION_KEY, "")),
+        action=ActiveForm(),
+    ), status
+
+
+@bp.post("/account/tokens")
+@login_required
+def issue_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _account_page(form, None, 422)
+    try:
+        token = create_token(current_user, form.expires_days.data)
+    except TokenError as error:
+        form.expires_days.errors.append(str(error))
+        return _account_page(form, None, 422)
+    # Shown once, on this page only: never stored, never flashed into the session cookie.
+    return _account_page(TokenForm(formdata=None), token)
+
+
+@bp.post("/account/tokens/<prefix>/revoke")
+@login_required
+def revoke_own_token(prefix: str):
+    if not ActiveForm().validate_on_submit():
+        abort(400)
+    try:
+        revoke_token(prefix, owner=current_user)
+    except TokenError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"已吊销令牌 {prefix}。", "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    if not ActiveForm().validate_on_submit():
+        abort(400)
+    ended = end_sessions(current_user, keep_key=session.get(SESSION_KEY))
+    db.session.commit()
+    flash(f"已退出其他 {ended} 处登录。", "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.get("/admin/tokens")
+@roles_required(Role.ADMIN)
+def all_tokens():
+    """Every API token (never a secret), for the admin to revoke one."""
+    return render_template("accounts/tokens.html", tokens=tokens_of(), now=utcnow(), action=ActiveForm())
+
+
+@bp.post("/admin/tokens/<prefix>/revoke")
+@roles_required(Role.ADMIN)
+def revoke_any_token(prefix: str):
+    if not ActiveForm().validate_on_submit():
+        abort(400)
+    try:
+        row = revoke_token(prefix)
+    except TokenError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"已吊销 {row.username} 的令牌 {row.prefix}。", "success")
+    return redirect(url_for("accounts.all_tokens"))
