@@ -9,6 +9,7 @@ from flask_login import current_user
 from .labels import WARNING_LABELS, weekday_zh
 from .links.address_policy import AddressCheck, check_address
 from .models import ROLE_LABELS, ReviewStage, Role, TicketStatus
+from .notify.inbox import unread_count
 from .overview.provinces import OVERVIEW_ROLES
 from .tickets.diff import url_diff
 from .tickets.workflow import ACTION_LABELS
@@ -97,7 +98,8 @@ def display_host(url: str) -> str | None:
 
 
 def _per_request() -> dict:
-    return {"nav_items": nav_items()}
+    unread = unread_count(current_user) if current_user.is_authenticated else 0
+    return {"nav_items": nav_items(), "inbox_unread": unread}
 
 
 def _template_globals() -> dict:

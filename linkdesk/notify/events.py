@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from ..accounts.users import find_center, find_province
 from ..extensions import db
 from ..labels import WARNING_LABELS, weekday_zh
+from . import inbox
 from ..models import (
     ChannelKind,
     ChannelScope,
@@ -113,6 +114,8 @@ def clip(text: str, max_bytes: int) -> str:
 def notify(event: str, ticket: Ticket, note: str | None = None, dedupe: str | None = None) -> list[OutboxMessage]:
     """Queue an event's message for every channel of its audiences, in the caller's transaction."""
     subject, body = render(event, ticket, note)
+    inbox.deliver(event, EVENTS[event][1], ticket.center, subject, body, stage=ticket.stage, ticket=ticket,
+                  path=f"/tickets/{ticket.id}", dedupe=dedupe)
     return _queue(channels_for(ticket, event), event, subject, body, ticket.id, dedupe)
 
 
@@ -142,6 +145,8 @@ def notify_link(event: str, link, note: str, dedupe: str | None = None) -> list[
         f"> 问题：<font color=\"warning\">{clip(note, LINE_MAX_BYTES)}</font>",
         f"[查看链接健康]({base}/links/health?center={link.center.code})",
     ])
+    inbox.deliver(event, EVENTS[event][1], link.center, subject, body,
+                  path=f"/links/{link.center.code}/{link.service.code}", dedupe=dedupe)
     with db.session.no_autoflush:
         channels = db.session.scalars(select(NotificationChannel).where(
             NotificationChannel.scope == ChannelScope.CENTER, NotificationChannel.center_id == link.center_id)).all()
