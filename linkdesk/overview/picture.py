@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from ..cutovers.schedule import RangeError, parse_range
 from ..models import User
-from ..workdays.calendar import WorkingDayCalendar
+from ..workdays.calendar import FIRST_DAY, LAST_DAY, WorkingDayCalendar
 from .provinces import OPEN_COLUMNS, OPEN_LABELS, Horizon, ProvinceRow, province_table, totals
 from .trends import trends
 
@@ -27,6 +27,8 @@ def parse_period(first: str | None, last: str | None, today: date) -> Period:
         except (ValueError, OverflowError):
             first = None  # parse_range names the bad date
     start, end = parse_range(first or default_last, default_last, today=today)
+    if start < FIRST_DAY or end > LAST_DAY:
+        raise RangeError(f"时段应在 {FIRST_DAY.isoformat()} 至 {LAST_DAY.isoformat()} 之间。")
     return Period(start, end)
 
 
