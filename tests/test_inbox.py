@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from linkdesk.extensions import db
-from linkdesk.models import InboxMessage, NotificationChannel, Role
+from linkdesk.models import InboxMessage, NotificationChannel
 from linkdesk.models.types import utcnow
 from linkdesk.notify.inbox import purge, unread_count
 

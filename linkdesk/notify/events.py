@@ -14,7 +14,6 @@ from sqlalchemy import or_, select
 from ..accounts.users import find_center, find_province
 from ..extensions import db
 from ..labels import WARNING_LABELS, weekday_zh
-from . import inbox
 from ..models import (
     ChannelKind,
     ChannelScope,
@@ -23,6 +22,7 @@ from ..models import (
     ReviewStage,
     Ticket,
 )
+from . import inbox
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WECOM_MAX_BYTES = 4096  # a robot message's content, in UTF-8 bytes (the robot API's documented limit)
