@@ -30,7 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cutovers.views import bp as cutover_pages
     from .links.views import bp as link_pages
     from .main.views import bp as home_page
+    from .notify.inbox_views import bp as inbox_pages
     from .notify.views import bp as notify_pages
+    from .overview.views import bp as overview_pages
     from .tickets.review_views import bp as review_pages
     from .tickets.views import bp as ticket_pages
     from .workdays.views import bp as workday_pages
@@ -42,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     ui.init_app(app)
     cli.init_app(app)
     for blueprint in (accounts_pages, home_page, ticket_pages, review_pages, notify_pages,
-                      workday_pages, cutover_pages, link_pages, api.bp):
+                      workday_pages, cutover_pages, link_pages, overview_pages, inbox_pages, api.bp):
         app.register_blueprint(blueprint)
     access.init_app(app)
     return app

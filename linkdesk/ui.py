@@ -10,6 +10,8 @@ from flask_login import current_user
 from .labels import WARNING_LABELS, weekday_zh
 from .links.address_policy import AddressCheck, check_address
 from .models import ROLE_LABELS, ReviewStage, Role, TicketStatus
+from .notify.inbox import unread_count
+from .overview.provinces import OVERVIEW_ROLES
 from .tickets.diff import url_diff
 from .tickets.workflow import ACTION_LABELS
 
@@ -22,6 +24,7 @@ NAVIGATION = (
     ("我的工单", "tickets.index", (Role.CENTER_STAFF,)),
     ("新建工单", "tickets.new", (Role.CENTER_STAFF,)),
     ("待审工单", "review.queue", (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)),
+    ("总览", "overview.index", OVERVIEW_ROLES),
     ("切换日历", "cutovers.month", ALL_ROLES),
     ("链接台账", "links.registry", ALL_ROLES),
     ("链接健康", "links.health", ALL_ROLES),
@@ -97,7 +100,8 @@ def display_host(url: str) -> str | None:
 
 
 def _per_request() -> dict:
-    return {"nav_items": nav_items()}
+    unread = unread_count(current_user) if current_user.is_authenticated else 0
+    return {"nav_items": nav_items(), "inbox_unread": unread}
 
 
 def _template_globals() -> dict:

@@ -26,6 +26,7 @@ POSTGRES_URL = os.environ.get("LINKDESK_TEST_DATABASE_URL")
 # Tables whose rows belong to one test; the registry (provinces, centers, services) is shared.
 PER_TEST_TABLES = (
     "audit_event",
+    "inbox_message",
     "outbox_message",
     "notification_channel",
     "blackout_window",

@@ -8,6 +8,7 @@ import ipaddress
 import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 
@@ -117,3 +118,40 @@ def _hop(hop) -> dict:
     if isinstance(hop, dict):
         return {key: value for key, value in hop.items() if isinstance(value, str | int | float | bool | None)}
     return {key: getattr(hop, key) for key in ("url", "status", "ip") if hasattr(hop, key)}
+
+
+RECHECK_INTERVAL = timedelta(minutes=10)  # 重新检测: once per link per ten minutes, whoever asks
+
+
+class RecheckRefused(Exception):
+    """A recheck asked too soon after the last check; ``wait`` says for how long (Chinese message)."""
+
+    def __init__(self, wait: timedelta):
+        self.wait = wait
+        minutes = max(1, -(-int(wait.total_seconds()) // 60))
+        super().__init__(f"该链接刚检测过，请 {minutes} 分钟后再重新检测。")
+
+
+def recheck(user: User, link_id: int):
+    """Probe one link of the user's scope now, with the same SSRF-safe prober as ``links check``.
+
+    None when the link is not in the user's scope; RecheckRefused within ten minutes of its last
+    check. The read transaction is ended before the network is asked (no lock held while a slow
+    site answers); the result is written in a new short one.
+    """
+    link = db.session.scalar(scoped_links(user).where(LinkRecord.id == link_id))
+    if link is None:
+        return None
+    now = utcnow()
+    if link.last_check is not None and now - link.last_check.checked_at < RECHECK_INTERVAL:
+        raise RecheckRefused(link.last_check.checked_at + RECHECK_INTERVAL - now)
+    url = link.url
+    db.session.commit()
+    result = probe_url(url)
+    link = db.session.get(LinkRecord, link_id)
+    if link is None or link.url != url:  # changed by a cutover meanwhile: that result is stale
+        db.session.rollback()
+        return None
+    record_result(link, result)
+    db.session.commit()
+    return result

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import Center, LinkRecord, Role, Service
 from ..query_args import page_arg
 from ..spreadsheet import csv_text
-from .health import unhealthy_links
+from .health import RecheckRefused, recheck, unhealthy_links
 from .registry import (
     RegistryImportError,
     export_csv,
@@ -94,6 +94,26 @@ def import_():
                 flash(f"已导入 {len(rows)} 行：新增 {added} 条，更新 {changed} 条，其余与现行地址相同。", "success")
                 return redirect(url_for("links.registry"))
     return render_template("links/import.html", form=form, problems=problems), 422 if problems else 200
+
+
+@bp.post("/<int:link_id>/recheck")
+@login_required
+def recheck_link(link_id: int):
+    """重新检测: probe one link now (once per link per ten minutes), then back where the button was."""
+    back = url_for("main.home") if request.form.get("back") == "home" else None
+    try:
+        result = recheck(current_user, link_id)
+    except RecheckRefused as refusal:
+        flash(str(refusal), "warning")
+        return redirect(back or url_for("links.registry"))
+    if result is None:
+        abort(404)
+    if result.healthy:
+        flash("重新检测完成：链接正常。", "success")
+    else:
+        flash(f"重新检测完成：{result.problem_label}。", "warning")
+    link = db.session.get(LinkRecord, link_id)
+    return redirect(back or url_for("links.show", center_code=link.center.code, service_code=link.service.code))
 
 
 @bp.get("/health")

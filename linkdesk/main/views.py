@@ -6,6 +6,9 @@ from sqlalchemy import func, select
 from ..accounts.access import REVIEWER_ROLES, awaiting_review, login_required, scoped_tickets
 from ..extensions import db
 from ..models import Role, Ticket, TicketStatus, User
+from ..models.types import utcnow
+from ..workdays.calendar import local_date
+from .desk import clerk_desk
 
 bp = Blueprint("main", __name__)
 
@@ -28,4 +31,5 @@ def home():
         )
     if current_user.role is Role.ADMIN:
         counts["users"] = db.session.scalar(select(func.count()).select_from(User))
-    return render_template("main/home.html", counts=counts)
+    desk = clerk_desk(current_user, local_date(utcnow())) if current_user.role is Role.CENTER_STAFF else None
+    return render_template("main/home.html", counts=counts, desk=desk)

@@ -2,7 +2,7 @@
 from .accounts import ROLE_LABELS, ApiToken, LoginAttempt, Role, User, UserSession
 from .calendar import HolidaySchedule
 from .cutovers import BlackoutWindow, CalendarFeed, CutoverPolicy
-from .notifications import ChannelKind, ChannelScope, MessageStatus, NotificationChannel, OutboxMessage
+from .notifications import ChannelKind, ChannelScope, InboxMessage, MessageStatus, NotificationChannel, OutboxMessage
 from .registry import Center, LinkCheck, LinkRecord, LinkRevision, Province, ProvinceKind, Service
 from .tickets import (
     OPEN_STATUSES,
@@ -28,6 +28,7 @@ __all__ = [
     "CutoverPolicy",
     "Decision",
     "HolidaySchedule",
+    "InboxMessage",
     "LinkCheck",
     "LinkRecord",
     "LinkRevision",

@@ -2,7 +2,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -84,3 +84,27 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     channel: Mapped[NotificationChannel] = relationship()
+
+
+class InboxMessage(db.Model):
+    """站内消息: what the outbox sends to channels, kept per person in the desk itself.
+
+    Needs no channel: every event lands here for each active user it concerns. Kept 180 days.
+    """
+
+    __tablename__ = "inbox_message"
+    __table_args__ = (
+        UniqueConstraint("user_id", "dedupe_key"),  # a reminder once per person, however often cron runs
+        Index("ix_inbox_message_unread", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="SET NULL"))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)  # plain text, one line per fact
+    path: Mapped[str | None] = mapped_column(String(255))  # where to look, inside the desk
+    dedupe_key: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

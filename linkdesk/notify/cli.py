@@ -39,8 +39,12 @@ def remind_command(day: str | None):
     today = parse_date(day) if day else local_date(utcnow())
     if today is None:
         raise click.ClickException(f"“{day}”不是有效日期。")
+    from .inbox import purge
+
     tickets = remind_upcoming(today, current_calendar())
     click.echo(f"queued reminders for {len(tickets)} ticket(s)")
+    # Daily, like this command: the inbox keeps 180 days.
+    click.echo(f"removed {purge()} inbox message(s) older than 180 days")
 
 
 @channels_group.command("add")

@@ -22,6 +22,7 @@ from ..models import (
     ReviewStage,
     Ticket,
 )
+from . import inbox
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WECOM_MAX_BYTES = 4096  # a robot message's content, in UTF-8 bytes (the robot API's documented limit)
@@ -122,6 +123,8 @@ def clip(text: str, max_bytes: int) -> str:
 def notify(event: str, ticket: Ticket, note: str | None = None, dedupe: str | None = None) -> list[OutboxMessage]:
     """Queue an event's message for every channel of its audiences, in the caller's transaction."""
     subject, body = render(event, ticket, note)
+    inbox.deliver(event, EVENTS[event][1], ticket.center, subject, body, stage=ticket.stage, ticket=ticket,
+                  path=f"/tickets/{ticket.id}", dedupe=dedupe)
     return _queue(channels_for(ticket, event), event, subject, body, ticket.id, dedupe)
 
 
@@ -151,6 +154,8 @@ def notify_link(event: str, link, note: str, dedupe: str | None = None) -> list[
         f"> 问题：<font color=\"warning\">{clip(markdown_text(note), LINE_MAX_BYTES)}</font>",
         f"[查看链接健康]({base}/links/health?center={link.center.code})",
     ])
+    inbox.deliver(event, EVENTS[event][1], link.center, subject, body,
+                  path=f"/links/{link.center.code}/{link.service.code}", dedupe=dedupe)
     with db.session.no_autoflush:
         channels = db.session.scalars(select(NotificationChannel).where(
             NotificationChannel.scope == ChannelScope.CENTER, NotificationChannel.center_id == link.center_id)).all()

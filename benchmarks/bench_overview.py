@@ -1,0 +1,122 @@
+"""The overview at 1,000 and at 100,000 tickets (issue 19): the same number of SQL statements.
+
+Builds a SQLite database by the migrations, loads the registry (341 centers, a live link for
+most services), then tickets: up to 3,060 open ones (one per link, as the database allows) and
+the rest completed, rejected or withdrawn, each with its audit events, spread over a year. Asks
+GET /api/v1/overview?from=…&to=… (a year of trends) as the ministry and prints the statements
+sent and the wall time, at each size.
+
+Run: .venv/bin/python benchmarks/bench_overview.py [--sizes 1000 100000]
+Asserts nothing; prints figures.
+"""
+import argparse
+import random
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import time_machine
+from flask_migrate import upgrade
+from sqlalchemy import event, insert, select
+
+from linkdesk import create_app
+from linkdesk.accounts.users import create_token, create_user
+from linkdesk.extensions import db
+from linkdesk.models import AuditEvent, Center, LinkRecord, ReviewDecision, Role, Service, Ticket
+from linkdesk.seed import seed_registry
+
+NOW = "2026-11-27 10:00:00+08:00"
+OPEN = ("pending", "returned", "approved")
+CLOSED = ("completed", "completed", "completed", "rejected", "withdrawn")
+
+
+def build(path: Path) -> str:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench", "TESTING": True})
+    with app.app_context():
+        upgrade()
+        seed_registry()
+        centers = db.session.scalars(select(Center)).all()
+        services = db.session.scalars(select(Service)).all()
+        rng = random.Random(19)
+        db.session.execute(insert(LinkRecord), [
+            {"center_id": c.id, "service_id": s.id, "url": f"{'http' if rng.random() < .1 else 'https'}://gjj{c.code}.gov.cn/{s.code}",
+             "effective_date": date(2025, 1, 1), "updated_at": datetime(2025, 1, 1, tzinfo=UTC)}
+            for c in centers for s in services if rng.random() < .95
+        ])
+        links = [(c.id, s.id) for c in centers for s in services]
+        author = create_user("bench-clerk", "bench-password-1", Role.CENTER_STAFF, center="郑州").id
+        token = create_token(create_user("bench-ministry", "bench-password-1", Role.MINISTRY_REVIEWER))
+        db.session.commit()
+        return token, app, links, author
+
+
+def add_tickets(app, links, author: int, start: int, count: int) -> None:
+    rng = random.Random(start)
+    with app.app_context():
+        tickets, events, decisions = [], [], []
+        for number in range(start, start + count):
+            center_id, service_id = links[number % len(links)]
+            status = OPEN[number % 3] if number < len(links) else rng.choice(CLOSED)
+            submitted = datetime(2025, 12, 1, 2, tzinfo=UTC) + timedelta(minutes=rng.randrange(360 * 24 * 60))
+            cutover = submitted.date() + timedelta(days=14 + rng.randrange(30))
+            tickets.append({
+                "id": number + 1, "number": f"LD-B-{number:07d}", "center_id": center_id, "service_id": service_id,
+                "new_url": "https://gjj.example.gov.cn/new", "cutover_date": cutover, "submitted_at": submitted,
+                "submitted_on": submitted.date(), "earliest_cutover": cutover - timedelta(days=rng.choice((0, 0, 3))),
+                "reason": "基准测试", "contact_name": "测试", "contact_phone": "0371-12345678", "warnings": [],
+                "status": status, "stage": "ministry" if status == "pending" else None, "version": 1,
+                "created_by_id": author, "created_at": submitted, "updated_at": submitted, "provisional": False,
+                "emergency": False,
+            })
+            events.append({"ticket_id": number + 1, "actor_id": author, "actor_role": "center_staff", "at": submitted,
+                           "action": "submit", "to_status": "pending", "to_stage": "ministry"})
+            if status in ("completed", "rejected"):
+                decided = submitted + timedelta(hours=rng.randrange(1, 96))
+                decisions.append({"ticket_id": number + 1, "stage": "ministry", "ticket_version": 1, "reviewer_id": author,
+                                  "decision": "approve" if status == "completed" else "reject", "decided_at": decided,
+                                  "comment": None if status == "completed" else "驳回"})
+            if status == "completed":
+                events.append({"ticket_id": number + 1, "actor_role": "system", "action": "complete", "to_status": "completed",
+                               "at": datetime.combine(cutover, datetime.min.time(), UTC)})
+        db.session.execute(insert(Ticket), tickets)
+        db.session.execute(insert(AuditEvent), events)
+        if decisions:
+            db.session.execute(insert(ReviewDecision), decisions)
+        db.session.commit()
+
+
+def measure(app, token: str) -> tuple[int, float, int]:
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    with app.app_context(), time_machine.travel(NOW, tick=False):
+        path = "/api/v1/overview?from=2025-12-01&to=2026-11-27"
+        client.get(path, headers=headers)  # the working-day calendar's cache is built once per process
+        seen = []
+        record = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", record)
+        started = time.perf_counter()
+        response = client.get(path, headers=headers)
+        elapsed = time.perf_counter() - started
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return len(seen), elapsed, len(response.get_json()["provinces"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
+    sizes = sorted(parser.parse_args().sizes)
+    with tempfile.TemporaryDirectory() as directory:
+        token, app, links, author = build(Path(directory) / "bench.sqlite3")
+        loaded = 0
+        print(f"{'tickets':>9} {'statements':>10} {'time (ms)':>10} {'provinces':>9}")
+        for size in sizes:
+            add_tickets(app, links, author, loaded, size - loaded)
+            loaded = size
+            statements, elapsed, provinces = measure(app, token)
+            print(f"{size:>9,} {statements:>10} {elapsed * 1000:>10.0f} {provinces:>9}")
+
+
+if __name__ == "__main__":
+    main()
