@@ -1,7 +1,7 @@
 """inbox: 站内消息 per person, what the outbox sends to channels, needing no channel
 
-Revision ID: 0007_inbox
-Revises: 0004_link_health
+Revision ID: 0006_inbox
+Revises: 0005_sessions_and_tokens
 Create Date: 2026-11-30 21:40:00
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0007_inbox'
-down_revision = '0004_link_health'
+revision = '0006_inbox'
+down_revision = '0005_sessions_and_tokens'
 branch_labels = None
 depends_on = None
 
