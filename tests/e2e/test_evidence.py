@@ -15,6 +15,11 @@ def pdf(name: str) -> dict:
     return {"name": name, "mimeType": "application/pdf", "buffer": PDF}
 
 
+def sign_out(page):
+    page.click("text=退出")
+    page.wait_for_url("**/login**")
+
+
 def test_letter_at_filing_download_return_for_the_letter_and_resubmit(page, login):
     today = local_date(datetime.now().astimezone())
     earliest = default_calendar().earliest_cutover(today).earliest_cutover
@@ -33,7 +38,7 @@ def test_letter_at_filing_download_return_for_the_letter_and_resubmit(page, logi
     ticket_url = page.url
     assert "新页面截图.pdf" in page.inner_text("#attachments")
 
-    page.context.clear_cookies()
+    sign_out(page)
     login("henan")
     page.wait_for_url("**/")
     page.goto(ticket_url)
@@ -46,7 +51,7 @@ def test_letter_at_filing_download_return_for_the_letter_and_resubmit(page, logi
     page.click("#decide button[value=return]")
     page.wait_for_url("**/review/**")
 
-    page.context.clear_cookies()
+    sign_out(page)
     login("zhengzhou")
     page.wait_for_url("**/")
     page.goto(ticket_url)
