@@ -16,6 +16,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(REPO_ROOT / "static"),
     )
     from . import config
+    from .request_limits import Request
+
+    app.request_class = Request
 
     app.config.from_object(config.Defaults)
     app.config.from_pyfile("config.py", silent=True)

@@ -17,7 +17,11 @@ class Defaults:
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)  # inactivity timeout
     LINKDESK_SESSION_MAX_HOURS = 12  # absolute lifetime of a sign-in, however active
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which itself expires
+    # Any request body; the pages and API calls that carry attachments get a ticket's worth
+    # instead (linkdesk.requests), so a large body is refused with 413 before it is read.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    LINKDESK_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    LINKDESK_ATTACHMENTS_PER_TICKET = 5
     JSON_AS_ASCII = False
     # Working-day lead time for link changes (design.md: "at least 10 working days").
     LINKDESK_LEAD_WORKING_DAYS = 10

@@ -56,7 +56,10 @@ def init_app(app) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
-        response = error_response(error.code, getattr(error, "description_zh", None))
+        message = getattr(error, "description_zh", None)
+        if error.code == 413:
+            message = _too_large_message(app.config)
+        response = error_response(error.code, message)
         if error.code == 401 and wants_json():
             response.headers["WWW-Authenticate"] = 'Bearer realm="linkdesk"'
         if error.code == 405 and error.valid_methods:
@@ -74,6 +77,13 @@ def init_app(app) -> None:
         db.session.rollback()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(InternalServerError.code)
+
+
+def _too_large_message(config) -> str:
+    limit = config["LINKDESK_ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
+    most = config["LINKDESK_ATTACHMENTS_PER_TICKET"]
+    return (f"提交的内容过大，没有保存。每个附件不超过 {limit} MB，每个工单最多 {most} 个附件；"
+            "请压缩或拆分文件后重新提交。")
 
 
 def _with_allow(response, methods):

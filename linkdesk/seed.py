@@ -164,7 +164,8 @@ def seed_demo_tickets() -> int:
     file_ticket(users["zhengzhou"], request("info_query", "https://gjj.zhengzhou.gov.cn/wsbsdt/v2/info_query.html", earliest))
     pending = file_ticket(users["zhengzhou"], request(
         "deposit_certificate", "http://zwfw.zhengzhou.gov.cn/gjj/certificate.html", later,
-        http_justification="政务云 https 证书正在办理，预计下月启用"))
+        http_justification="政务云 https 证书正在办理，预计下月启用",
+        icp_number="豫ICP备10000001号-1"))  # a made-up number: the host changes, so one is required
     decide(users["henan"], pending, "approve", "地址已核实", pending.version)
     approved = file_ticket(users["beijing"], request("info_query", "https://gjj.beijing.gov.cn/web/zwfw/v2/info.html", earliest,
                                                      contact_name="李经办", contact_phone="010-12345678"))

@@ -13,6 +13,7 @@ from .models import ROLE_LABELS, ReviewStage, Role, TicketStatus
 from .notify.inbox import unread_count
 from .overview.provinces import OVERVIEW_ROLES
 from .tickets.diff import url_diff
+from .tickets.evidence import TYPE_LABELS, human_size
 from .tickets.workflow import ACTION_LABELS
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -115,6 +116,8 @@ def _template_globals() -> dict:
         "status_labels": {status.value: status.label for status in TicketStatus},
         "stage_labels": {stage.value: stage.label for stage in ReviewStage},
         "role_labels": {role.value: label for role, label in ROLE_LABELS.items()},
+        "attachment_type_labels": TYPE_LABELS,
+        "human_size": human_size,
     }
 
 

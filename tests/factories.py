@@ -80,3 +80,7 @@ def ticket_request(service: str = "info_query", **overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+# The smallest document the app accepts as a PDF: the letter an emergency change must carry.
+LETTER = ("紧急变更申请公函.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")

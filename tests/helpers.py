@@ -1,9 +1,12 @@
 """Small helpers for tests that talk to the JSON API."""
 import threading
 from contextlib import contextmanager
+from io import BytesIO
 
 import time_machine
 from sqlalchemy import event
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 BEIJING_FRIDAY = "2026-11-27 10:00:00+08:00"  # design.md's example: E(D) = 2026-12-11
 
@@ -28,6 +31,27 @@ class Api:
 
     def patch(self, path, body):
         return self.client.patch(f"/api/v1{path}", json=body, headers=self.headers)
+
+    def delete(self, path, body=None):
+        return self.client.delete(f"/api/v1{path}", json=body, headers=self.headers)
+
+    def upload(self, path, fields: dict, *files: tuple[str, bytes]):
+        """POST multipart/form-data: ``fields`` as form fields, each (name, bytes) as a ``file`` part."""
+        return self.client.post(f"/api/v1{path}", headers=self.headers, **multipart(fields, *files))
+
+
+def multipart(fields: dict, *files: tuple[str, bytes], field: str = "file") -> dict:
+    """A multipart body encoded in memory, as keyword arguments for the test client.
+
+    Werkzeug's test client would spool a large body to a temporary file that it never closes
+    (a ResourceWarning, an error here); encoding it ourselves keeps it in memory.
+    """
+    values = MultiDict([(key, str(value).lower() if isinstance(value, bool) else str(value))
+                        for key, value in fields.items()])
+    for name, content in files:
+        values.add(field, FileStorage(BytesIO(content), filename=name))
+    boundary, body = encode_multipart(values)
+    return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
 
 
 def app_config(url: str, **extra) -> dict:

@@ -7,7 +7,7 @@ from linkdesk.extensions import db
 from linkdesk.models import AuditEvent, Role, Ticket
 from linkdesk.tickets import workflow
 
-from .factories import ticket_request
+from .factories import LETTER, ticket_request
 from .helpers import app_config, at_once, frozen
 
 
@@ -102,7 +102,8 @@ class TestLeadTime:
 class TestEmergency:
     def test_emergency_lifts_the_lead_time_only(self, clerk):
         with frozen():
-            response = _file(clerk, cutover_date="2026-11-30", emergency=True, emergency_reason="原系统证书过期，需立即切换")
+            response = clerk.upload("/tickets", ticket_request(
+                cutover_date="2026-11-30", emergency=True, emergency_reason="原系统证书过期，需立即切换"), LETTER)
         assert response.status_code == 201, response.get_json()
         body = response.get_json()
         assert body["emergency"] is True and "emergency" in {w["code"] for w in body["warnings"]}
@@ -248,9 +249,9 @@ def test_pages_show_the_badges_of_a_ticket_with_warnings(client, auth, make, api
     """Every page that lists or shows a ticket renders its warnings (http, emergency, host change)."""
     clerk_api, clerk = api_as(Role.CENTER_STAFF, center="郑州")
     with frozen():
-        filed = clerk_api.post("/tickets", ticket_request(
+        filed = clerk_api.upload("/tickets", ticket_request(
             cutover_date="2026-12-01", new_url="http://zzgjj.example.com/new", http_justification="证书办理中",
-            emergency=True, emergency_reason="原服务器故障，必须尽快切换"))
+            icp_number="豫ICP备12345678号-1", emergency=True, emergency_reason="原服务器故障，必须尽快切换"), LETTER)
         assert filed.status_code == 201, filed.get_json()
         ticket = filed.get_json()
         reviewer = make.user(Role.PROVINCE_REVIEWER, province="河南")

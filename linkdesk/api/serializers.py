@@ -1,5 +1,22 @@
 """How objects look in the JSON API (design.md, Interfaces)."""
-from ..models import Ticket
+from flask import url_for
+
+from ..models import Ticket, TicketAttachment
+
+
+def attachment_json(attachment: TicketAttachment) -> dict:
+    """A document's description (never its bytes: those are at ``url``)."""
+    return {
+        "id": attachment.id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "uploaded_at": attachment.uploaded_at.isoformat(),
+        "uploaded_by": attachment.uploaded_by.username,
+        "reviewed": attachment.reviewed,
+        "url": url_for("api.get_attachment", ticket_id=attachment.ticket_id, attachment_id=attachment.id),
+    }
 
 
 def ticket_json(ticket: Ticket, *, history: bool = True) -> dict:
@@ -19,6 +36,8 @@ def ticket_json(ticket: Ticket, *, history: bool = True) -> dict:
         "emergency": ticket.emergency,
         "emergency_reason": ticket.emergency_reason,
         "http_justification": ticket.http_justification,
+        "icp_number": ticket.icp_number,
+        "evidence_requested": ticket.evidence_requested,
         "reason": ticket.reason,
         "contact_name": ticket.contact_name,
         "contact_phone": ticket.contact_phone,
@@ -28,6 +47,7 @@ def ticket_json(ticket: Ticket, *, history: bool = True) -> dict:
         "version": ticket.version,
     }
     if history:
+        body["attachments"] = [attachment_json(a) for a in ticket.attachments]
         body["history"] = [
             {
                 "at": event.at.isoformat(),

@@ -7,6 +7,7 @@ from ..accounts.access import api_roles, awaiting_review, scoped_tickets, visibl
 from ..extensions import db
 from ..models import Role, Ticket, TicketStatus
 from ..query_args import int_arg
+from ..tickets.attachments import read_uploads
 from ..tickets.filing import FIELDS, ChangeRequest
 from ..tickets.listing import TicketFilters, filtered_tickets
 from ..tickets.operations import (
@@ -27,7 +28,8 @@ from .serializers import ticket_json
 # or {"a": 1} where a text belongs were stored as their Python repr.
 FIELD_TYPES: dict[str, type] = {
     **{name: str for name in FIELDS if name not in ("emergency", "cutover_date")},  # a date: the filing says its format
-    "emergency": bool, "center": str, "decision": str, "override": bool, "version": int,  # comment: the workflow's own check
+    "emergency": bool, "center": str, "decision": str, "override": bool, "require_document": bool, "version": int,
+    # comment: the workflow checks it with its own message
 }
 TYPE_NAMES = {str: "字符串", bool: "布尔值 true/false", int: "整数"}
 
@@ -66,11 +68,16 @@ def workflow_refused(error: WorkflowError):
 @bp.post("/tickets")
 @api_roles(Role.CENTER_STAFF)
 def create_ticket():
-    data = _body()
+    # JSON, or multipart/form-data with the same fields and the documents as `file` parts
+    # (an emergency change needs its letter at filing).
+    if request.mimetype == "multipart/form-data":
+        data, uploads = request.form, read_uploads(request.files.getlist("file"))
+    else:
+        data, uploads = _body(), []
     center = data.get("center")
     if center not in (None, "", current_user.center.code, current_user.center.short_name):
         raise WorkflowError({"center": ["只能为本中心提交工单。"]})
-    ticket = file_ticket(current_user, ChangeRequest.from_mapping(data))
+    ticket = file_ticket(current_user, ChangeRequest.from_mapping(data), uploads)
     response = jsonify(ticket_json(ticket))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_ticket", ticket_id=ticket.id)
@@ -131,7 +138,7 @@ def decision(ticket_id: int):
     ticket = visible_ticket_or_404(current_user, ticket_id)
     data = _body()
     decided = decide(current_user, ticket, data.get("decision"), data.get("comment"), _version(data),
-                     override=data.get("override") is True)
+                     override=data.get("override") is True, require_document=data.get("require_document") is True)
     return jsonify(ticket_json(decided))
 
 

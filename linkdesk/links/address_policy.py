@@ -80,6 +80,8 @@ class AddressCheck:
     ascii_host: str | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[Finding] = field(default_factory=list)
+    host_changed: bool = False  # the host differs from the live address's
+    government_host: bool = False  # the host is under a government suffix (.gov.cn, .政务)
 
     @property
     def ok(self) -> bool:
@@ -215,9 +217,11 @@ def check_address(new_url: str, *, live_url: str | None = None, http_justificati
     if port is not None and port != DEFAULT_PORTS[scheme]:
         check.warn("port", f"使用非标准端口 {port}，部分网络可能无法访问。")
     live_host = host_of(live_url) if live_url else None
-    if live_host and live_host != ascii_host:
+    check.host_changed = bool(live_host and live_host != ascii_host)
+    check.government_host = ip is None and ascii_host.endswith(GOVERNMENT_SUFFIXES)
+    if check.host_changed:
         check.warn("host_changed", f"域名由 {_display(live_host)} 变更为 {display_host}，请核实新域名归属。")
-    if ip is None and not ascii_host.endswith(GOVERNMENT_SUFFIXES):
+    if ip is None and not check.government_host:
         check.warn("non_gov_domain", f"域名 {display_host} 不在政务域名（.gov.cn 或 .政务）下，请确认其归属。")
     return check
 

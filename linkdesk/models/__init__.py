@@ -5,17 +5,20 @@ from .cutovers import BlackoutWindow, CalendarFeed, CutoverPolicy
 from .notifications import ChannelKind, ChannelScope, InboxMessage, MessageStatus, NotificationChannel, OutboxMessage
 from .registry import Center, LinkCheck, LinkRecord, LinkRevision, Province, ProvinceKind, Service
 from .tickets import (
+    ATTACHMENT_TYPES,
     OPEN_STATUSES,
     AuditEvent,
     Decision,
     ReviewDecision,
     ReviewStage,
     Ticket,
+    TicketAttachment,
     TicketNumberCounter,
     TicketStatus,
 )
 
 __all__ = [
+    "ATTACHMENT_TYPES",
     "OPEN_STATUSES",
     "ROLE_LABELS",
     "ApiToken",
@@ -43,6 +46,7 @@ __all__ = [
     "Role",
     "Service",
     "Ticket",
+    "TicketAttachment",
     "TicketNumberCounter",
     "TicketStatus",
     "User",

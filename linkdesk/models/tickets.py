@@ -8,11 +8,14 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Integer,
+    LargeBinary,
     String,
     Text,
     event,
+    false,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
 from .accounts import User
@@ -106,6 +109,9 @@ class Ticket(db.Model):
     emergency: Mapped[bool] = mapped_column(default=False)
     emergency_reason: Mapped[str | None] = mapped_column(Text)
     http_justification: Mapped[str | None] = mapped_column(Text)
+    icp_number: Mapped[str | None] = mapped_column(String(32))  # ICP备案号 of the new address's host
+    # A reviewer returned the ticket asking for a document (e.g. 盖章公函): resubmission needs a new one.
+    evidence_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
     reason: Mapped[str] = mapped_column(Text)
     contact_name: Mapped[str] = mapped_column(String(64))
     contact_phone: Mapped[str] = mapped_column(String(32))
@@ -122,6 +128,9 @@ class Ticket(db.Model):
     created_by: Mapped[User] = relationship()
     events: Mapped[list["AuditEvent"]] = relationship(
         back_populates="ticket", order_by="AuditEvent.id", viewonly=True
+    )
+    attachments: Mapped[list["TicketAttachment"]] = relationship(
+        back_populates="ticket", order_by="TicketAttachment.id", viewonly=True
     )
 
     # Every UPDATE checks and bumps the version: a concurrent writer loses with StaleDataError.
@@ -161,6 +170,41 @@ class ReviewDecision(db.Model):
 
     ticket: Mapped[Ticket] = relationship()
     reviewer: Mapped[User] = relationship()
+
+
+ATTACHMENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
+
+
+class TicketAttachment(db.Model):
+    """A document on a ticket (盖章公函, ICP filing screenshot…), its bytes kept in the database.
+
+    Stored in the ticket's own transaction, so a backup of the database is a backup of the
+    evidence and several app servers share it. ``reviewed`` is set once a reviewer decides on
+    the ticket while the file is attached: from then on it is part of the record and stays.
+    """
+
+    __tablename__ = "ticket_attachment"
+    __table_args__ = (
+        CheckConstraint("size > 0", name="size_positive"),
+        CheckConstraint(
+            "content_type IN ('application/pdf', 'image/png', 'image/jpeg')", name="known_content_type"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Deferred: lists and pages read the metadata; only a download loads the bytes.
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed: Mapped[bool] = mapped_column(default=False)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[User] = relationship()
 
 
 class AuditEvent(db.Model):

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from ..links.address_policy import AddressCheck, check_address
 from ..workdays.calendar import CalendarRangeError, Earliest, WorkingDayCalendar, local_date, parse_date
+from .evidence import icp_problem, normalize_icp
 
 MIN_REASON_LENGTH = 4
 MAX_TEXT_LENGTH = 2000
@@ -25,6 +26,7 @@ FIELDS = (
     "http_justification",
     "emergency",
     "emergency_reason",
+    "icp_number",
 )
 
 
@@ -41,6 +43,7 @@ class ChangeRequest:
     http_justification: str = ""
     emergency: bool = False
     emergency_reason: str = ""
+    icp_number: str = ""
 
     @classmethod
     def from_mapping(cls, data) -> "ChangeRequest":
@@ -65,6 +68,7 @@ class Assessment:
     earliest: Earliest | None
     cutover_date: date | None
     address: AddressCheck | None
+    icp_number: str | None = None  # normalized; None when not given
     errors: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[dict] = field(default_factory=list)
 
@@ -83,8 +87,12 @@ def assess(
     live_url: str | None,
     calendar: WorkingDayCalendar,
     max_days_ahead: int,
+    attachments: int = 0,
 ) -> Assessment:
-    """Judge a request submitted at a moment, against the live address and the calendar."""
+    """Judge a request submitted at a moment, against the live address and the calendar.
+
+    ``attachments`` is how many documents the ticket will carry (an emergency needs one).
+    """
     submitted_on = local_date(submitted_at)
     try:
         earliest = calendar.earliest_cutover(submitted_on)
@@ -93,6 +101,9 @@ def assess(
     verdict = Assessment(submitted_on, earliest, parse_date(request.cutover_date), None)
     _check_texts(request, verdict)
     _check_address(request, live_url, verdict)
+    _check_icp(request, verdict)
+    if request.emergency and attachments < 1:
+        verdict.refuse("attachments", "紧急变更须上传至少一个附件：申请紧急变更的盖章公函。")
     _check_cutover(request, calendar, max_days_ahead, verdict)
     if request.emergency:
         verdict.warnings.append({"code": "emergency", "message": "紧急变更：不受 10 个工作日提前报送要求限制，须经部监管司批准。"})
@@ -131,6 +142,26 @@ def _check_address(request: ChangeRequest, live_url: str | None, verdict: Assess
         for message in messages:
             verdict.refuse(name, message)
     verdict.warnings.extend({"code": w.code, "message": w.message} for w in check.warnings)
+
+
+def _check_icp(request: ChangeRequest, verdict: Assessment) -> None:
+    """The ICP filing number: well formed when given; required when the host changes or is not
+    a government one, since reviewers must check whose the new host is."""
+    number = normalize_icp(request.icp_number)
+    check = verdict.address
+    if number:
+        problem = icp_problem(number)
+        if problem:
+            verdict.refuse("icp_number", problem)
+            return
+        verdict.icp_number = number
+    elif check.ok and (check.host_changed or not check.government_host):
+        why = "新地址的域名与当前在用地址不同" if check.host_changed else "新地址不在 .gov.cn 政务域名下"
+        verdict.refuse("icp_number", f"{why}，请填写该域名的 ICP 备案号（例如 豫ICP备12345678号-1），"
+                                     "以便审核人员核实域名归属于本中心或其主管部门。")
+    for warning in verdict.warnings:
+        if warning["code"] == "host_changed":
+            warning["message"] += (f"已填写 ICP 备案号 {number}。" if verdict.icp_number else "未填写 ICP 备案号。")
 
 
 def _check_cutover(request, calendar: WorkingDayCalendar, max_days_ahead: int, verdict: Assessment) -> None:

@@ -1,6 +1,8 @@
 """Ticket forms. They carry the CSRF token and re-display input; the rules are in filing.py."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
+
+ACCEPTED_FILES = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
 
 from ..query_args import ascii_int
 
@@ -15,7 +17,16 @@ class TicketForm(FlaskForm):
     emergency_reason = TextAreaField("紧急变更理由", render_kw={"rows": 2})
     contact_name = StringField("联系人")
     contact_phone = StringField("联系电话", render_kw={"inputmode": "tel"})
+    icp_number = StringField("新域名的 ICP 备案号", render_kw={"placeholder": "豫ICP备12345678号-1", "autocomplete": "off"})
+    attachments = MultipleFileField("附件（盖章公函、ICP 备案截图、新页面截图等）", render_kw={"accept": ACCEPTED_FILES})
     version = HiddenField()
+
+
+class AttachmentForm(FlaskForm):
+    """Add documents to a ticket from its page."""
+
+    version = HiddenField()
+    attachments = MultipleFileField("添加附件", render_kw={"accept": ACCEPTED_FILES})
 
 
 class ActionForm(FlaskForm):

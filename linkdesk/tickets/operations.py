@@ -15,6 +15,8 @@ from ..models.types import utcnow
 from ..notify.events import notify
 from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
+from . import attachments
+from .evidence import Upload
 from .filing import MAX_TEXT_LENGTH, Assessment, ChangeRequest, assess
 from .workflow import (
     Conflict,
@@ -37,7 +39,8 @@ S = TicketStatus
 MAX_COMMENT_LENGTH = MAX_TEXT_LENGTH  # as for the free text of a filing
 
 
-def _assess(request: ChangeRequest, center: Center, service_id: int | None, submitted_at) -> Assessment:
+def _assess(request: ChangeRequest, center: Center, service_id: int | None, submitted_at,
+            documents: int = 0) -> Assessment:
     live = live_link(center.id, service_id) if service_id else None
     calendar = current_calendar()
     verdict = assess(
@@ -46,6 +49,7 @@ def _assess(request: ChangeRequest, center: Center, service_id: int | None, subm
         live_url=live.url if live else None,
         calendar=calendar,
         max_days_ahead=current_app.config["LINKDESK_MAX_CUTOVER_DAYS_AHEAD"],
+        attachments=documents,
     )
     if verdict.ok:
         # A full day or a blackout does not stop filing; it warns and blocks final approval.
@@ -63,6 +67,7 @@ def _apply(ticket: Ticket, request: ChangeRequest, verdict: Assessment, submitte
     ticket.contact_name = request.contact_name
     ticket.contact_phone = request.contact_phone
     ticket.http_justification = request.http_justification or None
+    ticket.icp_number = verdict.icp_number
     ticket.emergency = request.emergency
     ticket.emergency_reason = request.emergency_reason if request.emergency else None
     ticket.warnings = verdict.warnings
@@ -79,18 +84,28 @@ def _service_or_refuse(code: str):
     return service
 
 
-def file_ticket(user: User, request: ChangeRequest) -> Ticket:
-    """File a new ticket for the user's center; it enters review at the first stage."""
+def _refuse(verdict: Assessment, file_errors: dict, file_status: int) -> None:
+    """Raise every problem of the fields and the files together; 413 when a file is too large."""
+    if file_errors:
+        for name, messages in file_errors.items():
+            verdict.errors.setdefault(name, []).extend(messages)
+        raise attachments.AttachmentRefused(verdict.errors, file_status)
+    if not verdict.ok:
+        raise WorkflowError(verdict.errors)
+
+
+def file_ticket(user: User, request: ChangeRequest, uploads: list[Upload] = ()) -> Ticket:
+    """File a new ticket for the user's center, with its documents; it enters review at the first stage."""
     if user.role is not Role.CENTER_STAFF:
         raise WorkflowError("只有中心经办人员可以提交变更工单。")
     center = user.center
     service = service_by_code(request.service) if request.service else None
     submitted_at = utcnow()
-    verdict = _assess(request, center, service.id if service else None, submitted_at)
+    files, file_errors, file_status = attachments.check_uploads(list(uploads), 0)
+    verdict = _assess(request, center, service.id if service else None, submitted_at, len(files))
     if service is None and request.service:
         verdict.errors["service"] = [f"没有业务事项“{request.service}”。"]
-    if not verdict.ok:
-        raise WorkflowError(verdict.errors)
+    _refuse(verdict, file_errors, file_status)
     existing = open_ticket_for(center.id, service.id)
     if existing is not None:
         raise OpenTicketExists(existing)
@@ -110,6 +125,7 @@ def file_ticket(user: User, request: ChangeRequest) -> Ticket:
         # the probe's commit, and autoflushes): the database's refusal is caught wherever it comes.
         db.session.add(ticket)
         record(ticket, user, "submit", (None, None))
+        attachments.store(ticket, user, files)
         db.session.flush()  # the database decides here; the ticket's id is needed by the message
         notify("submitted", ticket)
         db.session.commit()
@@ -133,6 +149,7 @@ def _merged(ticket: Ticket, changes: dict) -> ChangeRequest:
         "http_justification": ticket.http_justification or "",
         "emergency": ticket.emergency,
         "emergency_reason": ticket.emergency_reason or "",
+        "icp_number": ticket.icp_number or "",
     }
     current.update({key: value for key, value in changes.items() if key in current})
     request = ChangeRequest.from_mapping(current)
@@ -146,36 +163,44 @@ def _owner_check(user: User, ticket: Ticket) -> None:
         raise WorkflowError("只有本中心经办人员可以处理此工单。")
 
 
-def _revise(user: User, ticket: Ticket, changes: dict, version: int | None, action: str) -> tuple:
-    """Judge a returned ticket's new fields as if submitted now and write them; returns the
-    state before. Editing and resubmitting differ only in what happens next."""
+def _revise(user: User, ticket: Ticket, changes: dict, version: int | None, action: str,
+            uploads: list[Upload] = ()) -> tuple:
+    """Judge a returned ticket's new fields (and new documents) as if submitted now and write
+    them; returns the state before. Editing and resubmitting differ only in what happens next."""
     _owner_check(user, ticket)
     check_transition(ticket, action, user, version)
     request = _merged(ticket, changes)
     now = utcnow()
-    verdict = _assess(request, ticket.center, ticket.service_id, now)
-    if not verdict.ok:
-        raise WorkflowError(verdict.errors)
+    already = attachments.count(ticket)
+    files, file_errors, file_status = attachments.check_uploads(list(uploads), already)
+    verdict = _assess(request, ticket.center, ticket.service_id, now, already + len(files))
+    if action == "resubmit" and ticket.evidence_requested and not files and not attachments.has_new_document(ticket):
+        verdict.refuse("attachments", "审核人员退回时要求补充材料（见退回意见），请上传附件后再重新提交。")
+    _refuse(verdict, file_errors, file_status)
     # The probe in _assess ended the transaction and the ticket was read again after it:
     # check again that it is still the version the clerk edited.
     check_transition(ticket, action, user, version)
     before = (ticket.status, ticket.stage)
     _apply(ticket, request, verdict, now)
+    attachments.store(ticket, user, files)
     return before
 
 
-def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None) -> Ticket:
+def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None,
+                uploads: list[Upload] = ()) -> Ticket:
     """Change a returned ticket's fields (judged as if resubmitted now); it stays returned."""
-    before = _revise(user, ticket, changes, version, "edit")
+    before = _revise(user, ticket, changes, version, "edit", uploads)
     record(ticket, user, "edit", before)
     commit_or_conflict()
     return ticket
 
 
-def resubmit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None) -> Ticket:
+def resubmit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None,
+                    uploads: list[Upload] = ()) -> Ticket:
     """Send a returned ticket back to review; the lead time counts again from today."""
-    before = _revise(user, ticket, changes, version, "resubmit")
+    before = _revise(user, ticket, changes, version, "resubmit", uploads)
     ticket.status, ticket.stage = S.PENDING, review_path(ticket.center)[0]
+    ticket.evidence_requested = False
     record(ticket, user, "resubmit", before)
     notify("resubmitted", ticket)
     commit_or_conflict()
@@ -196,12 +221,14 @@ def withdraw_ticket(user: User, ticket: Ticket, version: int | None, comment: st
 
 def decide(
     user: User, ticket: Ticket, decision: Decision | str, comment: str | None, version: int | None,
-    *, override: bool = False,
+    *, override: bool = False, require_document: bool = False,
 ) -> Ticket:
     """A reviewer approves (to the next stage or to approved), returns or rejects a ticket.
 
     The final approval of a cutover on a full day or in a blackout window is refused unless
-    the reviewer overrides it with a comment.
+    the reviewer overrides it with a comment. Returning, a reviewer may require a document
+    (e.g. 盖章公函): the ticket cannot be resubmitted without a new attachment. The ticket's
+    documents are part of the record from this decision on.
     """
     try:
         decision = Decision(decision)
@@ -215,6 +242,8 @@ def decide(
         raise WorkflowError(f"该工单当前处于{ticket.stage.label}阶段，不由您审核。")
     if decision is not Decision.APPROVE and comment is None:
         raise WorkflowError({"comment": ["退回或驳回时必须填写意见，说明需要修改的内容或驳回理由。"]})
+    if require_document and decision is not Decision.RETURN:
+        raise WorkflowError({"require_document": ["只有退回修改时才能要求补充附件。"]})
     if decision is Decision.APPROVE and ticket.cutover_date < local_date(utcnow()):
         raise WorkflowError(f"切换日期 {ticket.cutover_date.isoformat()} 已过，不能再批准；请退回中心重新选择切换日期。")
     following = next_stage(ticket)
@@ -229,8 +258,10 @@ def decide(
         ticket.status, ticket.stage = (S.PENDING, following) if following else (S.APPROVED, None)
     elif decision is Decision.RETURN:
         ticket.status, ticket.stage = S.RETURNED, None
+        ticket.evidence_requested = require_document
     else:
         ticket.status, ticket.stage = S.REJECTED, None
+    attachments.lock_reviewed(ticket)
     record(ticket, user, decision.value, before, comment)
     if ticket.status is S.APPROVED:
         notify("approved", ticket, comment)

@@ -58,7 +58,7 @@ def decide_ticket(ticket_id: int):
         abort(400)
     try:
         decide(current_user, ticket, request.form.get("decision", ""), form.comment.data, form.version_number,
-               override=request.form.get("override") == "y")
+               override=request.form.get("override") == "y", require_document=request.form.get("require_document") == "y")
     except WorkflowError as refusal:  # a conflict too: someone acted first, nothing was saved
         return refused_action(ticket_id, form, refusal)
     flash(f"已对工单 {ticket.number} 作出决定：{ticket.status.label}。", "success")

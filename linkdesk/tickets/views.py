@@ -16,8 +16,10 @@ from ..models import LinkRecord, LinkRevision, Role, Service, TicketStatus
 from ..models.types import utcnow
 from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
+from .attachments import add_attachments, read_uploads, remove_attachment
+from .downloads import attachment_or_404, send_attachment
 from .filing import ChangeRequest
-from .forms import ActionForm, TicketForm, version_number
+from .forms import ActionForm, AttachmentForm, TicketForm, version_number
 from .listing import TicketFilters, days_left_until, ticket_page
 from .operations import (
     OpenTicketExists,
@@ -90,7 +92,8 @@ def new():
     if not form.validate_on_submit():
         return _form_page(form, "tickets/new.html", general=["表单已过期，请重新提交。"], status=400)
     try:
-        ticket = file_ticket(current_user, ChangeRequest.from_mapping(request.form))
+        ticket = file_ticket(current_user, ChangeRequest.from_mapping(request.form),
+                             read_uploads(request.files.getlist("attachments")))
     except OpenTicketExists as refusal:
         return _form_page(form, "tickets/new.html", general=[refusal.message], status=409,
                           open_ticket=refusal.existing)
@@ -122,6 +125,7 @@ def render_ticket(ticket, action: ActionForm | None = None, status: int = 200):
         ticket=ticket,
         history=history,
         action=action or ActionForm(version=ticket.version),
+        upload=AttachmentForm(version=ticket.version),
         can_decide=can_decide,
         load_warnings=load_findings(ticket.cutover_date, calendar, ticket.id) if final_stage else [],
         days_left=days_left_until(ticket.cutover_date, calendar, today),
@@ -148,7 +152,7 @@ def edit(ticket_id: int):
     changes = {key: request.form.get(key, "") for key in request.form if key not in ("csrf_token", "version")}
     changes["emergency"] = "emergency" in request.form
     try:
-        operation(current_user, ticket, changes, version)
+        operation(current_user, ticket, changes, version, read_uploads(request.files.getlist("attachments")))
     except WorkflowError as refusal:
         db.session.rollback()
         ticket = visible_ticket_or_404(current_user, ticket_id)
@@ -193,3 +197,42 @@ def withdraw(ticket_id: int):
 def cancel(ticket_id: int):
     return _simple_action(ticket_id, cancel_ticket, "已取消该变更，切换日历中不再显示。")
 
+
+
+@bp.get("/<int:ticket_id>/attachments/<int:attachment_id>")
+@login_required
+def download_attachment(ticket_id: int, attachment_id: int):
+    ticket = visible_ticket_or_404(current_user, ticket_id)
+    return send_attachment(attachment_or_404(ticket, attachment_id))
+
+
+@bp.post("/<int:ticket_id>/attachments", endpoint="add_attachments")
+@roles_required(Role.CENTER_STAFF)
+def add_attachments_view(ticket_id: int):
+    ticket = visible_ticket_or_404(current_user, ticket_id)
+    form = AttachmentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        added = add_attachments(current_user, ticket, read_uploads(request.files.getlist("attachments")),
+                                version_number(form.version.data))
+    except WorkflowError as refusal:
+        return refused_action(ticket_id, ActionForm(version=form.version.data), refusal)
+    flash(f"已添加 {len(added)} 个附件。", "success")
+    return redirect(url_for("tickets.show", ticket_id=ticket_id) + "#attachments")
+
+
+@bp.post("/<int:ticket_id>/attachments/<int:attachment_id>/delete", endpoint="remove_attachment")
+@roles_required(Role.CENTER_STAFF)
+def remove_attachment_view(ticket_id: int, attachment_id: int):
+    ticket = visible_ticket_or_404(current_user, ticket_id)
+    attachment = attachment_or_404(ticket, attachment_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        remove_attachment(current_user, ticket, attachment, form.version_number)
+    except WorkflowError as refusal:
+        return refused_action(ticket_id, form, refusal)
+    flash("附件已删除。", "success")
+    return redirect(url_for("tickets.show", ticket_id=ticket_id) + "#attachments")

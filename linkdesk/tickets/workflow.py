@@ -91,6 +91,9 @@ TRANSITIONS: dict[str, tuple[tuple[TicketStatus, ...], tuple[Role, ...]]] = {
     "reject": ((S.PENDING,), (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)),
     "cancel": ((S.APPROVED,), (Role.CENTER_STAFF, Role.MINISTRY_REVIEWER)),
     "complete": ((S.APPROVED,), ()),  # the system, applying a cutover
+    # Not moves between states, but changes to the ticket that are audited and versioned alike.
+    "attach": ((S.PENDING, S.RETURNED), (Role.CENTER_STAFF,)),
+    "detach": ((S.PENDING, S.RETURNED), (Role.CENTER_STAFF,)),
 }
 ACTION_LABELS = {
     "submit": "提交",
@@ -103,6 +106,8 @@ ACTION_LABELS = {
     "cancel": "取消",
     "complete": "完成切换",
     "flag": "标记提示",
+    "attach": "添加附件",
+    "detach": "删除附件",
 }
 
 
