@@ -278,7 +278,8 @@ class TestPages:
         clerk = make.user(Role.CENTER_STAFF, center="郑州")
         with frozen():
             auth.login(clerk.username, clerk.password)
-            response = client.post("/tickets/new", **multipart(ticket_request(cutover_date=CUTOVER), ("公函.pdf", HTML), field="attachments"))
+            response = client.post("/tickets/new", **multipart(ticket_request(cutover_date=CUTOVER), ("公函.pdf", HTML),
+                                                                field="attachments"))
         assert response.status_code == 422
         text = response.get_data(as_text=True)
         assert "不是 PDF、PNG 或 JPEG" in text and "服务器迁移到政务云" in text

@@ -2,9 +2,9 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
 
-ACCEPTED_FILES = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
-
 from ..query_args import ascii_int
+
+ACCEPTED_FILES = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
 
 
 class TicketForm(FlaskForm):
