@@ -1,4 +1,4 @@
-"""Words shown to people for codes the rules use: weekdays and ticket warnings."""
+"""Words shown to people for codes the rules use: weekdays, ticket warnings, short service names."""
 
 WEEKDAYS = "一二三四五六日"
 
@@ -22,3 +22,21 @@ WARNING_LABELS = {
     "blackout": "封网期",
     "probe": "地址不可达",
 }
+
+# Where a whole name does not fit (a chip in the month view): the nine services in a few characters.
+SERVICE_SHORT_NAMES = {
+    "info_query": "信息查询",
+    "deposit_certificate": "缴存使用证明",
+    "retirement_withdrawal": "退休提取",
+    "unit_registration": "单位开户",
+    "deposit_change": "缴存信息变更",
+    "purchase_withdrawal": "购房提取",
+    "loan_clearance_certificate": "贷款还清证明",
+    "loan_early_repayment": "提前还清贷款",
+    "transfer": "转移接续",
+}
+
+
+def service_short(code: str, name: str = "") -> str:
+    """The short name of a service; its full name (or code) for one added later."""
+    return SERVICE_SHORT_NAMES.get(code, name or code)

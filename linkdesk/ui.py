@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 
-from .labels import WARNING_LABELS, weekday_zh
+from .labels import WARNING_LABELS, service_short, weekday_zh
 from .links.address_policy import AddressCheck, check_address
 from .models import ROLE_LABELS, ReviewStage, Role, TicketStatus
 from .notify.inbox import unread_count
@@ -22,6 +22,7 @@ ALL_ROLES = tuple(Role)
 # (label, endpoint, roles). An entry whose endpoint is not registered yet is left out,
 # so a feature's blueprint appears in the menu as soon as it exists.
 NAVIGATION = (
+    ("首页", "main.home", ALL_ROLES),
     ("我的工单", "tickets.index", (Role.CENTER_STAFF,)),
     ("新建工单", "tickets.new", (Role.CENTER_STAFF,)),
     ("待审工单", "review.queue", (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)),
@@ -33,6 +34,7 @@ NAVIGATION = (
     ("用户管理", "accounts.users", (Role.ADMIN,)),
     ("API 令牌", "accounts.all_tokens", (Role.ADMIN,)),
     ("通知", "notify.channels", (Role.ADMIN,)),
+    ("站内消息", "inbox.index", ALL_ROLES),
 )
 
 
@@ -40,6 +42,8 @@ NAVIGATION = (
 class NavItem:
     label: str
     url: str
+    endpoint: str
+    current: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,11 +59,17 @@ def nav_items() -> list[NavItem]:
     """The menu for the current user's role."""
     if not current_user.is_authenticated:
         return []
-    return [
-        NavItem(label, url_for(endpoint))
+    items = [
+        NavItem(label, url_for(endpoint), endpoint)
         for label, endpoint, roles in NAVIGATION
         if current_user.role in roles and endpoint in current_app.view_functions
     ]
+    # One item is lit: the one whose address is the longest start of this page's
+    # (on /tickets/new 新建工单, not 我的工单 too; the home page only on itself).
+    path = request.path
+    matching = [item for item in items if path == item.url or (item.url != "/" and path.startswith(item.url))]
+    current = max(matching, key=lambda item: len(item.url), default=None)
+    return [dataclasses.replace(item, current=item is current) for item in items]
 
 
 def _url(endpoint: str, **values) -> str:
@@ -140,3 +150,4 @@ def init_app(app) -> None:
     app.add_template_filter(beijing, "beijing")
     app.add_template_filter(weekday_zh, "weekday")
     app.add_template_filter(as_query, "as_query")
+    app.add_template_filter(service_short, "service_short")

@@ -112,9 +112,11 @@ class TestSpreadsheetExports:
         text = response.get_data(as_text=True)
         assert text.startswith("\ufeff")
         rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-        assert [row["action"] for row in rows] == ["submit", "withdraw"]
-        assert rows[1]["comment"] == "'" + self.FORMULA
-        assert rows[0]["ticket"] == ticket["number"] and rows[0]["actor"]
+        assert [row["操作"] for row in rows] == ["提交", "撤回"]
+        assert rows[1]["意见"] == "'" + self.FORMULA
+        assert rows[0]["工单号"] == ticket["number"] and rows[0]["操作人"]
+        assert rows[0]["时间（北京时间）"] == "2026-11-27 10:00:00" and rows[0]["角色"] == "中心经办人员"
+        assert rows[1]["原状态"] == "审核中" and rows[1]["新状态"] == "已撤回"
 
     def test_the_calendar_export_quotes_cells_that_start_like_formulas(self, team, client, auth, make):
         with frozen():

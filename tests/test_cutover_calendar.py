@@ -19,7 +19,9 @@ from .helpers import frozen, statements_of_page
 CUTOVER = "2026-12-11"  # E(D) for a filing on Friday 2026-11-27
 
 
-def file_and_approve(team, clerk="zhengzhou", service="info_query", cutover=CUTOVER, **extra):
+def file_and_approve(team, clerk="zhengzhou", service="info_query", cutover=CUTOVER, decision=None, **extra):
+    """File a ticket (``extra``: more filing fields) and approve it through every stage; ``decision``:
+    more fields of the final approval (an override, its comment)."""
     api = team[clerk][0]
     ticket = api.post("/tickets", ticket_request(service, cutover_date=cutover, **extra)).get_json()
     assert "id" in ticket, ticket
@@ -27,7 +29,7 @@ def file_and_approve(team, clerk="zhengzhou", service="info_query", cutover=CUTO
         ticket = team["henan"][0].post(f"/tickets/{ticket['id']}/decision",
                                          {"decision": "approve", "version": ticket["version"]}).get_json()
     return team["ministry"][0].post(f"/tickets/{ticket['id']}/decision",
-                                      {"decision": "approve", "version": ticket["version"], **extra.get("decision", {})})
+                                      {"decision": "approve", "version": ticket["version"], **(decision or {})})
 
 
 def numbers_on_calendar(api, first=CUTOVER, last=CUTOVER, **args):

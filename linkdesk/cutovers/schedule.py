@@ -190,6 +190,32 @@ def scheduled_count(first: date, last: date, exclude_ticket_id: int | None = Non
     return Counter(dict(db.session.execute(query).all()))
 
 
+@dataclass(frozen=True)
+class DayLoad:
+    """A day's national load, as anyone may see it: counts and windows, never whose cutovers."""
+
+    count: int
+    full: bool
+    blackout: str | None  # the window's reason
+
+
+def day_loads(first: date, last: date) -> dict[date, DayLoad]:
+    """The load of each day of [first, last] that has cutovers or lies in a blackout window."""
+    counts = scheduled_count(first, last)
+    limit = policy().max_per_day
+    windows = db.session.scalars(
+        select(BlackoutWindow).where(BlackoutWindow.first_day <= last, BlackoutWindow.last_day >= first)
+        .order_by(BlackoutWindow.first_day)
+    ).all()
+    loads = {}
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        window = next((w for w in windows if w.first_day <= day <= w.last_day), None)
+        if counts[day] or window is not None:
+            loads[day] = DayLoad(counts[day], limit is not None and counts[day] >= limit, window.reason if window else None)
+    return loads
+
+
 def next_free_day(day: date, calendar: WorkingDayCalendar, exclude_ticket_id: int | None = None) -> date | None:
     """The first working day after ``day`` that is neither full nor in a blackout (within 60 days)."""
     limit = policy().max_per_day

@@ -25,6 +25,7 @@ from .schedule import (
     RangeError,
     add_blackout,
     cutovers_between,
+    day_loads,
     month_weeks,
     parse_range,
     policy,
@@ -86,7 +87,7 @@ def month():
     calendar = current_calendar()
     return render_template(
         "cutovers/month.html", year=year, month=number, weeks=weeks, by_day=by_day, today=today,
-        calendar=calendar, kinds=_day_kinds(weeks, calendar),
+        calendar=calendar, kinds=_day_kinds(weeks, calendar), loads=day_loads(weeks[0][0], weeks[-1][-1]),
         following=following if following <= LAST_DAY else None, filters=filters, choices=_filter_choices(),
         previous=previous, settings=policy(),
         # The list and the CSV of the month shown, with the same filters.
@@ -127,7 +128,7 @@ def export_csv():
          for c in cutovers_between(current_user, first, last, _filters())),
     )
     name = f"cutovers-{first.isoformat()}-{last.isoformat()}.csv"
-    return Response(text, mimetype="text/csv; charset=utf-8",
+    return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
@@ -142,7 +143,7 @@ def feed(token: str):
         abort(404)
     body = ical_for(user, local_date(utcnow()),
                     lambda ticket_id: url_for("tickets.show", ticket_id=ticket_id, _external=True))
-    return Response(body, mimetype="text/calendar; charset=utf-8",
+    return Response(body, mimetype="text/calendar",
                     headers={"Cache-Control": "private, max-age=300"})
 
 

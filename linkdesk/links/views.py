@@ -63,7 +63,7 @@ def export(kind: str):
     if kind == "json":
         return jsonify({"links": export_rows(links)})
     if kind == "csv":
-        return Response(export_csv(links), mimetype="text/csv; charset=utf-8",
+        return Response(export_csv(links), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=links.csv"})
     abort(404)
 
@@ -123,7 +123,7 @@ def health():
     filters = _filters()
     failing = unhealthy_links(current_user, province=filters["province"], center=filters["center"])
     if request.args.get("format") == "csv":
-        return Response(health_csv(failing), mimetype="text/csv; charset=utf-8",
+        return Response(health_csv(failing), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=link-health.csv"})
     by_province: dict[str, list] = {}
     for link in failing:

@@ -49,6 +49,7 @@ STATUS_LABELS = {
 
 # A link has at most one ticket in these states: the change is still under way.
 OPEN_STATUSES = (TicketStatus.PENDING, TicketStatus.RETURNED, TicketStatus.APPROVED)
+LOAD_WARNINGS = ("day_full", "blackout")  # about the cutover day's load, set at filing and at decisions
 _OPEN_SQL = "status IN ('pending', 'returned', 'approved')"
 
 
@@ -135,6 +136,14 @@ class Ticket(db.Model):
 
     # Every UPDATE checks and bumps the version: a concurrent writer loses with StaleDataError.
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def current_warnings(self) -> list[dict]:
+        """The warnings that still concern the ticket: a full day or a blackout matters only
+        while the cutover is still to come (not on a cancelled, rejected or completed ticket)."""
+        if self.status in OPEN_STATUSES:
+            return self.warnings or []
+        return [w for w in self.warnings or [] if w.get("code") not in LOAD_WARNINGS]
 
     def __repr__(self) -> str:
         return f"<Ticket {self.number} {self.status}>"

@@ -70,5 +70,5 @@ def decide_ticket(ticket_id: int):
 @roles_required(Role.MINISTRY_REVIEWER)
 def audit_csv():
     """Every audit event, oldest first, as CSV for the ministry (UTF-8 with BOM for Excel)."""
-    return Response(csv_lines(AUDIT_COLUMNS, audit_rows(db.engine)), mimetype="text/csv; charset=utf-8",
+    return Response(csv_lines(AUDIT_COLUMNS, audit_rows(db.engine)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=linkdesk-audit.csv"})

@@ -24,6 +24,7 @@ from ..models import (
     TicketStatus,
     User,
 )
+from ..workdays.calendar import BEIJING
 
 S = TicketStatus
 
@@ -167,8 +168,8 @@ def record(ticket: Ticket, actor: User | None, action: str, before: tuple, comme
     return event
 
 
-AUDIT_COLUMNS = ["event_id", "ticket", "center", "at_utc", "actor", "role", "action",
-                 "from_status", "from_stage", "to_status", "to_stage", "comment"]
+AUDIT_COLUMNS = ["事件编号", "工单号", "中心", "时间（北京时间）", "操作人", "角色", "操作",
+                 "原状态", "原审核阶段", "新状态", "新审核阶段", "意见"]
 
 
 def audit_rows(engine: Engine, chunk: int = 1000) -> Iterator[list]:
@@ -193,10 +194,22 @@ def audit_rows(engine: Engine, chunk: int = 1000) -> Iterator[list]:
         with engine.connect() as connection:
             rows = connection.execute(query.where(AuditEvent.id > last)).all()
         for row in rows:
-            yield [row[0], row[1], row[2], row[3].isoformat(), row[4] or "system", *row[5:]]
+            yield [row[0], row[1], row[2], row[3].astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"), row[4] or "系统",
+                   _label(Role, row[5]), ACTION_LABELS.get(row[6], row[6]), _label(TicketStatus, row[7]),
+                   _label(ReviewStage, row[8]), _label(TicketStatus, row[9]), _label(ReviewStage, row[10]), row[11]]
         if len(rows) < chunk:
             return
         last = rows[-1][0]
+
+
+def _label(kind, code: str | None) -> str:
+    """The Chinese word for a stored code (a role, status or stage); the code if it is not known."""
+    if code is None:
+        return ""
+    try:
+        return kind(code).label
+    except ValueError:
+        return code
 
 
 def check_transition(ticket: Ticket, action: str, actor: User | None, version: int | None) -> None:

@@ -74,10 +74,12 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(database_url):
-    """The app on 127.0.0.1 with the demo users; .logins maps user name to password."""
+def live_server(database_url, request):
+    """The app on 127.0.0.1 with the demo users; .logins maps user name to password.
+    A test marked ``app_config(**settings)`` gets those settings on top."""
+    marker = request.node.get_closest_marker("app_config")
     app = create_app({"SECRET_KEY": "e2e-secret", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "LINKDESK_PROBE_ON_FILING": False})
+                      "LINKDESK_PROBE_ON_FILING": False, **(marker.kwargs if marker else {})})
     with app.app_context():
         logins = seed_demo()
         db.session.remove()
