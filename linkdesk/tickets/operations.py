@@ -4,9 +4,12 @@ Each operation checks the request and the move, writes the change and its audit 
 transaction, and commits; a refusal raises WorkflowError (or Conflict, OpenTicketExists) and
 leaves nothing behind.
 """
+from dataclasses import dataclass, field
+
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts.access import scoped_tickets
 from ..cutovers.schedule import load_findings
 from ..extensions import db
 from ..links.health import filing_warning
@@ -273,6 +276,56 @@ def decide(
     return ticket
 
 
+@dataclass(frozen=True)
+class DecisionItem:
+    """One ticket of a bulk decision, with the version the reviewer saw."""
+
+    ticket_id: int
+    version: int | None
+    decision: str
+    comment: str | None = None
+
+
+@dataclass
+class DecisionOutcome:
+    """What became of one item: 200 decided, 404 not in scope, 409 someone acted first, 422 refused."""
+
+    ticket_id: int
+    status: int
+    ticket: Ticket | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return "；".join(m.rstrip("。") for ms in self.errors.values() for m in ms) + "。" if self.errors else ""
+
+
+NOT_FOUND = {"id": ["没有该工单，或不在您的审核范围内。"]}
+
+
+def decide_many(user: User, items: list[DecisionItem]) -> list[DecisionOutcome]:
+    """Decide each ticket on its own version, in its own transaction, with its own audit event.
+
+    One refusal or conflict never undoes the others: a bulk approval of ten tickets where two
+    changed meanwhile approves eight and reports two conflicts.
+    """
+    outcomes = []
+    for item in items:
+        ticket = db.session.scalar(scoped_tickets(user).where(Ticket.id == item.ticket_id))
+        if ticket is None:
+            outcomes.append(DecisionOutcome(item.ticket_id, 404, errors=NOT_FOUND))
+            continue
+        try:
+            decide(user, ticket, item.decision, item.comment, item.version)
+        except WorkflowError as refusal:
+            db.session.rollback()
+            outcomes.append(DecisionOutcome(item.ticket_id, refusal.status, db.session.get(Ticket, item.ticket_id),
+                                            refusal.errors))
+        else:
+            outcomes.append(DecisionOutcome(item.ticket_id, 200, ticket))
+    return outcomes
+
+
 def _comment(value) -> str | None:
     """A reviewer's or clerk's comment: text, trimmed, bounded; None when empty."""
     if value is None:
@@ -320,7 +373,10 @@ __all__ = [
     "OpenTicketExists",
     "WorkflowError",
     "cancel_ticket",
+    "DecisionItem",
+    "DecisionOutcome",
     "decide",
+    "decide_many",
     "edit_ticket",
     "file_ticket",
     "resubmit_ticket",

@@ -1,10 +1,13 @@
 """Center clerk pages. Thin: parse, call operations, render."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..accounts.access import (
+    REVIEWER_ROLES,
+    awaiting_review,
+    center_clause,
     login_required,
     roles_required,
     scoped_tickets,
@@ -12,7 +15,7 @@ from ..accounts.access import (
 )
 from ..cutovers.schedule import load_findings
 from ..extensions import db
-from ..models import LinkRecord, LinkRevision, Role, Service, TicketStatus
+from ..models import Center, LinkRecord, LinkRevision, Province, ReviewStage, Role, Service, TicketStatus
 from ..models.types import utcnow
 from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
@@ -20,7 +23,8 @@ from .attachments import add_attachments, read_uploads, remove_attachment
 from .downloads import attachment_or_404, send_attachment
 from .filing import ChangeRequest
 from .forms import ActionForm, AttachmentForm, TicketForm, version_number
-from .listing import TicketFilters, days_left_until, ticket_page
+from .deadlines import DUE_LABELS, review_clock
+from .listing import DUE_FILTERS, SORT_LABELS, TicketFilters, days_left_until, neighbours, ticket_page, warning_choices
 from .operations import (
     OpenTicketExists,
     WorkflowError,
@@ -72,13 +76,31 @@ def _form_page(form, template: str, ticket=None, general=(), status=200, open_ti
     ), status
 
 
+def current_review_clock():
+    return review_clock(current_calendar(), local_date(utcnow()), current_app.config)
+
+
+def list_choices(user) -> dict:
+    """What a list's filter form offers: provinces in the user's scope, services, statuses, sorts."""
+    provinces = db.session.scalars(
+        select(Province).where(Province.id.in_(select(Center.province_id).where(center_clause(user))))
+        .order_by(Province.code)
+    ).all()
+    return {"provinces": provinces, "services": _services(), "statuses": list(TicketStatus),
+            "stages": list(ReviewStage), "warnings": warning_choices(), "dues": DUE_FILTERS,
+            "sorts": SORT_LABELS, "due_labels": DUE_LABELS, "reviewer": user.role in REVIEWER_ROLES}
+
+
 @bp.get("/")
-@roles_required(Role.CENTER_STAFF)
+@login_required
 def index():
-    filters = TicketFilters.from_args(request.args)
-    page = ticket_page(scoped_tickets(current_user), filters, current_calendar(), local_date(utcnow()))
-    return render_template("tickets/index.html", page=page, filters=filters, services=_services(),
-                           statuses=list(TicketStatus))
+    """Every ticket in the user's scope: search, filters, sort (工单查询; the clerk's 我的工单)."""
+    filters, errors = TicketFilters.parse(request.args)
+    clock = current_review_clock()
+    page = ticket_page(scoped_tickets(current_user), filters, clock.calendar, clock.today,
+                       user=current_user, clock=clock, per_page=current_app.config["LINKDESK_TICKETS_PER_PAGE"])
+    return render_template("tickets/index.html", page=page, filters=filters, errors=errors,
+                           **list_choices(current_user)), 422 if errors else 200
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -109,15 +131,32 @@ def show(ticket_id: int):
     return render_ticket(visible_ticket_or_404(current_user, ticket_id))
 
 
+def list_base(filters: TicketFilters):
+    """The list a ticket page walks with 上一个/下一个: the review queue, or everything in scope."""
+    if filters.queue and current_user.role in REVIEWER_ROLES:
+        return awaiting_review(current_user), "cutover"
+    return scoped_tickets(current_user), "-filed"
+
+
+def ticket_neighbours(ticket, filters: TicketFilters) -> tuple[int | None, int | None]:
+    query, default = list_base(filters)
+    return neighbours(query, filters, default, ticket, current_user, current_review_clock())
+
+
 def render_ticket(ticket, action: ActionForm | None = None, status: int = 200):
-    """The ticket page; a refused decision comes back here with what the reviewer typed."""
+    """The ticket page; a refused decision comes back here with what the reviewer typed.
+
+    The filters of the list it was opened from travel in the query string: 上一个/下一个 walk
+    that list, and a decision returns to it."""
+    filters = TicketFilters.from_args(request.args)
+    previous_id, next_id = ticket_neighbours(ticket, filters)
     history = db.session.scalars(
         select(LinkRevision)
         .where(LinkRevision.center_id == ticket.center_id, LinkRevision.service_id == ticket.service_id)
         .order_by(LinkRevision.effective_date.desc(), LinkRevision.id.desc())
     ).all()
-    calendar = current_calendar()
-    today = local_date(utcnow())
+    clock = current_review_clock()
+    calendar, today = clock.calendar, clock.today
     can_decide = may_decide(current_user, ticket)
     final_stage = can_decide and next_stage(ticket) is None
     return render_template(
@@ -129,6 +168,12 @@ def render_ticket(ticket, action: ActionForm | None = None, status: int = 200):
         can_decide=can_decide,
         load_warnings=load_findings(ticket.cutover_date, calendar, ticket.id) if final_stage else [],
         days_left=days_left_until(ticket.cutover_date, calendar, today),
+        deadline=clock.deadline(ticket.cutover_date),
+        due=clock.state(ticket.cutover_date) if ticket.status is TicketStatus.PENDING else None,
+        due_labels=DUE_LABELS,
+        filters=filters,
+        previous_id=previous_id,
+        next_id=next_id,
     ), status
 
 
