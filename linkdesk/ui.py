@@ -14,6 +14,7 @@ from .notify.inbox import unread_count
 from .overview.provinces import OVERVIEW_ROLES
 from .tickets.diff import url_diff
 from .tickets.evidence import TYPE_LABELS, human_size
+from .tickets.operations import EDITABLE_FIELDS
 from .tickets.workflow import ACTION_LABELS
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -117,6 +118,7 @@ def _template_globals() -> dict:
         "display_host": display_host,
         "warning_labels": WARNING_LABELS,
         "action_labels": ACTION_LABELS,
+        "edited_field_labels": EDITABLE_FIELDS,
         "status_labels": {status.value: status.label for status in TicketStatus},
         "stage_labels": {stage.value: stage.label for stage in ReviewStage},
         "role_labels": {role.value: label for role, label in ROLE_LABELS.items()},

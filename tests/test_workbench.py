@@ -238,3 +238,42 @@ class TestDeadlines:
         assert "逾期未审（按省）" in queue and queue.count("badge-danger\">逾期") == 1
         assert "共 1 条" in overdue
         assert api.headers["X-Total-Count"] == "2"
+
+
+class TestClerkEdits:
+    def test_a_pending_ticket_is_corrected_before_any_decision(self, team, filed):
+        clerk = team["zhengzhou"][0]
+        ticket = filed["zhengzhou"]
+        with frozen("2026-12-01 10:00:00+08:00"):  # four days after filing
+            dated = clerk.patch(f"/tickets/{ticket['id']}", {"cutover_date": "2026-12-14", "reason": "系统升级改期",
+                                                              "version": ticket["version"]}).get_json()
+            assert (dated["status"], dated["stage"], dated["submitted_on"]) == ("pending", "province", "2026-11-27")
+            edit = dated["history"][-1]
+            assert edit["action"] == "edit"
+            assert {c["field"]: (c["old"], c["new"]) for c in edit["changes"]} == {
+                "cutover_date": ("2026-12-11", "2026-12-14"), "reason": ("服务器迁移到政务云", "系统升级改期")}
+            moved = clerk.patch(f"/tickets/{ticket['id']}", {"new_url": "https://gjj.zhengzhou.gov.cn/new",
+                                                             "version": dated["version"]})
+            # a new address restarts the lead time from the edit (Tuesday 12-01: E = 12-15)
+            assert moved.status_code == 422 and "cutover_date" in moved.get_json()["errors"]
+            moved = clerk.patch(f"/tickets/{ticket['id']}", {"new_url": "https://gjj.zhengzhou.gov.cn/new",
+                                                             "cutover_date": "2026-12-15", "version": dated["version"]})
+            assert moved.get_json()["submitted_on"] == "2026-12-01"
+
+    def test_the_page_keeps_what_was_typed_and_says_who_acted_first(self, team, filed, client, auth, make):
+        clerk = make.user(Role.CENTER_STAFF, center="郑州")
+        ticket = filed["zhengzhou"]
+        with frozen():
+            auth.login(clerk.username, clerk.password)
+            form = client.get(f"/tickets/{ticket['id']}/edit").get_data(as_text=True)
+            assert "保存并重新提交审核" not in form  # pending: it is in review already
+            team["henan"][0].post(f"/tickets/{ticket['id']}/decision", {"decision": "return", "comment": "请改地址",
+                                                                       "version": ticket["version"]})
+            page = client.post(f"/tickets/{ticket['id']}/edit", data={
+                "service": "info_query", "new_url": "https://gjj.zhengzhou.gov.cn/typed", "cutover_date": "2026-12-11",
+                "reason": "我刚输入的理由", "contact_name": "张经办", "contact_phone": "0371-12345678",
+                "version": str(ticket["version"])})
+        body = page.get_data(as_text=True)
+        assert page.status_code == 409
+        assert "我刚输入的理由" in body and "https://gjj.zhengzhou.gov.cn/typed" in body
+        assert "最新变化" in body and "退回修改" in body

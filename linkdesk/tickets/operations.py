@@ -30,6 +30,7 @@ from .workflow import (
     is_open_ticket_violation,
     live_link,
     may_decide,
+    may_edit,
     next_number,
     next_stage,
     open_ticket_for,
@@ -166,34 +167,71 @@ def _owner_check(user: User, ticket: Ticket) -> None:
         raise WorkflowError("只有本中心经办人员可以处理此工单。")
 
 
+# The fields an edit may change, as the timeline names them.
+EDITABLE_FIELDS = {
+    "new_url": "新地址", "cutover_date": "切换日期", "reason": "变更原因", "contact_name": "联系人",
+    "contact_phone": "联系电话", "http_justification": "http 理由", "emergency": "紧急变更",
+    "emergency_reason": "紧急变更理由", "icp_number": "ICP 备案号",
+}
+
+
+def _snapshot(ticket: Ticket) -> dict:
+    return {name: _shown(getattr(ticket, name)) for name in EDITABLE_FIELDS}
+
+
+def _shown(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def changed_fields(before: dict, ticket: Ticket) -> list[dict]:
+    """What an edit changed: [{"field", "old", "new"}], in the form's order."""
+    after = _snapshot(ticket)
+    return [{"field": name, "old": before[name], "new": after[name]} for name in EDITABLE_FIELDS
+            if before[name] != after[name]]
+
+
 def _revise(user: User, ticket: Ticket, changes: dict, version: int | None, action: str,
-            uploads: list[Upload] = ()) -> tuple:
-    """Judge a returned ticket's new fields (and new documents) as if submitted now and write
-    them; returns the state before. Editing and resubmitting differ only in what happens next."""
+            uploads: list[Upload] = ()) -> tuple[tuple, list[dict]]:
+    """Judge a ticket's new fields (and new documents) and write them; returns the state before
+    and the fields changed. Editing and resubmitting differ only in what happens next.
+
+    A returned ticket is judged as if submitted now. A pending one nobody decided yet may be
+    corrected: a new address restarts the lead time from the edit; a new date or text keeps the
+    submission time it was filed with."""
     _owner_check(user, ticket)
     check_transition(ticket, action, user, version)
+    if not may_edit(ticket):
+        raise WorkflowError("审核人员已对该工单作出决定，工单已锁定，不能再修改；如需变更请撤回后重新提交。")
     request = _merged(ticket, changes)
     now = utcnow()
+    keeps_submission = ticket.status is S.PENDING and _same_address(request, ticket)
+    submitted_at = ticket.submitted_at if keeps_submission else now
     already = attachments.count(ticket)
     files, file_errors, file_status = attachments.check_uploads(list(uploads), already)
-    verdict = _assess(request, ticket.center, ticket.service_id, now, already + len(files))
+    verdict = _assess(request, ticket.center, ticket.service_id, submitted_at, already + len(files))
     if action == "resubmit" and ticket.evidence_requested and not files and not attachments.has_new_document(ticket):
         verdict.refuse("attachments", "审核人员退回时要求补充材料（见退回意见），请上传附件后再重新提交。")
     _refuse(verdict, file_errors, file_status)
     # The probe in _assess ended the transaction and the ticket was read again after it:
     # check again that it is still the version the clerk edited.
     check_transition(ticket, action, user, version)
-    before = (ticket.status, ticket.stage)
-    _apply(ticket, request, verdict, now)
+    if not may_edit(ticket):
+        raise Conflict()
+    before, fields = (ticket.status, ticket.stage), _snapshot(ticket)
+    _apply(ticket, request, verdict, submitted_at)
     attachments.store(ticket, user, files)
-    return before
+    return before, changed_fields(fields, ticket)
+
+
+def _same_address(request: ChangeRequest, ticket: Ticket) -> bool:
+    return request.new_url.strip() == ticket.new_url
 
 
 def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None,
                 uploads: list[Upload] = ()) -> Ticket:
-    """Change a returned ticket's fields (judged as if resubmitted now); it stays returned."""
-    before = _revise(user, ticket, changes, version, "edit", uploads)
-    record(ticket, user, "edit", before)
+    """Correct a returned ticket, or a pending one before any decision; its state stays."""
+    before, fields = _revise(user, ticket, changes, version, "edit", uploads)
+    record(ticket, user, "edit", before, changes=fields)
     commit_or_conflict()
     return ticket
 
@@ -201,10 +239,10 @@ def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None,
 def resubmit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None,
                     uploads: list[Upload] = ()) -> Ticket:
     """Send a returned ticket back to review; the lead time counts again from today."""
-    before = _revise(user, ticket, changes, version, "resubmit", uploads)
+    before, fields = _revise(user, ticket, changes, version, "resubmit", uploads)
     ticket.status, ticket.stage = S.PENDING, review_path(ticket.center)[0]
     ticket.evidence_requested = False
-    record(ticket, user, "resubmit", before)
+    record(ticket, user, "resubmit", before, changes=fields)
     notify("resubmitted", ticket)
     commit_or_conflict()
     return ticket

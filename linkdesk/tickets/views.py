@@ -26,6 +26,7 @@ from .forms import ActionForm, AttachmentForm, TicketForm, version_number
 from .deadlines import DUE_LABELS, review_clock
 from .listing import DUE_FILTERS, SORT_LABELS, TicketFilters, days_left_until, neighbours, ticket_page, warning_choices
 from .operations import (
+    Conflict,
     OpenTicketExists,
     WorkflowError,
     cancel_ticket,
@@ -34,7 +35,7 @@ from .operations import (
     resubmit_ticket,
     withdraw_ticket,
 )
-from .workflow import may_decide, next_stage
+from .workflow import latest_change, may_decide, may_edit, next_stage
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 
@@ -166,6 +167,7 @@ def render_ticket(ticket, action: ActionForm | None = None, status: int = 200):
         action=action or ActionForm(version=ticket.version),
         upload=AttachmentForm(version=ticket.version),
         can_decide=can_decide,
+        can_edit=current_user.role is Role.CENTER_STAFF and may_edit(ticket),
         load_warnings=load_findings(ticket.cutover_date, calendar, ticket.id) if final_stage else [],
         days_left=days_left_until(ticket.cutover_date, calendar, today),
         deadline=clock.deadline(ticket.cutover_date),
@@ -181,8 +183,8 @@ def render_ticket(ticket, action: ActionForm | None = None, status: int = 200):
 @roles_required(Role.CENTER_STAFF)
 def edit(ticket_id: int):
     ticket = visible_ticket_or_404(current_user, ticket_id)
-    if ticket.status is not TicketStatus.RETURNED:
-        flash("只有被退回的工单可以修改。", "warning")
+    if not may_edit(ticket):
+        flash("只有被退回、或尚未有审核人员作出决定的工单可以修改。", "warning")
         return redirect(url_for("tickets.show", ticket_id=ticket.id))
     form = TicketForm(obj=ticket if request.method == "GET" else None)
     if request.method == "GET":
@@ -192,17 +194,25 @@ def edit(ticket_id: int):
         return _form_page(form, "tickets/edit.html", ticket)
     if not form.validate_on_submit():
         return _form_page(form, "tickets/edit.html", ticket, ["表单已过期，请重新提交。"], 400)
-    operation = resubmit_ticket if request.form.get("submit_for_review") else edit_ticket
+    returned = ticket.status is TicketStatus.RETURNED
+    operation = resubmit_ticket if returned and request.form.get("submit_for_review") else edit_ticket
     version = version_number(request.form.get("version"))
     changes = {key: request.form.get(key, "") for key in request.form if key not in ("csrf_token", "version")}
     changes["emergency"] = "emergency" in request.form
     try:
         operation(current_user, ticket, changes, version, read_uploads(request.files.getlist("attachments")))
     except WorkflowError as refusal:
+        # The form comes back with what was typed; after a conflict it says who changed what.
         db.session.rollback()
         ticket = visible_ticket_or_404(current_user, ticket_id)
-        return _form_page(form, "tickets/edit.html", ticket, attach_errors(form, refusal.errors), refusal.status)
-    flash("已重新提交审核。" if operation is resubmit_ticket else "修改已保存，尚未重新提交。", "success")
+        general = attach_errors(form, refusal.errors)
+        if isinstance(refusal, Conflict):
+            general.append(latest_change(ticket))
+        return _form_page(form, "tickets/edit.html", ticket, general, refusal.status)
+    if operation is resubmit_ticket:
+        flash("已重新提交审核。", "success")
+    else:
+        flash("修改已保存，尚未重新提交。" if returned else "修改已保存，审核人员将看到修改后的内容。", "success")
     return redirect(url_for("tickets.show", ticket_id=ticket.id))
 
 
@@ -224,8 +234,8 @@ def refused_action(ticket_id: int, form: ActionForm, refusal: WorkflowError):
     must not cost anyone their text. After a conflict the form carries the new version, so
     that acting again is a decision taken on what the page now shows."""
     db.session.rollback()
-    flash(refusal.message, "error")
     ticket = visible_ticket_or_404(current_user, ticket_id)
+    flash(refusal.message + (latest_change(ticket) if isinstance(refusal, Conflict) else ""), "error")
     form.comment.errors = list(refusal.errors.get("comment", []))
     form.version.data = str(ticket.version)
     return render_ticket(ticket, form, refusal.status)
