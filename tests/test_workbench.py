@@ -277,3 +277,21 @@ class TestClerkEdits:
         assert page.status_code == 409
         assert "我刚输入的理由" in body and "https://gjj.zhengzhou.gov.cn/typed" in body
         assert "最新变化" in body and "退回修改" in body
+
+
+def test_reviewers_are_reminded_the_day_before_and_on_the_deadline_once(team, make, runner):
+    from linkdesk.models import InboxMessage
+
+    make.tickets(1, date(2026, 12, 2), status=TicketStatus.PENDING)  # deadline Monday 11-30
+    make.tickets(1, date(2026, 12, 10), status=TicketStatus.PENDING)  # not yet
+    ministry = team["ministry"][1].user
+
+    def reminders():
+        return db.session.scalar(select(func.count(InboxMessage.id)).where(
+            InboxMessage.user_id == ministry.id, InboxMessage.event == "review_due"))
+
+    with frozen():
+        for day, expected in (("2026-11-26", 0), ("2026-11-27", 1), ("2026-11-27", 1), ("2026-11-30", 2), ("2026-12-01", 2)):
+            result = runner.invoke(args=["outbox", "remind", "--date", day])
+            assert result.exit_code == 0, result.output
+            assert reminders() == expected, day

@@ -7,6 +7,7 @@ leaves nothing behind.
 from dataclasses import dataclass, field
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.access import scoped_tickets
@@ -19,6 +20,7 @@ from ..notify.events import notify
 from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
 from . import attachments
+from .deadlines import ReviewClock
 from .evidence import Upload
 from .filing import MAX_TEXT_LENGTH, Assessment, ChangeRequest, assess
 from .workflow import (
@@ -312,6 +314,23 @@ def decide(
             notify("forwarded", ticket)
     commit_or_conflict()
     return ticket
+
+
+def remind_review_deadlines(clock: ReviewClock) -> list[Ticket]:
+    """Queue the stage's reviewers a reminder for pending tickets whose review deadline is the
+    next working day or today; once per ticket, stage and day, however often this runs."""
+    tickets = db.session.scalars(
+        select(Ticket).where(Ticket.status == S.PENDING, clock.due_clause("soon")).order_by(Ticket.cutover_date, Ticket.id)
+    ).all()
+    reminded = []
+    for ticket in tickets:
+        deadline = clock.deadline(ticket.cutover_date)
+        note = f"请在 {deadline.isoformat()} 前完成审核（切换前 {clock.working_days} 个工作日），以便小程序按期配置"
+        dedupe = f"review_due:{ticket.id}:{ticket.stage.value}:{ticket.cutover_date.isoformat()}:{clock.today.isoformat()}"
+        notify("review_due", ticket, note, dedupe=dedupe)
+        reminded.append(ticket)
+    db.session.commit()
+    return reminded
 
 
 @dataclass(frozen=True)
