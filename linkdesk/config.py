@@ -26,6 +26,9 @@ class Defaults:
     # Working-day lead time for link changes (design.md: "at least 10 working days").
     LINKDESK_LEAD_WORKING_DAYS = 10
     LINKDESK_MAX_CUTOVER_DAYS_AHEAD = 180
+    # Review deadline (审核截止): a pending ticket is decided at least this many working days
+    # before its cutover, so that the mini-program can be configured in time.
+    LINKDESK_REVIEW_DEADLINE_WORKING_DAYS = 2
     LINKDESK_TIMEZONE = "Asia/Shanghai"
     # Login throttling: after this many failures for one account from one address,
     # each further try waits twice as long as the last, up to the cap.
@@ -78,7 +81,7 @@ def from_environment(config) -> None:
     for variable, key in ENVIRONMENT.items():
         if os.environ.get(variable):
             config[key] = os.environ[variable]
-    for variable in ("LINKDESK_PROXY_HOPS", "LINKDESK_SMTP_PORT"):
+    for variable in ("LINKDESK_PROXY_HOPS", "LINKDESK_SMTP_PORT", "LINKDESK_REVIEW_DEADLINE_WORKING_DAYS"):
         value = os.environ.get(variable, "").strip()
         if value.isascii() and value.isdigit():
             config[variable] = int(value)

@@ -14,6 +14,7 @@ from .notify.inbox import unread_count
 from .overview.provinces import OVERVIEW_ROLES
 from .tickets.diff import url_diff
 from .tickets.evidence import TYPE_LABELS, human_size
+from .tickets.operations import EDITABLE_FIELDS
 from .tickets.workflow import ACTION_LABELS
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -26,6 +27,7 @@ NAVIGATION = (
     ("我的工单", "tickets.index", (Role.CENTER_STAFF,)),
     ("新建工单", "tickets.new", (Role.CENTER_STAFF,)),
     ("待审工单", "review.queue", (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)),
+    ("工单查询", "tickets.index", (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER, Role.ADMIN)),
     ("总览", "overview.index", OVERVIEW_ROLES),
     ("切换日历", "cutovers.month", ALL_ROLES),
     ("链接台账", "links.registry", ALL_ROLES),
@@ -90,6 +92,9 @@ def home_tiles(counts: dict[TicketStatus, int]) -> list[Tile]:
     if role in (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER):
         return [
             Tile("待审工单", counts.get("awaiting_me", counts[TicketStatus.PENDING]), "需要您审核", _url("review.queue"), True),
+            Tile("审核逾期", counts.get("overdue", 0), "已过审核截止日", _url("review.queue", due="overdue"),
+                 bool(counts.get("overdue"))),
+            Tile("即将逾期", counts.get("due_soon", 0), "今天或下一个工作日截止", _url("review.queue", due="soon")),
             Tile("已批准待切换", counts[TicketStatus.APPROVED], "范围内计划切换", _url("cutovers.month")),
         ]
     return [Tile("用户管理", counts.get("users", 0), "创建和停用账号", _url("accounts.users"))]
@@ -123,6 +128,7 @@ def _template_globals() -> dict:
         "display_host": display_host,
         "warning_labels": WARNING_LABELS,
         "action_labels": ACTION_LABELS,
+        "edited_field_labels": EDITABLE_FIELDS,
         "status_labels": {status.value: status.label for status in TicketStatus},
         "stage_labels": {stage.value: stage.label for stage in ReviewStage},
         "role_labels": {role.value: label for role, label in ROLE_LABELS.items()},

@@ -198,11 +198,13 @@ class TestTransitions:
             response = _decide(people["henan"], step, "approve")
         assert response.status_code == 422 and "部级审核" in response.get_json()["error"]
 
-    def test_edit_while_pending_is_refused(self, people):
+    def test_edit_once_a_reviewer_decided_is_refused(self, people):
+        """Issue 16: a pending ticket may be corrected until someone decides it; then it is locked."""
         with frozen():
             ticket = _file(people["zhengzhou"])
-            response = people["zhengzhou"].patch(f"/tickets/{ticket['id']}", {"reason": "再改改", "version": ticket["version"]})
-        assert response.status_code == 422
+            step = _decide(people["henan"], ticket, "approve").get_json()
+            response = people["zhengzhou"].patch(f"/tickets/{ticket['id']}", {"reason": "再改改", "version": step["version"]})
+        assert response.status_code == 422 and "锁定" in response.get_json()["error"]
 
     def test_unknown_decision_is_422(self, people):
         with frozen():

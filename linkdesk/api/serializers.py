@@ -59,6 +59,7 @@ def ticket_json(ticket: Ticket, *, history: bool = True) -> dict:
                 "to_status": event.to_status,
                 "to_stage": event.to_stage,
                 "comment": event.comment,
+                "changes": event.changes or [],
             }
             for event in ticket.events
         ]

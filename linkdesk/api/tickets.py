@@ -1,5 +1,5 @@
 """API: tickets — file, list, read, edit, resubmit, withdraw, decide, cancel."""
-from flask import jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -9,18 +9,24 @@ from ..models import Role, Ticket, TicketStatus
 from ..query_args import int_arg
 from ..tickets.attachments import read_uploads
 from ..tickets.filing import FIELDS, ChangeRequest
-from ..tickets.listing import TicketFilters, filtered_tickets
+from ..models.types import utcnow
+from ..tickets.deadlines import review_clock
+from ..tickets.listing import TicketFilters, count_matching, filtered_tickets, ordered
 from ..tickets.operations import (
+    DecisionItem,
     OpenTicketExists,
     WorkflowError,
     cancel_ticket,
     decide,
+    decide_many,
     edit_ticket,
     file_ticket,
     resubmit_ticket,
     withdraw_ticket,
 )
 from ..tickets.workflow import REVIEWER_STAGE
+from ..workdays.calendar import local_date
+from ..workdays.schedules import current_calendar
 from . import bp
 from .serializers import ticket_json
 
@@ -87,19 +93,92 @@ def create_ticket():
 @bp.get("/tickets")
 @api_roles()
 def list_tickets():
-    status = request.args.get("status")
-    if status and status not in {s.value for s in TicketStatus}:
-        raise WorkflowError({"status": [f"未知状态“{status}”。"]})
+    """Tickets in scope: search, filters and sort as on the pages; ``limit``/``offset`` (or
+    ``page``), the total in ``X-Total-Count`` and the next and previous pages in ``Link``.
+    Four statements whatever the number of matches."""
+    filters, errors = TicketFilters.parse(request.args)
+    if errors:
+        raise WorkflowError(errors)
     if request.args.get("awaiting_me") and current_user.role in REVIEWER_STAGE:
-        query = awaiting_review(current_user)
+        query, default_sort = awaiting_review(current_user), "cutover"
     else:
-        query = scoped_tickets(current_user)
-    query = filtered_tickets(query, TicketFilters.from_args(request.args)).order_by(Ticket.id.desc())
+        query, default_sort = scoped_tickets(current_user), "-filed"
+    clock = review_clock(current_calendar(), local_date(utcnow()), current_app.config)
+    query = filtered_tickets(query, filters, current_user, clock)
     limit = int_arg(request.args, "limit", 100, low=1, high=500)
     offset = int_arg(request.args, "offset", 0, low=0, high=10**9)
-    query = query.options(contains_eager(Ticket.center), selectinload(Ticket.service))
-    tickets = db.session.scalars(query.limit(limit).offset(offset)).all()
-    return jsonify([ticket_json(ticket, history=False) for ticket in tickets])
+    if "offset" not in request.args and "page" in request.args:
+        offset = (filters.page - 1) * limit
+    total = count_matching(query)
+    page = ordered(query, filters, default_sort).options(contains_eager(Ticket.center), selectinload(Ticket.service))
+    tickets = db.session.scalars(page.limit(limit).offset(offset)).all()
+    response = jsonify([ticket_json(ticket, history=False) for ticket in tickets])
+    response.headers["X-Total-Count"] = str(total)
+    links = []
+    if offset + limit < total:
+        links.append(f'<{_page_url(filters, limit, offset + limit)}>; rel="next"')
+    if offset > 0:
+        links.append(f'<{_page_url(filters, limit, max(offset - limit, 0))}>; rel="prev"')
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    return response
+
+
+def _page_url(filters: TicketFilters, limit: int, offset: int) -> str:
+    extra = {"awaiting_me": "1"} if request.args.get("awaiting_me") else {}
+    return url_for("api.list_tickets", **filters.args(page=1), **extra, limit=limit, offset=offset)
+
+
+MAX_DECISION_ITEMS = 100
+ITEM_TYPES = {"id": int, "version": int, "decision": str, "comment": str}
+
+
+def _decision_item(raw) -> tuple[DecisionItem | None, dict]:
+    """One item of a bulk decision, or the errors that keep it from being tried."""
+    if not isinstance(raw, dict):
+        return None, {"item": ["每一项应为 JSON 对象。"]}
+    errors = {name: [f"{name} 应为{TYPE_NAMES[kind]}。"] for name, kind in ITEM_TYPES.items()
+              if raw.get(name) is not None and type(raw[name]) is not kind}
+    if raw.get("id") is None:
+        errors.setdefault("id", ["缺少工单 id。"])
+    elif "id" not in errors and not 0 < raw["id"] < 2**31:
+        errors["id"] = ["没有该工单。"]  # and no number the database cannot take
+    if errors:
+        return None, errors
+    return DecisionItem(raw["id"], raw.get("version"), raw.get("decision") or "", raw.get("comment")), {}
+
+
+@bp.post("/decisions")
+@api_roles(Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)
+def decisions():
+    """Bulk decisions: each item on its own version and in its own transaction; one failing
+    item never undoes the others. ``{"results": [{"id", "status", "ticket" | "errors"}]}``."""
+    data = request.get_json(silent=True)
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        raise WorkflowError({"items": ["请求体应为 {\"items\": [{\"id\", \"version\", \"decision\", \"comment\"}]}，至少一项。"]})
+    if len(items) > MAX_DECISION_ITEMS:
+        raise WorkflowError({"items": [f"一次最多 {MAX_DECISION_ITEMS} 项（现有 {len(items)} 项）。"]})
+    results: list[dict | None] = []
+    valid: list[tuple[int, DecisionItem]] = []
+    for position, raw in enumerate(items):
+        item, errors = _decision_item(raw)
+        if item is None:
+            identifier = raw.get("id") if isinstance(raw, dict) and type(raw.get("id")) is int else None
+            results.append({"id": identifier, "status": 422, "errors": errors})
+        else:
+            results.append(None)
+            valid.append((position, item))
+    for (position, _), outcome in zip(valid, decide_many(current_user, [item for _, item in valid]), strict=True):
+        entry = {"id": outcome.ticket_id, "status": outcome.status}
+        if outcome.status == 200:
+            entry["ticket"] = ticket_json(outcome.ticket, history=False)
+        else:
+            entry["errors"] = outcome.errors
+            if outcome.ticket is not None and outcome.status == 409:
+                entry["version"] = outcome.ticket.version  # what the ticket is now, to decide again on
+        results[position] = entry
+    return jsonify({"results": results})
 
 
 @bp.get("/tickets/<int:ticket_id>")

@@ -1,5 +1,5 @@
 """Home page."""
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -8,6 +8,9 @@ from ..extensions import db
 from ..models import Role, Ticket, TicketStatus, User
 from ..models.types import utcnow
 from ..workdays.calendar import local_date
+from ..tickets.deadlines import review_clock
+from ..tickets.listing import due_counts
+from ..workdays.schedules import current_calendar
 from .desk import clerk_desk
 
 bp = Blueprint("main", __name__)
@@ -26,9 +29,10 @@ def ticket_counts(user) -> dict[TicketStatus, int]:
 def home():
     counts = ticket_counts(current_user)
     if current_user.role in REVIEWER_ROLES:
-        counts["awaiting_me"] = db.session.scalar(
-            awaiting_review(current_user).with_only_columns(func.count()).order_by(None)
-        )
+        queue = awaiting_review(current_user)
+        counts["awaiting_me"] = db.session.scalar(queue.with_only_columns(func.count()).order_by(None))
+        due = due_counts(queue, review_clock(current_calendar(), local_date(utcnow()), current_app.config))
+        counts["overdue"], counts["due_soon"] = due["overdue"], due["soon"]
     if current_user.role is Role.ADMIN:
         counts["users"] = db.session.scalar(select(func.count()).select_from(User))
     desk = clerk_desk(current_user, local_date(utcnow())) if current_user.role is Role.CENTER_STAFF else None

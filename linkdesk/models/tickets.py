@@ -103,7 +103,7 @@ class Ticket(db.Model):
     old_url: Mapped[str | None] = mapped_column(Text)
     new_url: Mapped[str] = mapped_column(Text)
     cutover_date: Mapped[date] = mapped_column(Date, index=True)
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # lists sorted by filing time
     submitted_on: Mapped[date] = mapped_column(Date)  # D: local date in Asia/Shanghai
     earliest_cutover: Mapped[date] = mapped_column(Date)  # E(D) it was judged by
     provisional: Mapped[bool] = mapped_column(default=False)
@@ -173,7 +173,7 @@ class ReviewDecision(db.Model):
     stage: Mapped[ReviewStage] = mapped_column(enum_column(ReviewStage, "decision_stage"))
     decision: Mapped[Decision] = mapped_column(enum_column(Decision, "decision"))
     comment: Mapped[str | None] = mapped_column(Text)
-    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)  # decided_by=me
     ticket_version: Mapped[int]
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -232,6 +232,8 @@ class AuditEvent(db.Model):
     to_status: Mapped[str | None] = mapped_column(String(32))
     to_stage: Mapped[str | None] = mapped_column(String(32))
     comment: Mapped[str | None] = mapped_column(Text)
+    # An edit's or resubmission's changed fields: [{"field", "old", "new"}] (None for other events).
+    changes: Mapped[list | None] = mapped_column(JSON)
 
     ticket: Mapped[Ticket | None] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()

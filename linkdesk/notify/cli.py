@@ -30,7 +30,7 @@ def deliver_command(once: bool, interval: float):
 @outbox_group.command("remind")
 @click.option("--date", "day", help="Today's date (default: today in Beijing).")
 def remind_command(day: str | None):
-    """Queue reminders for approved cutovers two working days ahead (run daily)."""
+    """Queue reminders for approved cutovers two working days ahead, and for review deadlines (run daily)."""
     from ..cutovers.schedule import remind_upcoming
     from ..models.types import utcnow
     from ..workdays.calendar import local_date, parse_date
@@ -41,8 +41,15 @@ def remind_command(day: str | None):
         raise click.ClickException(f"“{day}”不是有效日期。")
     from .inbox import purge
 
+    from flask import current_app
+
+    from ..tickets.deadlines import review_clock
+    from ..tickets.operations import remind_review_deadlines
+
     tickets = remind_upcoming(today, current_calendar())
     click.echo(f"queued reminders for {len(tickets)} ticket(s)")
+    due = remind_review_deadlines(review_clock(current_calendar(), today, current_app.config))
+    click.echo(f"reminded reviewers of {len(due)} review deadline(s)")
     # Daily, like this command: the inbox keeps 180 days.
     click.echo(f"removed {purge()} inbox message(s) older than 180 days")
 

@@ -39,6 +39,7 @@ EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "decided": ("审核结果", ("center",)),
     "approved": ("已批准", ("center", "ministry")),
     "reminder": ("两个工作日后切换", ("center", "ministry")),
+    "review_due": ("审核即将截止", ("stage",)),
     "applied": ("已完成切换", ("center", "ministry")),
     "flagged": ("节假日安排变化，请确认", ("stage",)),
     "link_unhealthy": ("链接异常", ("center",)),

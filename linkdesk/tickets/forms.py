@@ -43,3 +43,9 @@ class ActionForm(FlaskForm):
 def version_number(value: str | None) -> int | None:
     """The version a page was showing; None when missing or not a number (the workflow refuses it)."""
     return ascii_int(value, max_digits=9)
+
+
+class BulkDecisionForm(FlaskForm):
+    """批量审核 from the queue: the ticked rows ("id:version") are read from the request; one comment for all."""
+
+    comment = TextAreaField("意见（退回时必填，对所选工单均适用）", render_kw={"rows": 2})

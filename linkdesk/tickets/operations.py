@@ -4,9 +4,13 @@ Each operation checks the request and the move, writes the change and its audit 
 transaction, and commits; a refusal raises WorkflowError (or Conflict, OpenTicketExists) and
 leaves nothing behind.
 """
+from dataclasses import dataclass, field
+
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts.access import scoped_tickets
 from ..cutovers.schedule import load_findings
 from ..extensions import db
 from ..links.health import filing_warning
@@ -16,6 +20,7 @@ from ..notify.events import notify
 from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
 from . import attachments
+from .deadlines import ReviewClock
 from .evidence import Upload
 from .filing import MAX_TEXT_LENGTH, Assessment, ChangeRequest, assess
 from .workflow import (
@@ -27,6 +32,7 @@ from .workflow import (
     is_open_ticket_violation,
     live_link,
     may_decide,
+    may_edit,
     next_number,
     next_stage,
     open_ticket_for,
@@ -163,34 +169,71 @@ def _owner_check(user: User, ticket: Ticket) -> None:
         raise WorkflowError("只有本中心经办人员可以处理此工单。")
 
 
+# The fields an edit may change, as the timeline names them.
+EDITABLE_FIELDS = {
+    "new_url": "新地址", "cutover_date": "切换日期", "reason": "变更原因", "contact_name": "联系人",
+    "contact_phone": "联系电话", "http_justification": "http 理由", "emergency": "紧急变更",
+    "emergency_reason": "紧急变更理由", "icp_number": "ICP 备案号",
+}
+
+
+def _snapshot(ticket: Ticket) -> dict:
+    return {name: _shown(getattr(ticket, name)) for name in EDITABLE_FIELDS}
+
+
+def _shown(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def changed_fields(before: dict, ticket: Ticket) -> list[dict]:
+    """What an edit changed: [{"field", "old", "new"}], in the form's order."""
+    after = _snapshot(ticket)
+    return [{"field": name, "old": before[name], "new": after[name]} for name in EDITABLE_FIELDS
+            if before[name] != after[name]]
+
+
 def _revise(user: User, ticket: Ticket, changes: dict, version: int | None, action: str,
-            uploads: list[Upload] = ()) -> tuple:
-    """Judge a returned ticket's new fields (and new documents) as if submitted now and write
-    them; returns the state before. Editing and resubmitting differ only in what happens next."""
+            uploads: list[Upload] = ()) -> tuple[tuple, list[dict]]:
+    """Judge a ticket's new fields (and new documents) and write them; returns the state before
+    and the fields changed. Editing and resubmitting differ only in what happens next.
+
+    A returned ticket is judged as if submitted now. A pending one nobody decided yet may be
+    corrected: a new address restarts the lead time from the edit; a new date or text keeps the
+    submission time it was filed with."""
     _owner_check(user, ticket)
     check_transition(ticket, action, user, version)
+    if not may_edit(ticket):
+        raise WorkflowError("审核人员已对该工单作出决定，工单已锁定，不能再修改；如需变更请撤回后重新提交。")
     request = _merged(ticket, changes)
     now = utcnow()
+    keeps_submission = ticket.status is S.PENDING and _same_address(request, ticket)
+    submitted_at = ticket.submitted_at if keeps_submission else now
     already = attachments.count(ticket)
     files, file_errors, file_status = attachments.check_uploads(list(uploads), already)
-    verdict = _assess(request, ticket.center, ticket.service_id, now, already + len(files))
+    verdict = _assess(request, ticket.center, ticket.service_id, submitted_at, already + len(files))
     if action == "resubmit" and ticket.evidence_requested and not files and not attachments.has_new_document(ticket):
         verdict.refuse("attachments", "审核人员退回时要求补充材料（见退回意见），请上传附件后再重新提交。")
     _refuse(verdict, file_errors, file_status)
     # The probe in _assess ended the transaction and the ticket was read again after it:
     # check again that it is still the version the clerk edited.
     check_transition(ticket, action, user, version)
-    before = (ticket.status, ticket.stage)
-    _apply(ticket, request, verdict, now)
+    if not may_edit(ticket):
+        raise Conflict()
+    before, fields = (ticket.status, ticket.stage), _snapshot(ticket)
+    _apply(ticket, request, verdict, submitted_at)
     attachments.store(ticket, user, files)
-    return before
+    return before, changed_fields(fields, ticket)
+
+
+def _same_address(request: ChangeRequest, ticket: Ticket) -> bool:
+    return request.new_url.strip() == ticket.new_url
 
 
 def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None,
                 uploads: list[Upload] = ()) -> Ticket:
-    """Change a returned ticket's fields (judged as if resubmitted now); it stays returned."""
-    before = _revise(user, ticket, changes, version, "edit", uploads)
-    record(ticket, user, "edit", before)
+    """Correct a returned ticket, or a pending one before any decision; its state stays."""
+    before, fields = _revise(user, ticket, changes, version, "edit", uploads)
+    record(ticket, user, "edit", before, changes=fields)
     commit_or_conflict()
     return ticket
 
@@ -198,10 +241,10 @@ def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None,
 def resubmit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None,
                     uploads: list[Upload] = ()) -> Ticket:
     """Send a returned ticket back to review; the lead time counts again from today."""
-    before = _revise(user, ticket, changes, version, "resubmit", uploads)
+    before, fields = _revise(user, ticket, changes, version, "resubmit", uploads)
     ticket.status, ticket.stage = S.PENDING, review_path(ticket.center)[0]
     ticket.evidence_requested = False
-    record(ticket, user, "resubmit", before)
+    record(ticket, user, "resubmit", before, changes=fields)
     notify("resubmitted", ticket)
     commit_or_conflict()
     return ticket
@@ -273,6 +316,73 @@ def decide(
     return ticket
 
 
+def remind_review_deadlines(clock: ReviewClock) -> list[Ticket]:
+    """Queue the stage's reviewers a reminder for pending tickets whose review deadline is the
+    next working day or today; once per ticket, stage and day, however often this runs."""
+    tickets = db.session.scalars(
+        select(Ticket).where(Ticket.status == S.PENDING, clock.due_clause("soon")).order_by(Ticket.cutover_date, Ticket.id)
+    ).all()
+    reminded = []
+    for ticket in tickets:
+        deadline = clock.deadline(ticket.cutover_date)
+        note = f"请在 {deadline.isoformat()} 前完成审核（切换前 {clock.working_days} 个工作日），以便小程序按期配置"
+        dedupe = f"review_due:{ticket.id}:{ticket.stage.value}:{ticket.cutover_date.isoformat()}:{clock.today.isoformat()}"
+        notify("review_due", ticket, note, dedupe=dedupe)
+        reminded.append(ticket)
+    db.session.commit()
+    return reminded
+
+
+@dataclass(frozen=True)
+class DecisionItem:
+    """One ticket of a bulk decision, with the version the reviewer saw."""
+
+    ticket_id: int
+    version: int | None
+    decision: str
+    comment: str | None = None
+
+
+@dataclass
+class DecisionOutcome:
+    """What became of one item: 200 decided, 404 not in scope, 409 someone acted first, 422 refused."""
+
+    ticket_id: int
+    status: int
+    ticket: Ticket | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return "；".join(m.rstrip("。") for ms in self.errors.values() for m in ms) + "。" if self.errors else ""
+
+
+NOT_FOUND = {"id": ["没有该工单，或不在您的审核范围内。"]}
+
+
+def decide_many(user: User, items: list[DecisionItem]) -> list[DecisionOutcome]:
+    """Decide each ticket on its own version, in its own transaction, with its own audit event.
+
+    One refusal or conflict never undoes the others: a bulk approval of ten tickets where two
+    changed meanwhile approves eight and reports two conflicts.
+    """
+    outcomes = []
+    for item in items:
+        ticket = db.session.scalar(scoped_tickets(user).where(Ticket.id == item.ticket_id))
+        if ticket is None:
+            outcomes.append(DecisionOutcome(item.ticket_id, 404, errors=NOT_FOUND))
+            continue
+        try:
+            decide(user, ticket, item.decision, item.comment, item.version)
+        except WorkflowError as refusal:
+            db.session.rollback()
+            outcomes.append(DecisionOutcome(item.ticket_id, refusal.status, db.session.get(Ticket, item.ticket_id),
+                                            refusal.errors))
+        else:
+            outcomes.append(DecisionOutcome(item.ticket_id, 200, ticket))
+    return outcomes
+
+
 def _comment(value) -> str | None:
     """A reviewer's or clerk's comment: text, trimmed, bounded; None when empty."""
     if value is None:
@@ -320,7 +430,10 @@ __all__ = [
     "OpenTicketExists",
     "WorkflowError",
     "cancel_ticket",
+    "DecisionItem",
+    "DecisionOutcome",
     "decide",
+    "decide_many",
     "edit_ticket",
     "file_ticket",
     "resubmit_ticket",

@@ -1,10 +1,13 @@
 """Center clerk pages. Thin: parse, call operations, render."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..accounts.access import (
+    REVIEWER_ROLES,
+    awaiting_review,
+    center_clause,
     login_required,
     roles_required,
     scoped_tickets,
@@ -12,7 +15,7 @@ from ..accounts.access import (
 )
 from ..cutovers.schedule import load_findings
 from ..extensions import db
-from ..models import LinkRecord, LinkRevision, Role, Service, TicketStatus
+from ..models import Center, LinkRecord, LinkRevision, Province, ReviewStage, Role, Service, TicketStatus
 from ..models.types import utcnow
 from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
@@ -20,8 +23,10 @@ from .attachments import add_attachments, read_uploads, remove_attachment
 from .downloads import attachment_or_404, send_attachment
 from .filing import ChangeRequest
 from .forms import ActionForm, AttachmentForm, TicketForm, version_number
-from .listing import TicketFilters, days_left_until, ticket_page
+from .deadlines import DUE_LABELS, review_clock
+from .listing import DUE_FILTERS, SORT_LABELS, TicketFilters, days_left_until, neighbours, ticket_page, warning_choices
 from .operations import (
+    Conflict,
     OpenTicketExists,
     WorkflowError,
     cancel_ticket,
@@ -30,7 +35,7 @@ from .operations import (
     resubmit_ticket,
     withdraw_ticket,
 )
-from .workflow import may_decide, next_stage
+from .workflow import latest_change, may_decide, may_edit, next_stage
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 
@@ -72,13 +77,31 @@ def _form_page(form, template: str, ticket=None, general=(), status=200, open_ti
     ), status
 
 
+def current_review_clock():
+    return review_clock(current_calendar(), local_date(utcnow()), current_app.config)
+
+
+def list_choices(user) -> dict:
+    """What a list's filter form offers: provinces in the user's scope, services, statuses, sorts."""
+    provinces = db.session.scalars(
+        select(Province).where(Province.id.in_(select(Center.province_id).where(center_clause(user))))
+        .order_by(Province.code)
+    ).all()
+    return {"provinces": provinces, "services": _services(), "statuses": list(TicketStatus),
+            "stages": list(ReviewStage), "warnings": warning_choices(), "dues": DUE_FILTERS,
+            "sorts": SORT_LABELS, "due_labels": DUE_LABELS, "reviewer": user.role in REVIEWER_ROLES}
+
+
 @bp.get("/")
-@roles_required(Role.CENTER_STAFF)
+@login_required
 def index():
-    filters = TicketFilters.from_args(request.args)
-    page = ticket_page(scoped_tickets(current_user), filters, current_calendar(), local_date(utcnow()))
-    return render_template("tickets/index.html", page=page, filters=filters, services=_services(),
-                           statuses=list(TicketStatus))
+    """Every ticket in the user's scope: search, filters, sort (工单查询; the clerk's 我的工单)."""
+    filters, errors = TicketFilters.parse(request.args)
+    clock = current_review_clock()
+    page = ticket_page(scoped_tickets(current_user), filters, clock.calendar, clock.today,
+                       user=current_user, clock=clock, per_page=current_app.config["LINKDESK_TICKETS_PER_PAGE"])
+    return render_template("tickets/index.html", page=page, filters=filters, errors=errors,
+                           **list_choices(current_user)), 422 if errors else 200
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -109,15 +132,32 @@ def show(ticket_id: int):
     return render_ticket(visible_ticket_or_404(current_user, ticket_id))
 
 
+def list_base(filters: TicketFilters):
+    """The list a ticket page walks with 上一个/下一个: the review queue, or everything in scope."""
+    if filters.queue and current_user.role in REVIEWER_ROLES:
+        return awaiting_review(current_user), "cutover"
+    return scoped_tickets(current_user), "-filed"
+
+
+def ticket_neighbours(ticket, filters: TicketFilters) -> tuple[int | None, int | None]:
+    query, default = list_base(filters)
+    return neighbours(query, filters, default, ticket, current_user, current_review_clock())
+
+
 def render_ticket(ticket, action: ActionForm | None = None, status: int = 200):
-    """The ticket page; a refused decision comes back here with what the reviewer typed."""
+    """The ticket page; a refused decision comes back here with what the reviewer typed.
+
+    The filters of the list it was opened from travel in the query string: 上一个/下一个 walk
+    that list, and a decision returns to it."""
+    filters = TicketFilters.from_args(request.args)
+    previous_id, next_id = ticket_neighbours(ticket, filters)
     history = db.session.scalars(
         select(LinkRevision)
         .where(LinkRevision.center_id == ticket.center_id, LinkRevision.service_id == ticket.service_id)
         .order_by(LinkRevision.effective_date.desc(), LinkRevision.id.desc())
     ).all()
-    calendar = current_calendar()
-    today = local_date(utcnow())
+    clock = current_review_clock()
+    calendar, today = clock.calendar, clock.today
     can_decide = may_decide(current_user, ticket)
     final_stage = can_decide and next_stage(ticket) is None
     return render_template(
@@ -127,8 +167,15 @@ def render_ticket(ticket, action: ActionForm | None = None, status: int = 200):
         action=action or ActionForm(version=ticket.version),
         upload=AttachmentForm(version=ticket.version),
         can_decide=can_decide,
+        can_edit=current_user.role is Role.CENTER_STAFF and may_edit(ticket),
         load_warnings=load_findings(ticket.cutover_date, calendar, ticket.id) if final_stage else [],
         days_left=days_left_until(ticket.cutover_date, calendar, today),
+        deadline=clock.deadline(ticket.cutover_date),
+        due=clock.state(ticket.cutover_date) if ticket.status is TicketStatus.PENDING else None,
+        due_labels=DUE_LABELS,
+        filters=filters,
+        previous_id=previous_id,
+        next_id=next_id,
     ), status
 
 
@@ -136,8 +183,8 @@ def render_ticket(ticket, action: ActionForm | None = None, status: int = 200):
 @roles_required(Role.CENTER_STAFF)
 def edit(ticket_id: int):
     ticket = visible_ticket_or_404(current_user, ticket_id)
-    if ticket.status is not TicketStatus.RETURNED:
-        flash("只有被退回的工单可以修改。", "warning")
+    if not may_edit(ticket):
+        flash("只有被退回、或尚未有审核人员作出决定的工单可以修改。", "warning")
         return redirect(url_for("tickets.show", ticket_id=ticket.id))
     form = TicketForm(obj=ticket if request.method == "GET" else None)
     if request.method == "GET":
@@ -147,17 +194,25 @@ def edit(ticket_id: int):
         return _form_page(form, "tickets/edit.html", ticket)
     if not form.validate_on_submit():
         return _form_page(form, "tickets/edit.html", ticket, ["表单已过期，请重新提交。"], 400)
-    operation = resubmit_ticket if request.form.get("submit_for_review") else edit_ticket
+    returned = ticket.status is TicketStatus.RETURNED
+    operation = resubmit_ticket if returned and request.form.get("submit_for_review") else edit_ticket
     version = version_number(request.form.get("version"))
     changes = {key: request.form.get(key, "") for key in request.form if key not in ("csrf_token", "version")}
     changes["emergency"] = "emergency" in request.form
     try:
         operation(current_user, ticket, changes, version, read_uploads(request.files.getlist("attachments")))
     except WorkflowError as refusal:
+        # The form comes back with what was typed; after a conflict it says who changed what.
         db.session.rollback()
         ticket = visible_ticket_or_404(current_user, ticket_id)
-        return _form_page(form, "tickets/edit.html", ticket, attach_errors(form, refusal.errors), refusal.status)
-    flash("已重新提交审核。" if operation is resubmit_ticket else "修改已保存，尚未重新提交。", "success")
+        general = attach_errors(form, refusal.errors)
+        if isinstance(refusal, Conflict):
+            general.append(latest_change(ticket))
+        return _form_page(form, "tickets/edit.html", ticket, general, refusal.status)
+    if operation is resubmit_ticket:
+        flash("已重新提交审核。", "success")
+    else:
+        flash("修改已保存，尚未重新提交。" if returned else "修改已保存，审核人员将看到修改后的内容。", "success")
     return redirect(url_for("tickets.show", ticket_id=ticket.id))
 
 
@@ -179,8 +234,8 @@ def refused_action(ticket_id: int, form: ActionForm, refusal: WorkflowError):
     must not cost anyone their text. After a conflict the form carries the new version, so
     that acting again is a decision taken on what the page now shows."""
     db.session.rollback()
-    flash(refusal.message, "error")
     ticket = visible_ticket_or_404(current_user, ticket_id)
+    flash(refusal.message + (latest_change(ticket) if isinstance(refusal, Conflict) else ""), "error")
     form.comment.errors = list(refusal.errors.get("comment", []))
     form.version.data = str(ticket.version)
     return render_ticket(ticket, form, refusal.status)

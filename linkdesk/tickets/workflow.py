@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..workdays.calendar import BEIJING
 from ..models import (
     AuditEvent,
     Center,
@@ -84,7 +85,7 @@ REVIEWER_STAGE = {role: stage for stage, role in STAGE_REVIEWER.items()}
 
 # action -> (states it may start from, who may take it)
 TRANSITIONS: dict[str, tuple[tuple[TicketStatus, ...], tuple[Role, ...]]] = {
-    "edit": ((S.RETURNED,), (Role.CENTER_STAFF,)),
+    "edit": ((S.RETURNED, S.PENDING), (Role.CENTER_STAFF,)),  # pending: only before any decision (may_edit)
     "resubmit": ((S.RETURNED,), (Role.CENTER_STAFF,)),
     "withdraw": ((S.PENDING, S.RETURNED), (Role.CENTER_STAFF,)),
     "approve": ((S.PENDING,), (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)),
@@ -151,8 +152,28 @@ def may_decide(user: User, ticket: Ticket) -> bool:
     return ticket.created_by_id != user.id
 
 
-def record(ticket: Ticket, actor: User | None, action: str, before: tuple, comment: str | None = None) -> AuditEvent:
-    """Append the audit event of a change (in the caller's transaction)."""
+def may_edit(ticket: Ticket) -> bool:
+    """A clerk may correct a returned ticket, or a pending one nobody has decided yet (still at
+    its first stage); once a reviewer decided, a pending ticket is locked."""
+    if ticket.status is S.RETURNED:
+        return True
+    return ticket.status is S.PENDING and ticket.stage is review_path(ticket.center)[0]
+
+
+def latest_change(ticket: Ticket) -> str:
+    """Who last changed the ticket and how, for a conflict message: "2026-11-27 10:05 部监管司 张三 退回修改"."""
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.ticket_id == ticket.id).order_by(AuditEvent.id.desc()).limit(1))
+    if event is None:
+        return ""
+    when = event.at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    who = event.actor.display_name if event.actor else "系统"
+    return f"最新变化：{when} {who}{ACTION_LABELS.get(event.action, event.action)}（现为“{ticket.status.label}”）。"
+
+
+def record(ticket: Ticket, actor: User | None, action: str, before: tuple, comment: str | None = None,
+           changes: list[dict] | None = None) -> AuditEvent:
+    """Append the audit event of a change (in the caller's transaction); ``changes`` lists the
+    fields an edit changed, each {"field", "old", "new"}."""
     event = AuditEvent(
         ticket=ticket,
         actor=actor,
@@ -163,6 +184,7 @@ def record(ticket: Ticket, actor: User | None, action: str, before: tuple, comme
         to_status=ticket.status.value,
         to_stage=ticket.stage.value if ticket.stage else None,
         comment=comment,
+        changes=changes or None,
     )
     db.session.add(event)
     return event
