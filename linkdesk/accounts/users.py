@@ -160,7 +160,7 @@ def create_user(
     user = User(username=username, display_name=(display_name or "").strip() or username, role=role,
                 contact=(contact or "").strip(), must_change_password=temporary)
     user.password_hash = hash_password(password)
-    _apply_scope(user, role, center, province)
+    user.center, user.province = _scope(role, center, province)
     user.wecom_userid = _free_wecom_userid(wecom_userid, None)
     db.session.add(user)
     record(user, actor, "created", f"{role.label}，{user.scope_label}" + ("，临时密码" if temporary else ""))
@@ -189,14 +189,13 @@ def update_user(
     display_name = (display_name or "").strip()
     if not display_name:
         raise AccountError("姓名不能为空。", "display_name")
-    user.display_name = display_name
-    user.contact = (contact or "").strip()
-    user.role = role
-    user.center, user.province = None, None
-    # The form keeps both fields; only the one the new role needs counts.
-    _apply_scope(user, role, center if role is Role.CENTER_STAFF else None,
-                 province if role is Role.PROVINCE_REVIEWER else None)
-    user.wecom_userid = _free_wecom_userid(wecom_userid, user)
+    # Everything is checked before the user changes (a query would flush a half-changed row).
+    # The form keeps both scope fields; only the one the new role needs counts.
+    scope = _scope(role, center if role is Role.CENTER_STAFF else None, province if role is Role.PROVINCE_REVIEWER else None)
+    wecom_userid = _free_wecom_userid(wecom_userid, user)
+    user.display_name, user.contact, user.role = display_name, (contact or "").strip(), role
+    user.center, user.province = scope
+    user.wecom_userid = wecom_userid
     after = _described(user)
     changes = [f"{label}：{before[label] or '（空）'} → {after[label] or '（空）'}" for label in before if before[label] != after[label]]
     if changes:
@@ -210,15 +209,17 @@ def _described(user: User) -> dict[str, str]:
             "企业微信账号": user.wecom_userid or ""}
 
 
-def _apply_scope(user: User, role: Role, center: str | None, province: str | None) -> None:
-    if role is Role.CENTER_STAFF:
-        user.center = _required(find_center, center, "center", "中心")
-    elif center:
+def _scope(role: Role, center: str | None, province: str | None) -> tuple[Center | None, Province | None]:
+    """The (center, province) the role needs, found by code or name; refused when missing or extra."""
+    if role is not Role.CENTER_STAFF and center:
         raise AccountError("只有中心经办人员需要指定中心。", "center")
-    if role is Role.PROVINCE_REVIEWER:
-        user.province = _required(find_province, province, "province", "省份")
-    elif province:
+    if role is not Role.PROVINCE_REVIEWER and province:
         raise AccountError("只有省级审核人员需要指定省份。", "province")
+    if role is Role.CENTER_STAFF:
+        return _required(find_center, center, "center", "中心"), None
+    if role is Role.PROVINCE_REVIEWER:
+        return None, _required(find_province, province, "province", "省份")
+    return None, None
 
 
 def _free_wecom_userid(value: str | None, owner: User | None) -> str | None:
