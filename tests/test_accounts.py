@@ -179,7 +179,7 @@ class TestAdminEdits:
         assert response.status_code == 302
         assert clerk_browser.get("/api/v1/tickets").get_json() == []
         assert "商丘" in clerk_browser.get("/account").get_data(as_text=True)
-        [(action, actor, detail)] = [e for e in events(clerk.user) if e[0] == "updated"]
+        [(_, actor, detail)] = [e for e in events(clerk.user) if e[0] == "updated"]
         assert actor == admin.username
         assert "范围：郑州住房公积金管理中心 → 商丘市住房公积金管理中心" in detail
         assert "姓名：" in detail and "联系方式：（空） → 0370-1234567" in detail
@@ -226,6 +226,12 @@ class TestAdminEdits:
             ("deactivated", admin.username), ("activated", admin.username)]
         page = admin_browser.get(f"/admin/users/{clerk.user.id}").get_data(as_text=True)
         assert "停用账号" in page and "启用账号" in page
+
+    def test_an_admin_cannot_take_away_their_own_role(self, app, make, clock):
+        admin = make.user(Role.ADMIN)
+        response = browser_of(app, admin).post(f"/admin/users/{admin.user.id}", data={
+            "display_name": "管理员", "role": "center_staff", "center": "郑州"})
+        assert response.status_code == 422 and "不能修改自己的角色" in response.get_data(as_text=True)
 
     def test_only_the_admin_reaches_a_users_page(self, app, make, clock):
         clerk, ministry = make.user(), make.user(Role.MINISTRY_REVIEWER)

@@ -8,13 +8,13 @@ from sqlalchemy import delete, func, or_, select, text
 from ..extensions import db
 from ..models import Center, LoginAttempt, Province, Role, User
 from ..models.types import utcnow
+from .audit import record
 from .passwords import (
     hash_password,
     needs_rehash,
     password_problem,
     verify_password,
 )
-from .audit import record
 from .sessions import end_sessions
 
 # Failures from one client address over all accounts before it is slowed down too:
@@ -189,6 +189,8 @@ def update_user(
     display_name = (display_name or "").strip()
     if not display_name:
         raise AccountError("姓名不能为空。", "display_name")
+    if actor is not None and actor.id == user.id and role is not user.role:
+        raise AccountError("不能修改自己的角色（请由另一位管理员修改）。", "role")
     # Everything is checked before the user changes (a query would flush a half-changed row).
     # The form keeps both scope fields; only the one the new role needs counts.
     scope = _scope(role, center if role is Role.CENTER_STAFF else None, province if role is Role.PROVINCE_REVIEWER else None)
