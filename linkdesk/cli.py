@@ -41,12 +41,16 @@ def seed_command(demo: bool):
 @click.option("--center", help="Center code or short name (center_staff).")
 @click.option("--province", help="Province code or short name (province_reviewer).")
 @click.option("--name", "display_name", help="Display name.")
+@click.option("--contact", default="", help="Telephone or e-mail.")
+@click.option("--wecom-userid", help="The user's 企业微信 UserID, for signing in with 企业微信.")
+@click.option("--temporary", is_flag=True, help="The user must set their own password at first login.")
 @click.password_option(help="Password (prompted when omitted).")
-def create_user_command(username, role, center, province, display_name, password):
+def create_user_command(username, role, center, province, display_name, contact, wecom_userid, temporary, password):
     """Create a user with a role and its scope."""
     try:
         user = users.create_user(
-            username, password, role, display_name=display_name, center=center, province=province
+            username, password, role, display_name=display_name, center=center, province=province,
+            contact=contact, wecom_userid=wecom_userid, temporary=temporary,
         )
     except users.AccountError as error:
         raise click.ClickException(error.message) from None
@@ -66,6 +70,26 @@ def create_token_command(username, expires_days):
         click.echo(tokens.create_token(user, expires_days))
     except tokens.TokenError as error:
         raise click.ClickException(str(error)) from None
+
+
+@click.command("reset-password")
+@click.argument("username")
+def reset_password_command(username):
+    """Print a one-time set-password link for the user (valid 24 hours; earlier links end)."""
+    from flask import url_for
+
+    from .accounts.credentials import issue_reset
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"找不到用户“{username}”。")
+    try:
+        key = issue_reset(user, actor=None)
+    except users.AccountError as error:
+        raise click.ClickException(error.message) from None
+    # No request here: the link is built on the address people open (LINKDESK_BASE_URL).
+    with current_app.test_request_context(base_url=current_app.config["LINKDESK_BASE_URL"]):
+        click.echo(url_for("accounts.reset_password", key=key, _external=True))
 
 
 @click.command("apply-cutovers")
@@ -125,6 +149,6 @@ def init_app(app) -> None:
     from .notify.cli import channels_group, outbox_group
     from .workdays.cli import workdays
 
-    for command in (init_db_command, seed_command, create_user_command, create_token_command, workdays,
+    for command in (init_db_command, seed_command, create_user_command, create_token_command, reset_password_command, workdays,
                     apply_cutovers_command, registry_group, outbox_group, channels_group, links_group, tokens_group):
         app.cli.add_command(command)

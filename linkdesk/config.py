@@ -43,6 +43,13 @@ class Defaults:
     # A WeCom robot's webhook must start with one of these: the worker posts nowhere else.
     LINKDESK_WECOM_WEBHOOK_PREFIXES = ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?",)
     LINKDESK_WECOM_PER_MINUTE = 20  # the robot's documented limit
+    # Sign-in with 企业微信 (off unless corp id, agent id and secret are all set). The API base is
+    # configuration, never input: private deployments and tests point it elsewhere.
+    LINKDESK_WECOM_CORP_ID = None
+    LINKDESK_WECOM_AGENT_ID = None
+    LINKDESK_WECOM_SECRET = None
+    LINKDESK_WECOM_API_BASE = "https://qyapi.weixin.qq.com"
+    LINKDESK_WECOM_TIMEOUT_SECONDS = 5.0
     LINKDESK_NOTIFY_TIMEOUT_SECONDS = 10
     LINKDESK_NOTIFY_MAX_TRIES = 8
     LINKDESK_NOTIFY_BACKOFF_SECONDS = 30  # doubled after each failure, capped at an hour
@@ -73,6 +80,10 @@ ENVIRONMENT = {
     "LINKDESK_SMTP_USERNAME": "LINKDESK_SMTP_USERNAME",
     "LINKDESK_SMTP_PASSWORD": "LINKDESK_SMTP_PASSWORD",
     "LINKDESK_MAIL_FROM": "LINKDESK_MAIL_FROM",
+    "LINKDESK_WECOM_CORP_ID": "LINKDESK_WECOM_CORP_ID",
+    "LINKDESK_WECOM_AGENT_ID": "LINKDESK_WECOM_AGENT_ID",
+    "LINKDESK_WECOM_SECRET": "LINKDESK_WECOM_SECRET",
+    "LINKDESK_WECOM_API_BASE": "LINKDESK_WECOM_API_BASE",
 }
 
 

@@ -39,6 +39,8 @@ PER_TEST_TABLES = (
     "link_record",
     "ticket",
     "ticket_number_counter",
+    "account_event",
+    "password_reset",
     "api_token",
     "user_session",
     "login_attempt",

@@ -1,7 +1,7 @@
-"""Account forms: login, and the admin's user forms."""
+"""Account forms: login, passwords, and the admin's user forms."""
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from ..models import Role
 from .tokens import DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS
@@ -22,7 +22,35 @@ class UserForm(FlaskForm):
     )
     center = StringField("中心（代码或简称）", validators=[Optional(), Length(max=64)])
     province = StringField("省份（代码或简称）", validators=[Optional(), Length(max=64)])
-    password = PasswordField("初始密码", validators=[DataRequired("请输入初始密码。"), Length(max=256)])
+    contact = StringField("联系方式", validators=[Optional(), Length(max=128)])
+    wecom_userid = StringField("企业微信账号（UserID）", validators=[Optional(), Length(max=64)])
+    password = PasswordField("临时密码", validators=[DataRequired("请输入临时密码。"), Length(max=256)])
+
+
+class EditUserForm(FlaskForm):
+    display_name = StringField("姓名", validators=[DataRequired("请输入姓名。"), Length(max=64)])
+    contact = StringField("联系方式", validators=[Optional(), Length(max=128)])
+    role = SelectField(
+        "角色",
+        choices=[SelectChoice(role.value, role.label) for role in Role],
+        validators=[DataRequired("请选择角色。")],
+    )
+    center = StringField("中心（代码或简称）", validators=[Optional(), Length(max=64)])
+    province = StringField("省份（代码或简称）", validators=[Optional(), Length(max=64)])
+    wecom_userid = StringField("企业微信账号（UserID）", validators=[Optional(), Length(max=64)])
+
+
+class ChangePasswordForm(FlaskForm):
+    old_password = PasswordField("当前密码", validators=[DataRequired("请输入当前密码。"), Length(max=256)])
+    new_password = PasswordField("新密码", validators=[DataRequired("请输入新密码。"), Length(max=256)])
+    confirm = PasswordField("再次输入新密码", validators=[DataRequired("请再次输入新密码。"),
+                                                    EqualTo("new_password", "两次输入的新密码不一致。")])
+
+
+class SetPasswordForm(FlaskForm):
+    new_password = PasswordField("新密码", validators=[DataRequired("请输入新密码。"), Length(max=256)])
+    confirm = PasswordField("再次输入新密码", validators=[DataRequired("请再次输入新密码。"),
+                                                    EqualTo("new_password", "两次输入的新密码不一致。")])
 
 
 class ActiveForm(FlaskForm):

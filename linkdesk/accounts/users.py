@@ -1,4 +1,5 @@
 """Accounts: logging in with throttling, creating users, activating them. No Flask requests here."""
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -7,6 +8,7 @@ from sqlalchemy import delete, func, or_, select, text
 from ..extensions import db
 from ..models import Center, LoginAttempt, Province, Role, User
 from ..models.types import utcnow
+from .audit import record
 from .passwords import (
     hash_password,
     needs_rehash,
@@ -18,6 +20,8 @@ from .sessions import end_sessions
 # Failures from one client address over all accounts before it is slowed down too:
 # a password-spraying address is throttled without touching anyone coming from elsewhere.
 CLIENT_FREE_FAILURES = 30
+# WeCom's rule for a member's UserID: 1-64 of letters, digits and _-@. , starting with a letter or digit.
+WECOM_USERID = re.compile(r"[a-z0-9][a-z0-9_.@-]{0,63}")
 
 
 class AccountError(ValueError):
@@ -135,8 +139,15 @@ def create_user(
     display_name: str | None = None,
     center: str | None = None,
     province: str | None = None,
+    contact: str = "",
+    wecom_userid: str | None = None,
+    temporary: bool = False,
+    actor: User | None = None,
 ) -> User:
-    """Create a user; the scope (center or province) must match the role. Commits."""
+    """Create a user; the scope (center or province) must match the role. Commits.
+
+    ``temporary``: someone else chose the password, so the user must set their own at first login.
+    """
     role = Role(role)
     username = username.strip()
     if not username:
@@ -146,19 +157,91 @@ def create_user(
     problem = password_problem(password)
     if problem:
         raise AccountError(problem, "password")
-    user = User(username=username, display_name=display_name or username, role=role)
+    user = User(username=username, display_name=(display_name or "").strip() or username, role=role,
+                contact=(contact or "").strip(), must_change_password=temporary)
     user.password_hash = hash_password(password)
-    if role is Role.CENTER_STAFF:
-        user.center = _required(find_center, center, "center", "中心")
-    elif center:
-        raise AccountError("只有中心经办人员需要指定中心。", "center")
-    if role is Role.PROVINCE_REVIEWER:
-        user.province = _required(find_province, province, "province", "省份")
-    elif province:
-        raise AccountError("只有省级审核人员需要指定省份。", "province")
+    user.center, user.province = _scope(role, center, province)
+    user.wecom_userid = _free_wecom_userid(wecom_userid, None)
     db.session.add(user)
+    record(user, actor, "created", f"{role.label}，{user.scope_label}" + ("，临时密码" if temporary else ""))
     db.session.commit()
     return user
+
+
+def update_user(
+    user: User,
+    actor: User | None,
+    *,
+    display_name: str,
+    contact: str,
+    role: Role | str,
+    center: str | None = None,
+    province: str | None = None,
+    wecom_userid: str | None = None,
+) -> list[str]:
+    """Change a user's name, contact, role and scope, 企业微信 id; one audit event. Commits.
+
+    Returns what changed, in words (empty: nothing did). The user's next request sees the new
+    role and scope: nothing about them is kept in the session.
+    """
+    role = Role(role)
+    before = _described(user)
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise AccountError("姓名不能为空。", "display_name")
+    if actor is not None and actor.id == user.id and role is not user.role:
+        raise AccountError("不能修改自己的角色（请由另一位管理员修改）。", "role")
+    # Everything is checked before the user changes (a query would flush a half-changed row).
+    # The form keeps both scope fields; only the one the new role needs counts.
+    scope = _scope(role, center if role is Role.CENTER_STAFF else None, province if role is Role.PROVINCE_REVIEWER else None)
+    wecom_userid = _free_wecom_userid(wecom_userid, user)
+    user.display_name, user.contact, user.role = display_name, (contact or "").strip(), role
+    user.center, user.province = scope
+    user.wecom_userid = wecom_userid
+    after = _described(user)
+    changes = [f"{label}：{before[label] or '（空）'} → {after[label] or '（空）'}" for label in before if before[label] != after[label]]
+    if changes:
+        record(user, actor, "updated", "；".join(changes))
+    db.session.commit()
+    return changes
+
+
+def _described(user: User) -> dict[str, str]:
+    return {"姓名": user.display_name, "联系方式": user.contact, "角色": user.role.label, "范围": user.scope_label,
+            "企业微信账号": user.wecom_userid or ""}
+
+
+def _scope(role: Role, center: str | None, province: str | None) -> tuple[Center | None, Province | None]:
+    """The (center, province) the role needs, found by code or name; refused when missing or extra."""
+    if role is not Role.CENTER_STAFF and center:
+        raise AccountError("只有中心经办人员需要指定中心。", "center")
+    if role is not Role.PROVINCE_REVIEWER and province:
+        raise AccountError("只有省级审核人员需要指定省份。", "province")
+    if role is Role.CENTER_STAFF:
+        return _required(find_center, center, "center", "中心"), None
+    if role is Role.PROVINCE_REVIEWER:
+        return None, _required(find_province, province, "province", "省份")
+    return None, None
+
+
+def _free_wecom_userid(value: str | None, owner: User | None) -> str | None:
+    """The 企业微信 UserID normalised (lower-case: WeCom ids are case-insensitive), or None;
+    refused when malformed or already someone else's."""
+    value = (value or "").strip().lower()
+    if not value:
+        return None
+    if not WECOM_USERID.fullmatch(value):
+        raise AccountError("企业微信账号（UserID）为 1 至 64 个字母、数字或 _-@. ，以字母或数字开头。", "wecom_userid")
+    taken = db.session.scalar(select(User).where(User.wecom_userid == value))
+    if taken is not None and taken is not owner:
+        raise AccountError(f"企业微信账号“{value}”已对应用户 {taken.username}。", "wecom_userid")
+    return value
+
+
+def user_for_wecom(userid: str) -> User | None:
+    """The active user whose 企业微信 UserID this is, or None."""
+    user = db.session.scalar(select(User).where(User.wecom_userid == userid.strip().lower()))
+    return user if user is not None and user.active else None
 
 
 def _required(finder, key: str | None, field: str, label: str):
@@ -170,8 +253,10 @@ def _required(finder, key: str | None, field: str, label: str):
     return found
 
 
-def set_active(user: User, active: bool) -> None:
+def set_active(user: User, active: bool, actor: User | None = None) -> None:
     """Activate or deactivate a user; a deactivated user's sessions end and tokens stop. Commits."""
+    if user.active != active:
+        record(user, actor, "activated" if active else "deactivated")
     user.active = active
     if not active:
         end_sessions(user)

@@ -1,4 +1,8 @@
-"""Account pages: login and logout, and the admin's user list (create, activate, deactivate)."""
+"""Account pages: login and logout, one's own account (账号设置), the admin's user list.
+
+The admin's page for one user is in ``admin_views``, passwords in ``password_views``, sign-in
+with 企业微信 in ``wecom_views``: all on this blueprint.
+"""
 from urllib.parse import urlsplit
 
 from flask import (
@@ -24,6 +28,7 @@ from .passwords import token_digest
 from .sessions import SESSION_KEY, end_sessions, limits, live_sessions, sign_in, sign_out
 from .tokens import TokenError, create_token, revoke_token, tokens_of
 from .users import AccountError, ThrottlePolicy, authenticate, create_user, set_active
+from .wecom import WeComSettings
 
 bp = Blueprint("accounts", __name__)
 
@@ -35,6 +40,11 @@ def _throttle_policy() -> ThrottlePolicy:
         max_delay_seconds=config["LINKDESK_LOGIN_MAX_DELAY_SECONDS"],
         window_seconds=config["LINKDESK_LOGIN_WINDOW_SECONDS"],
     )
+
+
+def wecom_settings() -> WeComSettings | None:
+    """The 企业微信 sign-in settings, or None when it is not configured (the button is hidden)."""
+    return WeComSettings.from_config(current_app.config)
 
 
 def _safe_next(target: str | None) -> str:
@@ -70,7 +80,7 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 422
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form, wecom_enabled=wecom_settings() is not None), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -94,14 +104,18 @@ def users():
                 display_name=form.display_name.data or None,
                 center=form.center.data or None,
                 province=form.province.data or None,
+                contact=form.contact.data or "",
+                wecom_userid=form.wecom_userid.data or None,
+                temporary=True,  # the admin chose it: the user sets their own at first login
+                actor=current_user,
             )
         except AccountError as error:
             db.session.rollback()
             getattr(form, error.field or "username").errors.append(error.message)
             status = 422
         else:
-            flash(f"已创建用户 {user.username}。", "success")
-            return redirect(url_for("accounts.users"))
+            flash(f"已创建用户 {user.username}。首次登录时须设置自己的密码。", "success")
+            return redirect(url_for("accounts.user_detail", user_id=user.id))
     elif form.is_submitted():
         status = 422
     listing = db.session.scalars(select(User).order_by(User.role, User.username)).all()
@@ -117,7 +131,7 @@ def set_user_active(user_id: int, state: str):
     if user.id == current_user.id and state == "off":
         flash("不能停用自己的账号。", "error")
     else:
-        set_active(user, state == "on")
+        set_active(user, state == "on", actor=current_user)
         flash(f"已{'启用' if state == 'on' else '停用'}用户 {user.username}。", "success")
     return redirect(url_for("accounts.users"))
 
@@ -200,3 +214,7 @@ def revoke_any_token(prefix: str):
     else:
         flash(f"已吊销 {row.username} 的令牌 {row.prefix}。", "success")
     return redirect(url_for("accounts.all_tokens"))
+
+
+# The admin's page for one user, passwords and 企业微信 sign-in: routes on this blueprint.
+from . import admin_views, password_views, wecom_views  # noqa: E402, F401

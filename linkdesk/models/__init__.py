@@ -1,5 +1,5 @@
 """The data model: registry, accounts, tickets and their audit trail, calendars."""
-from .accounts import ROLE_LABELS, ApiToken, LoginAttempt, Role, User, UserSession
+from .accounts import ROLE_LABELS, AccountEvent, ApiToken, LoginAttempt, PasswordReset, Role, User, UserSession
 from .calendar import HolidaySchedule
 from .cutovers import BlackoutWindow, CalendarFeed, CutoverPolicy
 from .notifications import ChannelKind, ChannelScope, InboxMessage, MessageStatus, NotificationChannel, OutboxMessage
@@ -21,6 +21,7 @@ __all__ = [
     "ATTACHMENT_TYPES",
     "OPEN_STATUSES",
     "ROLE_LABELS",
+    "AccountEvent",
     "ApiToken",
     "AuditEvent",
     "BlackoutWindow",
@@ -39,6 +40,7 @@ __all__ = [
     "MessageStatus",
     "NotificationChannel",
     "OutboxMessage",
+    "PasswordReset",
     "Province",
     "ProvinceKind",
     "ReviewDecision",

@@ -3,8 +3,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from ..extensions import db
 from .registry import Center, Province
@@ -53,6 +54,11 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    # The member's UserID in the organisation's 企业微信 (WeCom ids are case-insensitive: kept lower-case).
+    wecom_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Set when someone else chose the password (the admin's temporary one): the user sets their own first.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     center: Mapped[Center | None] = relationship()
     province: Mapped[Province | None] = relationship()
@@ -118,3 +124,42 @@ class LoginAttempt(db.Model):
     username: Mapped[str] = mapped_column(String(64), index=True)
     client: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class PasswordReset(db.Model):
+    """A one-time set-password link (重置密码链接): the URL carries a random key, the database its
+    digest; it works once, for a limited time, and a newer link for the same user ends it."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # used, or replaced by a newer link
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class AccountEvent(db.Model):
+    """An append-only record of a change to an account: who changed what for whom, when (UTC)."""
+
+    __tablename__ = "account_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # None: the command line
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+@event.listens_for(AccountEvent, "before_update")
+@event.listens_for(AccountEvent, "before_delete")
+def _account_events_are_append_only(_mapper, _connection, target):
+    raise ValueError("account events are append-only")
