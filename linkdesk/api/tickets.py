@@ -5,12 +5,12 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from ..accounts.access import api_roles, awaiting_review, scoped_tickets, visible_ticket_or_404
 from ..extensions import db
-from ..models import Role, Ticket, TicketStatus
+from ..models import Role, Ticket
+from ..models.types import utcnow
 from ..query_args import int_arg
 from ..tickets.attachments import read_uploads
-from ..tickets.filing import FIELDS, ChangeRequest
-from ..models.types import utcnow
 from ..tickets.deadlines import review_clock
+from ..tickets.filing import FIELDS, ChangeRequest
 from ..tickets.listing import TicketFilters, count_matching, filtered_tickets, ordered
 from ..tickets.operations import (
     DecisionItem,

@@ -7,9 +7,9 @@ from ..accounts.access import REVIEWER_ROLES, awaiting_review, login_required, s
 from ..extensions import db
 from ..models import Role, Ticket, TicketStatus, User
 from ..models.types import utcnow
-from ..workdays.calendar import local_date
 from ..tickets.deadlines import review_clock
 from ..tickets.listing import due_counts
+from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
 from .desk import clerk_desk
 

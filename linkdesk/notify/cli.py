@@ -39,12 +39,11 @@ def remind_command(day: str | None):
     today = parse_date(day) if day else local_date(utcnow())
     if today is None:
         raise click.ClickException(f"“{day}”不是有效日期。")
-    from .inbox import purge
-
     from flask import current_app
 
     from ..tickets.deadlines import review_clock
     from ..tickets.operations import remind_review_deadlines
+    from .inbox import purge
 
     tickets = remind_upcoming(today, current_calendar())
     click.echo(f"queued reminders for {len(tickets)} ticket(s)")

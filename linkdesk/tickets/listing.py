@@ -283,5 +283,19 @@ def warning_choices() -> list[tuple[str, str]]:
     return [(code, WARNING_LABELS.get(code, code)) for code in WARNING_FILTERS]
 
 
-__all__ = ["CalendarRangeError", "DUE_FILTERS", "due_counts", "overdue_by_province", "SORT_LABELS", "TicketFilters", "TicketPage", "count_matching",
-           "days_left_until", "filtered_tickets", "neighbours", "ordered", "ticket_page", "warning_choices"]
+__all__ = [
+    "DUE_FILTERS",
+    "SORT_LABELS",
+    "CalendarRangeError",
+    "TicketFilters",
+    "TicketPage",
+    "count_matching",
+    "days_left_until",
+    "due_counts",
+    "filtered_tickets",
+    "neighbours",
+    "ordered",
+    "overdue_by_province",
+    "ticket_page",
+    "warning_choices",
+]

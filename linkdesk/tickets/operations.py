@@ -427,11 +427,11 @@ def cancel_ticket(user: User, ticket: Ticket, version: int | None, comment: str 
 
 __all__ = [
     "Conflict",
+    "DecisionItem",
+    "DecisionOutcome",
     "OpenTicketExists",
     "WorkflowError",
     "cancel_ticket",
-    "DecisionItem",
-    "DecisionOutcome",
     "decide",
     "decide_many",
     "edit_ticket",

@@ -20,10 +20,10 @@ from ..models.types import utcnow
 from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
 from .attachments import add_attachments, read_uploads, remove_attachment
+from .deadlines import DUE_LABELS, review_clock
 from .downloads import attachment_or_404, send_attachment
 from .filing import ChangeRequest
 from .forms import ActionForm, AttachmentForm, TicketForm, version_number
-from .deadlines import DUE_LABELS, review_clock
 from .listing import DUE_FILTERS, SORT_LABELS, TicketFilters, days_left_until, neighbours, ticket_page, warning_choices
 from .operations import (
     Conflict,

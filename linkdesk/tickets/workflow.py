@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..workdays.calendar import BEIJING
 from ..models import (
     AuditEvent,
     Center,
