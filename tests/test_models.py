@@ -132,3 +132,15 @@ def test_timestamps_come_back_in_utc(make):
     user = make.user().user
     db.session.expire_all()
     assert db.session.get(User, user.id).created_at.tzinfo is not None
+
+
+def test_the_migrations_build_exactly_the_models_schema(app):
+    """Alembic's own comparison of the migrated database with the models finds nothing to add,
+    drop or change: a model edited without its migration (or the reverse) fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
