@@ -12,9 +12,9 @@ class LoginForm(FlaskForm):
     password = PasswordField("密码", validators=[DataRequired("请输入密码。"), Length(max=256)])
 
 
-class UserForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请输入用户名。"), Length(max=64)])
-    display_name = StringField("姓名", validators=[Optional(), Length(max=64)])
+class _RoleAndScope(FlaskForm):
+    """What creating and editing a user share: the role, its scope and how to reach the person."""
+
     role = SelectField(
         "角色",
         choices=[SelectChoice(role.value, role.label) for role in Role],
@@ -24,20 +24,16 @@ class UserForm(FlaskForm):
     province = StringField("省份（代码或简称）", validators=[Optional(), Length(max=64)])
     contact = StringField("联系方式", validators=[Optional(), Length(max=128)])
     wecom_userid = StringField("企业微信账号（UserID）", validators=[Optional(), Length(max=64)])
+
+
+class UserForm(_RoleAndScope):
+    username = StringField("用户名", validators=[DataRequired("请输入用户名。"), Length(max=64)])
+    display_name = StringField("姓名", validators=[Optional(), Length(max=64)])
     password = PasswordField("临时密码", validators=[DataRequired("请输入临时密码。"), Length(max=256)])
 
 
-class EditUserForm(FlaskForm):
+class EditUserForm(_RoleAndScope):
     display_name = StringField("姓名", validators=[DataRequired("请输入姓名。"), Length(max=64)])
-    contact = StringField("联系方式", validators=[Optional(), Length(max=128)])
-    role = SelectField(
-        "角色",
-        choices=[SelectChoice(role.value, role.label) for role in Role],
-        validators=[DataRequired("请选择角色。")],
-    )
-    center = StringField("中心（代码或简称）", validators=[Optional(), Length(max=64)])
-    province = StringField("省份（代码或简称）", validators=[Optional(), Length(max=64)])
-    wecom_userid = StringField("企业微信账号（UserID）", validators=[Optional(), Length(max=64)])
 
 
 class ChangePasswordForm(FlaskForm):
