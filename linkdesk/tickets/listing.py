@@ -28,8 +28,8 @@ class TicketFilters:
         return cls(
             status=status if status in {s.value for s in TicketStatus} else "",
             service=args.get("service", "")[:64],
-            center=args.get("center", "")[:32],
-            province=args.get("province", "")[:16],
+            center=args.get("center", "")[:128],
+            province=args.get("province", "")[:64],
             page=page_arg(args),
         )
 
@@ -58,9 +58,9 @@ def filtered_tickets(query: Select, filters: TicketFilters) -> Select:
     if filters.service:
         query = query.where(Ticket.service.has(Service.code == filters.service))
     if filters.center:
-        query = query.where((Center.code == filters.center) | (Center.short_name == filters.center))
+        query = query.where(Center.named(filters.center))
     if filters.province:
-        query = query.where(Center.province.has(Province.short_name == filters.province))
+        query = query.where(Center.province.has(Province.named(filters.province)))
     return query
 
 
