@@ -208,5 +208,6 @@ def pytest_terminal_summary(terminalreporter):
         cases = sum(test_openapi.SENT.values())
         terminalreporter.write_line(
             f"schemathesis: {cases} cases in {len(test_openapi.SENT)} passing operation×role runs "
-            f"(at most {test_openapi.EXAMPLES} per run) on {'PostgreSQL' if POSTGRES_URL else 'SQLite'}"
+            f"(at most {test_openapi.PER_ROLE} per role, {test_openapi.EXAMPLES} per operation) "
+            f"on {'PostgreSQL' if POSTGRES_URL else 'SQLite'}"
         )
