@@ -8,9 +8,11 @@ import json
 from datetime import timedelta
 
 import pytest
+from jsonschema import Draft202012Validator
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
+from linkdesk.api.openapi import document
 from linkdesk.extensions import db
 from linkdesk.models import MessageStatus, NotificationChannel, OutboxMessage
 from linkdesk.notify import outbox
@@ -58,6 +60,8 @@ def test_an_approval_is_one_signed_post_that_verifies_with_the_secret(team, rece
     assert event["occurred_at"].startswith("2026-11-27T02:00")
     assert event["ticket"]["number"] == ticket["number"] and event["ticket"]["status"] == "approved"
     assert event["ticket"]["center"]["short_name"] == "北京"
+    spec = document()  # the event is as the API's document describes it
+    Draft202012Validator({"$ref": "#/components/schemas/WebhookEvent", "components": spec["components"]}).validate(event)
     assert outbox.deliver_once(NOW + timedelta(hours=1)).sent == 0 and len(receiver.received) == 1
 
 

@@ -198,6 +198,17 @@ def document() -> dict:
         "security": [{"bearer": []}, {"session": []}],
         "tags": TAGS,
         "paths": _paths(),
+        "webhooks": {"event": {"post": {
+            "tags": ["文档"], "summary": "Webhook 事件（channels add webhook 配置的地址收到）", "security": [],
+            "description": "X-Linkdesk-Signature 为 sha256= 加上以渠道密钥对“X-Linkdesk-Timestamp 的值 + . + 原始请求体”"
+                           "计算的 HMAC-SHA256（十六进制）；请校验签名并拒绝过旧的时间戳。",
+            "parameters": [{"name": name, "in": "header", "required": True, "schema": {"type": "string"}, "description": text}
+                           for name, text in (("X-Linkdesk-Event", "事件类型"), ("X-Linkdesk-Delivery", "事件编号"),
+                                              ("X-Linkdesk-Timestamp", "本次发送的 Unix 秒"),
+                                              ("X-Linkdesk-Signature", "sha256=HMAC"))],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("WebhookEvent")}}},
+            "responses": {"2XX": {"description": "已送达；其他答复按退避重试"}},
+        }}},
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "API 令牌（create-token 生成）"},

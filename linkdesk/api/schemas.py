@@ -171,10 +171,24 @@ UPLOAD = obj({
     "version": VERSION_FIELD,
 }, required=["file", "version"])
 
+WEBHOOK_EVENT = {
+    "type": "object",
+    "required": ["id", "type", "occurred_at"],
+    "properties": {
+        "id": {**TEXT, "description": "事件编号；重试时不变，接收方据此去重"},
+        "type": {**TEXT, "description": "事件类型，如 approved、applied、cancelled"},
+        "occurred_at": DATETIME,
+        "ticket": {**ref("TicketListItem"), "description": "工单事件：工单（与列表中的形状相同）"},
+        "link": obj({"center": ref("Center"), "service": TEXT, "url": TEXT, "problem": TEXT},
+                    description="link_unhealthy：出现问题的链接"),
+    },
+    "description": "Webhook 渠道收到的事件。",
+}
+
 COMPONENTS = {
     "Center": CENTER, "Service": SERVICE, "Attachment": ATTACHMENT, "HistoryEvent": HISTORY_EVENT,
     "TicketListItem": TICKET_LIST_ITEM, "Ticket": TICKET, "Cutover": CUTOVER, "Link": LINK,
     "Earliest": EARLIEST, "Overview": OVERVIEW, "Error": ERROR, "ValidationError": VALIDATION_ERROR,
     "Conflict": CONFLICT, "NewTicket": NEW_TICKET, "TicketChanges": TICKET_CHANGES,
-    "VersionedComment": VERSIONED_COMMENT, "Decision": DECISION, "Upload": UPLOAD,
+    "VersionedComment": VERSIONED_COMMENT, "Decision": DECISION, "Upload": UPLOAD, "WebhookEvent": WEBHOOK_EVENT,
 }
