@@ -70,8 +70,10 @@ def _check_request() -> None:
             abort(404)  # no object is named so
     for source in (request.args, request.form):
         for field, value in source.items(multi=True):
-            check_text(field, field)
-            check_text(field, value)
+            # A multipart part may come with an empty name, which werkzeug reads as None.
+            field = field if isinstance(field, str) else ""
+            check_text(field or "body", field)
+            check_text(field or "body", value if isinstance(value, str) else "")
     if request.is_json and request.content_length != 0:
         try:
             data = request.get_json(silent=True)

@@ -200,3 +200,16 @@ def _report_database(record_testsuite_property):
 
 def pytest_report_header(config):
     return f"linkdesk test database: {'PostgreSQL (LINKDESK_TEST_DATABASE_URL)' if POSTGRES_URL else 'SQLite file per test'}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many requests Schemathesis sent (tests/test_openapi.py), so that CI's log shows it."""
+    from . import test_openapi
+
+    if test_openapi.SENT:
+        cases = sum(test_openapi.SENT.values())
+        terminalreporter.write_line(
+            f"schemathesis: {cases} cases in {len(test_openapi.SENT)} passing operation×role runs "
+            f"(at most {test_openapi.PER_ROLE} per role, {test_openapi.EXAMPLES} per operation) "
+            f"on {'PostgreSQL' if POSTGRES_URL else 'SQLite'}"
+        )

@@ -146,3 +146,57 @@ def outbox_rows(**where):
     for name, value in where.items():
         query = query.where(getattr(OutboxMessage, name) == value)
     return db.session.scalars(query).all()
+
+
+class WebhookReceiver:
+    """An automation endpoint on 127.0.0.1 that keeps each POST's raw body and headers.
+
+    ``status`` is what it answers (200; 500 to refuse); ``stop()`` takes it down (connections
+    refused) and ``start()`` brings it back on the same port.
+    """
+
+    def __init__(self):
+        self.status = 200
+        self.received: list[dict] = []  # {"path", "headers", "body" (bytes)}
+        self.port = 0
+        self._server = None
+        self.start()
+
+    def url(self, path: str = "/hooks/linkdesk") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def start(self) -> None:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_port
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+@pytest.fixture
+def receiver(app):
+    """A local webhook receiver, reachable because configuration allows loopback and its port —
+    as an intranet deployment would (the default refuses both)."""
+    server = WebhookReceiver()
+    app.config.update(LINKDESK_PROBE_ALLOW_NETWORKS=("127.0.0.0/8",), LINKDESK_PROBE_PORTS=(80, 443, server.port))
+    yield server
+    server.stop()

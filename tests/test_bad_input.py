@@ -126,3 +126,13 @@ class TestSpreadsheetExports:
         text = client.get(f"/calendar/export.csv?from={CUTOVER}&to={CUTOVER}").get_data(as_text=True)
         rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
         assert rows[0][0] == "切换日期" and rows[1][0] == CUTOVER and len(rows) == 2
+
+
+def test_a_multipart_part_without_a_name_is_refused_not_a_server_error(api_as):
+    """Found by Schemathesis (issue 20): werkzeug reads a part with no ``name`` as the field None."""
+    api, _ = api_as(Role.CENTER_STAFF, center="郑州")
+    body = b'--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--\r\n'
+    with frozen():
+        response = api.client.post("/api/v1/tickets", data=body, headers=api.headers,
+                                   content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 422 and response.is_json

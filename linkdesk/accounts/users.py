@@ -3,7 +3,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import delete, func, select, text
 
 from ..extensions import db
 from ..models import Center, LoginAttempt, Province, Role, User
@@ -117,18 +117,12 @@ def _remaining(last: datetime | None, delay: int, now: datetime) -> int:
 
 def find_center(key: str) -> Center | None:
     """A center by code, short name or full name."""
-    return db.session.scalar(
-        select(Center).where(or_(Center.code == key, Center.short_name == key, Center.name == key))
-    )
+    return db.session.scalar(select(Center).where(Center.named(key)))
 
 
 def find_province(key: str) -> Province | None:
     """A province by code, short name or full name."""
-    return db.session.scalar(
-        select(Province).where(
-            or_(Province.code == key, Province.short_name == key, Province.name == key)
-        )
-    )
+    return db.session.scalar(select(Province).where(Province.named(key)))
 
 
 def create_user(

@@ -18,4 +18,4 @@ def _csrf_for_browser_sessions():
         csrf.protect()
 
 
-from . import attachments, cutovers, overview, registry, tickets, workdays  # noqa: F401
+from . import attachments, cutovers, openapi, overview, registry, tickets, workdays  # noqa: F401

@@ -10,6 +10,7 @@ from ..models.types import utcnow
 from ..tickets.workflow import WorkflowError
 from ..workdays.calendar import local_date
 from . import bp
+from .serializers import center_json
 
 
 @bp.get("/cutovers")
@@ -27,8 +28,10 @@ def cutovers():
         "cutovers": [
             {
                 "ticket_id": c.ticket_id, "number": c.number, "cutover_date": c.cutover_date.isoformat(),
-                "status": c.status.value, "emergency": c.emergency, "center": c.center_code,
-                "center_name": c.center_name, "service": c.service_code, "old_url": c.old_url, "new_url": c.new_url,
+                "status": c.status.value, "emergency": c.emergency,
+                "center": {"code": c.center_code, "name": c.center_full_name, "short_name": c.center_name,
+                           "province": c.province_short_name},
+                "service": c.service_code, "old_url": c.old_url, "new_url": c.new_url,
             }
             for c in cutovers_between(current_user, first, last, filters)
         ],
@@ -42,7 +45,8 @@ def links():
     query = filtered(scoped_links(current_user), **link_filters(request.args))
     links = db.session.scalars(query).unique().all()
     return jsonify({"links": [
-        {**row, "health": _health(link)} for row, link in zip(export_rows(links), links, strict=True)
+        {"center": center_json(link.center), **row, "health": _health(link)}
+        for row, link in zip(export_rows(links), links, strict=True)
     ]})
 
 

@@ -8,15 +8,7 @@ from ..models import Center, Province, Service
 from ..query_args import MAX_SEARCH_LENGTH, search_text
 from ..tickets.workflow import WorkflowError
 from . import bp
-
-
-def center_json(center: Center) -> dict:
-    return {
-        "code": center.code,
-        "name": center.name,
-        "short_name": center.short_name,
-        "province": center.province.short_name,
-    }
+from .serializers import center_json
 
 
 @bp.get("/centers")

@@ -1,7 +1,13 @@
 """How objects look in the JSON API (design.md, Interfaces)."""
 from flask import url_for
 
-from ..models import Ticket, TicketAttachment
+from ..models import Center, Ticket, TicketAttachment
+
+
+def center_json(center: Center) -> dict:
+    """A center, the same shape wherever the API shows one."""
+    return {"code": center.code, "name": center.name, "short_name": center.short_name,
+            "province": center.province.short_name}
 
 
 def attachment_json(attachment: TicketAttachment) -> dict:
@@ -20,12 +26,14 @@ def attachment_json(attachment: TicketAttachment) -> dict:
 
 
 def ticket_json(ticket: Ticket, *, history: bool = True) -> dict:
-    """A ticket with the fields of design.md; its audit trail as `history`."""
+    """A ticket with the fields of design.md; in detail (``history``) also its documents and audit trail.
+
+    A list shows the same object without ``attachments`` and ``history`` (the document says so).
+    """
     body = {
         "id": ticket.id,
         "number": ticket.number,
-        "center": ticket.center.code,
-        "center_name": ticket.center.name,
+        "center": center_json(ticket.center),
         "service": ticket.service.code,
         "old_url": ticket.old_url,
         "new_url": ticket.new_url,

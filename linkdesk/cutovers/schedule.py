@@ -59,6 +59,7 @@ class Cutover:
     service_name: str
     old_url: str | None
     new_url: str
+    center_full_name: str
 
     @property
     def tentative(self) -> bool:
@@ -67,8 +68,8 @@ class Cutover:
 
 @dataclass(frozen=True)
 class CalendarFilters:
-    province: str | None = None  # province code
-    center: str | None = None  # center code
+    province: str | None = None  # province code, short or full name
+    center: str | None = None  # center code, short or full name
     service: str | None = None  # service code
     tentative: bool = False
 
@@ -76,8 +77,8 @@ class CalendarFilters:
     def from_args(cls, args) -> "CalendarFilters":
         """From query arguments (pages and the API read them alike)."""
         return cls(
-            province=args.get("province", "")[:8] or None,
-            center=args.get("center", "")[:16] or None,
+            province=args.get("province", "")[:64] or None,
+            center=args.get("center", "")[:128] or None,
             service=args.get("service", "")[:64] or None,
             tentative=args.get("tentative") in ("1", "true"),
         )
@@ -106,7 +107,7 @@ def cutovers_between(user: User, first: date, last: date, filters: CalendarFilte
         select(
             Ticket.id, Ticket.number, Ticket.cutover_date, Ticket.status, Ticket.emergency,
             Center.code, Center.short_name, Province.short_name, Service.code, Service.name,
-            Ticket.old_url, Ticket.new_url,
+            Ticket.old_url, Ticket.new_url, Center.name,
         )
         .join(Ticket.center)
         .join(Center.province)
@@ -119,9 +120,9 @@ def cutovers_between(user: User, first: date, last: date, filters: CalendarFilte
         .order_by(Ticket.cutover_date, Center.code, Service.position)
     )
     if filters.province:
-        query = query.where(Province.code == filters.province)
+        query = query.where(Province.named(filters.province))
     if filters.center:
-        query = query.where(Center.code == filters.center)
+        query = query.where(Center.named(filters.center))
     if filters.service:
         query = query.where(Service.code == filters.service)
     return [Cutover(*row) for row in db.session.execute(query)]

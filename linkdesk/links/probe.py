@@ -523,3 +523,46 @@ def probe_many(urls: Iterable[str], *, concurrency: int = 32, per_host: int = 2,
             yield future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --- the same rules for other clients -------------------------------------------------------
+
+
+class AddressRefused(ValueError):
+    """An address another client (a webhook) must not connect to, by the prober's rules."""
+
+    def __init__(self, code: str, detail: str | None = None):
+        super().__init__(detail or code)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a client other than the prober may connect, checked by the prober's rules: the
+    addresses the host resolved to, each public or inside an allowed network. Connect to these,
+    not to the name again: a second lookup could answer with an intranet address."""
+
+    scheme: str
+    host: str  # ASCII, for TLS's server name
+    port: int
+    host_header: str
+    request_target: str
+    addresses: tuple[IPAddress, ...]
+
+
+def destination(url: str, *, timeout: float = 10.0, allow_networks: Iterable[Network] = (),
+                allowed_ports: Iterable[int] = (80, 443), resolver: Resolver | None = None) -> Destination:
+    """Check an http(s) address as the prober would before connecting; AddressRefused if not allowed."""
+    prober = _Prober(timeout=timeout, allow_networks=allow_networks, allowed_ports=allowed_ports,
+                     max_body=0, resolver=resolver, ssl_context=None)
+    try:
+        target = _parse(url)
+        if target.port not in prober.allowed_ports:
+            raise _Problem("port_not_allowed", f"port {target.port} is not among the allowed ports")
+        addresses = prober.resolve(target)
+        prober.check(target, addresses, Hop(url=url))
+    except _Problem as problem:
+        raise AddressRefused(problem.code, problem.detail) from None
+    return Destination(target.scheme, target.host, target.port, target.host_header, target.request_target,
+                       tuple(addresses))

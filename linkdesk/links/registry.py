@@ -51,15 +51,15 @@ def scoped_links(user: User) -> Select:
 
 
 def link_filters(args) -> dict:
-    """The province, center and service codes asked for in query arguments (pages and API)."""
-    return {name: args.get(name, "")[:64] for name in ("province", "center", "service")}
+    """The province and center (code, short or full name) and service code asked for in query arguments."""
+    return {name: args.get(name, "")[:128] for name in ("province", "center", "service")}
 
 
 def filtered(query: Select, *, province: str = "", center: str = "", service: str = "") -> Select:
     if province:
-        query = query.where(Province.code == province)
+        query = query.where(Province.named(province))
     if center:
-        query = query.where(Center.code == center)
+        query = query.where(Center.named(center))
     if service:
         query = query.where(Service.code == service)
     return query

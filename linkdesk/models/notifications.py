@@ -13,6 +13,7 @@ from .types import UTCDateTime, enum_column, utcnow
 class ChannelKind(StrEnum):
     WECOM = "wecom"
     EMAIL = "email"
+    WEBHOOK = "webhook"  # signed JSON events for the mini-program operators' automation
 
 
 class ChannelScope(StrEnum):
@@ -22,9 +23,11 @@ class ChannelScope(StrEnum):
 
 
 class NotificationChannel(db.Model):
-    """Where a scope's people hear about tickets: a WeCom robot's webhook, or an e-mail address.
+    """Where a scope's people hear about tickets: a WeCom robot's webhook, an e-mail address, or a
+    webhook of the operators' automation (signed JSON events).
 
-    A webhook address carries the robot's key: it is a secret, never shown or logged again.
+    A robot's address carries its key, and a webhook has a signing ``secret``: both are secrets,
+    never shown or logged again. ``events`` (webhooks only) lists the event types it takes.
     """
 
     __tablename__ = "notification_channel"
@@ -43,6 +46,8 @@ class NotificationChannel(db.Model):
     province_id: Mapped[int | None] = mapped_column(ForeignKey("province.id"), index=True)
     center_id: Mapped[int | None] = mapped_column(ForeignKey("center.id"), index=True)
     target: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(String(128))
+    events: Mapped[str | None] = mapped_column(String(255))  # comma-separated event types
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     province: Mapped[Province | None] = relationship()

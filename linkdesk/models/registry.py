@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -29,6 +29,11 @@ class Province(db.Model):
 
     centers: Mapped[list["Center"]] = relationship(back_populates="province", order_by="Center.code")
 
+    @classmethod
+    def named(cls, key: str):
+        """The condition "this province is ``key``": its code, short name (河南) or full name."""
+        return or_(cls.code == key, cls.short_name == key, cls.name == key)
+
     def __repr__(self) -> str:
         return f"<Province {self.code} {self.short_name}>"
 
@@ -46,6 +51,11 @@ class Center(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     province: Mapped[Province] = relationship(back_populates="centers")
+
+    @classmethod
+    def named(cls, key: str):
+        """The condition "this center is ``key``": its code, short name (郑州) or full name."""
+        return or_(cls.code == key, cls.short_name == key, cls.name == key)
 
     def __repr__(self) -> str:
         return f"<Center {self.code} {self.short_name}>"

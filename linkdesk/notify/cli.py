@@ -7,7 +7,7 @@ from ..extensions import db
 from ..models import NotificationChannel
 
 outbox_group = AppGroup("outbox", help="Deliver queued notifications.")
-channels_group = AppGroup("channels", help="WeCom robots and e-mail addresses that receive notifications.")
+channels_group = AppGroup("channels", help="WeCom robots, e-mail addresses and webhooks that receive notifications.")
 
 
 @outbox_group.command("deliver")
@@ -54,18 +54,23 @@ def remind_command(day: str | None):
 
 
 @channels_group.command("add")
-@click.argument("kind", type=click.Choice(["wecom", "email"]))
+@click.argument("kind", type=click.Choice(["wecom", "email", "webhook"]))
 @click.argument("target")
 @click.option("--scope", required=True, help="ministry, province:河南 or center:郑州")
-def add_command(kind: str, target: str, scope: str):
-    """Add a WeCom robot (webhook URL) or an e-mail address for a scope."""
+@click.option("--events", help="webhook only: event types, e.g. approved,applied,cancelled")
+def add_command(kind: str, target: str, scope: str, events: str | None):
+    """Add a WeCom robot (webhook URL), an e-mail address, or a webhook for automation, for a scope."""
     from .events import ChannelError, add_channel, mask, scope_label
 
+    if events and kind != "webhook":
+        raise click.ClickException("--events 只用于 webhook 渠道。")
     try:
-        channel = add_channel(kind, target, scope)
+        channel = add_channel(kind, target, scope, events)
     except ChannelError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"{channel.id} {channel.kind.value} {scope_label(channel)} {mask(channel)}")
+    if channel.secret:
+        click.echo(f"signing secret (shown once; keep it with the receiver): {channel.secret}")
 
 
 @channels_group.command("list")

@@ -22,7 +22,7 @@ from ..models import (
     ReviewStage,
     Ticket,
 )
-from . import inbox
+from . import inbox, webhooks
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WECOM_MAX_BYTES = 4096  # a robot message's content, in UTF-8 bytes (the robot API's documented limit)
@@ -41,6 +41,7 @@ EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "reminder": ("两个工作日后切换", ("center", "ministry")),
     "review_due": ("审核即将截止", ("stage",)),
     "applied": ("已完成切换", ("center", "ministry")),
+    "cancelled": ("已取消切换", ("center", "ministry")),
     "flagged": ("节假日安排变化，请确认", ("stage",)),
     "link_unhealthy": ("链接异常", ("center",)),
 }
@@ -70,7 +71,8 @@ def channels_for(ticket: Ticket, event: str) -> list[NotificationChannel]:
     # Reading channels must not flush the caller's pending change: its version check belongs to
     # the caller's commit, where a lost race becomes a clean conflict.
     with db.session.no_autoflush:
-        return list(db.session.scalars(select(NotificationChannel).where(or_(*clauses)).order_by(NotificationChannel.id)))
+        return list(db.session.scalars(select(NotificationChannel).where(
+            NotificationChannel.kind != ChannelKind.WEBHOOK, or_(*clauses)).order_by(NotificationChannel.id)))
 
 
 def render(event: str, ticket: Ticket, note: str | None = None) -> tuple[str, str]:
@@ -126,7 +128,10 @@ def notify(event: str, ticket: Ticket, note: str | None = None, dedupe: str | No
     subject, body = render(event, ticket, note)
     inbox.deliver(event, EVENTS[event][1], ticket.center, subject, body, stage=ticket.stage, ticket=ticket,
                   path=f"/tickets/{ticket.id}", dedupe=dedupe)
-    return _queue(channels_for(ticket, event), event, subject, body, ticket.id, dedupe)
+    from ..api.serializers import ticket_json  # the API's own shape, so that automation reads one
+
+    hooks = webhooks.queue(event, ticket.center, subject, ("ticket", ticket_json(ticket, history=False)), dedupe)
+    return _queue(channels_for(ticket, event), event, subject, body, ticket.id, dedupe) + hooks
 
 
 def _queue(channels, event: str, subject: str, body: str, ticket_id: int | None, dedupe: str | None) -> list[OutboxMessage]:
@@ -159,8 +164,13 @@ def notify_link(event: str, link, note: str, dedupe: str | None = None) -> list[
                   path=f"/links/{link.center.code}/{link.service.code}", dedupe=dedupe)
     with db.session.no_autoflush:
         channels = db.session.scalars(select(NotificationChannel).where(
+            NotificationChannel.kind != ChannelKind.WEBHOOK,
             NotificationChannel.scope == ChannelScope.CENTER, NotificationChannel.center_id == link.center_id)).all()
-    return _queue(channels, event, subject, body, None, dedupe)
+    from ..api.serializers import center_json
+
+    hooks = webhooks.queue(event, link.center, subject, ("link", {
+        "center": center_json(link.center), "service": link.service.code, "url": link.url, "problem": note}), dedupe)
+    return _queue(channels, event, subject, body, None, dedupe) + hooks
 
 
 # --- channels ------------------------------------------------------------------------
@@ -187,22 +197,34 @@ def parse_scope(text: str) -> Scope:
 
 
 def mask(channel: NotificationChannel) -> str:
-    """The channel's address with a robot key reduced to its first four characters."""
+    """The channel's address with a robot key reduced to its first four characters; a webhook's
+    address with its events (its secret is never shown again)."""
     if channel.kind is ChannelKind.EMAIL:
         return channel.target
+    if channel.kind is ChannelKind.WEBHOOK:
+        return f"{channel.target} events={channel.events}"
     parts = urlsplit(channel.target)
     key = dict(parse_qsl(parts.query)).get("key", "")
     return f"{parts.scheme}://{parts.netloc}{parts.path}?key={key[:4]}…"
 
 
-def add_channel(kind: str, target: str, scope_text: str) -> NotificationChannel:
-    """Configure a WeCom robot (its webhook address) or an e-mail address for a scope."""
+def add_channel(kind: str, target: str, scope_text: str, events: str | None = None) -> NotificationChannel:
+    """Configure a WeCom robot (its webhook address), an e-mail address, or a webhook for automation
+    (its address and event types; its new signing secret is on the returned channel, to show once)."""
     try:
         kind = ChannelKind(kind)
     except ValueError:
-        raise ChannelError("渠道类型只能是 wecom（企业微信群机器人）或 email（电子邮件）。") from None
+        raise ChannelError("渠道类型只能是 wecom（企业微信群机器人）、email（电子邮件）或 webhook（自动化系统）。") from None
     target = (target or "").strip()
-    if kind is ChannelKind.WECOM:
+    secret = None
+    if kind is ChannelKind.WEBHOOK:
+        try:
+            events = webhooks.parse_events(events, tuple(EVENTS))
+            webhooks.check_address(target)
+        except webhooks.WebhookRefused as refusal:
+            raise ChannelError(str(refusal), "events" if "事件" in str(refusal) else "target") from None
+        secret = webhooks.new_secret()
+    elif kind is ChannelKind.WECOM:
         prefixes = current_app.config["LINKDESK_WECOM_WEBHOOK_PREFIXES"]
         key = dict(parse_qsl(urlsplit(target).query)).get("key", "")
         if not any(target.startswith(prefix) for prefix in prefixes) or not key:
@@ -210,7 +232,8 @@ def add_channel(kind: str, target: str, scope_text: str) -> NotificationChannel:
     elif not EMAIL.match(target) or len(target) > 254:
         raise ChannelError(f"“{target}”不是有效的电子邮件地址。")
     scope = parse_scope(scope_text)
-    channel = NotificationChannel(kind=kind, target=target, scope=scope.kind,
+    channel = NotificationChannel(kind=kind, target=target, scope=scope.kind, secret=secret,
+                                  events=events if kind is ChannelKind.WEBHOOK else None,
                                   province_id=scope.province_id, center_id=scope.center_id)
     db.session.add(channel)
     db.session.commit()

@@ -36,6 +36,7 @@ from sqlalchemy import and_, func, or_, select, update
 from ..extensions import db
 from ..models import ChannelKind, MessageStatus, NotificationChannel, OutboxMessage
 from ..models.types import utcnow
+from . import webhooks
 from .events import WECOM_MAX_BYTES, clip, utf8_size
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class Outgoing:
     uid: str
     subject: str
     body: str
+    event: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Batch:
     kind: ChannelKind
     target: str
     messages: tuple[Outgoing, ...]
+    secret: str | None = None  # a webhook's signing key
 
 
 def _due_clause(now: datetime):
@@ -179,8 +182,8 @@ def _take(channel: NotificationChannel, group: list[OutboxMessage], now: datetim
         .execution_options(synchronize_session=False)
     )
     taken = set(db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.delivery_id == token)))
-    messages = tuple(Outgoing(m.id, m.uid, m.subject, m.body) for m in group if m.id in taken)
-    return Batch(token, channel.id, channel.kind, channel.target, messages)
+    messages = tuple(Outgoing(m.id, m.uid, m.subject, m.body, m.event) for m in group if m.id in taken)
+    return Batch(token, channel.id, channel.kind, channel.target, messages, channel.secret)
 
 
 def deliver(batches: list[Batch], now: datetime | None = None, report: Report | None = None) -> Report:
@@ -203,6 +206,12 @@ def _send(batch: Batch, clock: Callable[[], datetime], report: Report) -> None:
     try:
         if batch.kind is ChannelKind.WECOM:
             send_wecom(batch.target, digest_body(messages))
+        elif batch.kind is ChannelKind.WEBHOOK:
+            [message] = messages
+            try:
+                webhooks.send(batch.target, batch.secret or "", message.body, message.uid, message.event)
+            except webhooks.WebhookError as error:
+                raise DeliveryError(str(error)) from None
         else:
             [message] = messages
             send_email(batch.target, message.subject, message.body, message.uid)

@@ -85,8 +85,8 @@ class TicketFilters:
             status=choice("status", {s.value for s in TicketStatus}, "未知状态“{value}”。"),
             stage=choice("stage", {s.value for s in ReviewStage}, "未知审核阶段“{value}”。"),
             service=args.get("service", "").strip()[:64],
-            center=args.get("center", "").strip()[:32],
-            province=args.get("province", "").strip()[:16],
+            center=args.get("center", "").strip()[:128],
+            province=args.get("province", "").strip()[:64],
             date_from=day("from"),
             date_to=day("to"),
             warning=choice("warning", WARNING_FILTERS, "未知提示“{value}”。"),
@@ -171,10 +171,9 @@ def filtered_tickets(query: Select, filters: TicketFilters, user: User | None = 
     if filters.service:
         query = query.where(Ticket.service.has(Service.code == filters.service))
     if filters.center:
-        query = query.where((Center.code == filters.center) | (Center.short_name == filters.center))
+        query = query.where(Center.named(filters.center))
     if filters.province:
-        query = query.where(Center.province.has(
-            (Province.short_name == filters.province) | (Province.code == filters.province)))
+        query = query.where(Center.province.has(Province.named(filters.province)))
     if filters.date_from:
         query = query.where(Ticket.cutover_date >= filters.date_from)
     if filters.date_to:

@@ -421,6 +421,7 @@ def cancel_ticket(user: User, ticket: Ticket, version: int | None, comment: str 
     before = (ticket.status, ticket.stage)
     ticket.status = S.CANCELLED
     record(ticket, user, "cancel", before, comment)
+    notify("cancelled", ticket, comment)
     commit_or_conflict()
     return ticket
 
