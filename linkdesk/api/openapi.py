@@ -7,6 +7,8 @@ Schemathesis against these schemas.
 """
 from flask import jsonify, render_template
 
+from ..models import ReviewStage, TicketStatus
+from ..tickets.listing import DUE_FILTERS, SORT_LABELS, WARNING_FILTERS
 from . import bp
 from .schemas import COMPONENTS, ref
 
@@ -121,13 +123,22 @@ def _paths() -> dict:
                                 params=[_query("q", "代码、简称、全称的一部分，或省份简称；空则全部（最多 100 个字符）")])},
         "/services": {"get": _op("登记", "业务事项", {"200": _json(_list("Service"), "业务事项")})},
         "/tickets": {
-            "get": _op("工单", "范围内的工单", {"200": _json(_list("TicketListItem"), "工单，最新的在前")},
-                       params=[_query("status", "状态", {"type": "string", "enum": [
-                           "pending", "returned", "approved", "completed", "rejected", "withdrawn", "cancelled"]}),
-                               SERVICE, CENTER, PROVINCE,
+            "get": _op("工单", "范围内的工单：搜索、筛选、排序、分页", {"200": {
+                **_json(_list("TicketListItem"), "工单（默认最新提交的在前）"),
+                "headers": {"X-Total-Count": {"description": "符合条件的总数", "schema": {"type": "string"}},
+                            "Link": {"description": "下一页、上一页（rel=\"next\"、rel=\"prev\"）", "schema": {"type": "string"}}}}},
+                       params=[_query("q", "工单号、中心名称或代码、新旧地址或域名的一部分（最多 100 个字符）"),
+                               _query("status", "状态", {"type": "string", "enum": [s.value for s in TicketStatus]}),
+                               _query("stage", "审核阶段", {"type": "string", "enum": [s.value for s in ReviewStage]}),
+                               SERVICE, CENTER, PROVINCE, *RANGE,
+                               _query("warning", "提示", {"type": "string", "enum": list(WARNING_FILTERS)}),
+                               _query("due", "审核期限：overdue 已逾期、soon 即将逾期", {"type": "string", "enum": list(DUE_FILTERS)}),
+                               _query("decided_by", "me：我作出过决定的（不论现在的状态）", {"type": "string", "enum": ["me"]}),
+                               _query("sort", "排序", {"type": "string", "enum": list(SORT_LABELS)}),
                                _query("awaiting_me", "审核人员：只列出待我审核的", {"type": "string", "enum": ["1"]}),
                                _query("limit", "每页条数（1–500，默认 100）", {"type": "integer", "minimum": 1, "maximum": 500}),
-                               _query("offset", "跳过条数", {"type": "integer", "minimum": 0})],
+                               _query("offset", "跳过条数", {"type": "integer", "minimum": 0}),
+                               _query("page", "页码（未给 offset 时）", {"type": "integer", "minimum": 1})],
                        description="列表中的工单不含 attachments 和 history，详情见 GET /tickets/{ticket_id}。"),
             "post": _op("工单", "提交工单（中心经办人员）", {"201": {
                 **ticket, "description": "已提交；Location 指向新工单",
@@ -151,6 +162,32 @@ def _paths() -> dict:
             "取消已批准的切换", "VersionedComment", "中心或部监管司在切换前取消已批准的工单。")},
         "/tickets/{ticket_id}/decision": {"post": _ticket_action(
             "审核（批准、退回、驳回）", "Decision", "省级审核与部监管司审核；同一版本两人审核，后到者 409。")},
+        "/decisions": {"post": _op("工单", "批量审核（省级、部监管司审核人员）", {"200": _json({
+            "type": "object", "required": ["results"], "properties": {"results": {"type": "array", "items": {
+                "type": "object", "required": ["id", "status"], "properties": {
+                    "id": {"type": ["integer", "null"]}, "status": {"type": "integer", "description": "该项的结果：200、404、409、422"},
+                    "ticket": ref("TicketListItem"), "errors": {"type": "object"},
+                    "version": {"type": "integer", "description": "409 时工单现在的 version"}}}}}},
+            "每项各自的结果，顺序同请求")}, WRITE,
+            body={"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["items"], "properties": {"items": {
+                    "type": "array", "minItems": 1, "maxItems": 100,
+                    "items": {**ref("Decision"), "description": "与单个审核相同，另加 id"}}}}}}},
+            description="每项按自己的 version 在各自的事务中处理，一项失败不影响其他项；范围外的工单该项为 404。")},
+        "/workdays/days": {"get": _op(
+            "工作日", "日期选择器的日历：工作日与每日负荷", {"200": _json({
+                "type": "object", "required": ["today", "earliest_cutover", "provisional", "latest_cutover", "days"],
+                "properties": {
+                    "today": {"type": "string", "format": "date"}, "earliest_cutover": {"type": "string", "format": "date"},
+                    "provisional": {"type": "boolean"}, "latest_cutover": {"type": "string", "format": "date"},
+                    "days": {"type": "array", "items": {"type": "object", "properties": {
+                        "date": {"type": "string", "format": "date"},
+                        "kind": {"type": "string", "enum": ["workday", "weekend", "holiday", "makeup_workday"]},
+                        "holiday": {"type": ["string", "null"]}, "working": {"type": "boolean"},
+                        "provisional": {"type": "boolean"}, "count": {"type": "integer", "description": "当天全国已安排的切换数"},
+                        "full": {"type": "boolean"}, "blackout": {"type": ["string", "null"], "description": "封网原因"}}}}}},
+                "每一天（只有数量，不含其他中心的名称）")},
+            params=RANGE, description="默认从今天起 62 天；今天提交时的最早切换日期 E(today) 与最晚可选日期。")},
         "/tickets/{ticket_id}/attachments": {
             "get": _op("附件", "工单的附件", {"200": _json(_list("Attachment"), "附件说明")}, params=[TICKET_ID]),
             "post": _op("附件", "上传附件（中心经办人员）", {"201": _json(

@@ -5,7 +5,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from ..accounts.access import api_roles, awaiting_review, scoped_tickets, visible_ticket_or_404
 from ..extensions import db
-from ..models import Role, Ticket
+from ..models import Center, Role, Ticket
 from ..models.types import utcnow
 from ..query_args import int_arg
 from ..tickets.attachments import read_uploads
@@ -110,7 +110,8 @@ def list_tickets():
     if "offset" not in request.args and "page" in request.args:
         offset = (filters.page - 1) * limit
     total = count_matching(query)
-    page = ordered(query, filters, default_sort).options(contains_eager(Ticket.center), selectinload(Ticket.service))
+    page = ordered(query, filters, default_sort).options(
+        contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service))
     tickets = db.session.scalars(page.limit(limit).offset(offset)).all()
     response = jsonify([ticket_json(ticket, history=False) for ticket in tickets])
     response.headers["X-Total-Count"] = str(total)
