@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..accounts.access import center_clause
 from ..extensions import db
 from ..models import (
+    AuditEvent,
     BlackoutWindow,
     Center,
     CutoverPolicy,
@@ -125,6 +126,12 @@ def cutovers_between(user: User, first: date, last: date, filters: CalendarFilte
     if filters.service:
         query = query.where(Service.code == filters.service)
     return [Cutover(*row) for row in db.session.execute(query)]
+
+
+def calendar_generation() -> int:
+    """A number that grows whenever any ticket changes (every change appends an audit event):
+    the newest audit event's id, read from the primary key's index."""
+    return db.session.scalar(select(func.max(AuditEvent.id))) or 0
 
 
 def month_weeks(year: int, month: int) -> list[list[date]]:
