@@ -1,7 +1,6 @@
 """Calendar pages: parse the query, ask schedule.py and feeds.py, render."""
 import hashlib
 import re
-from collections import defaultdict
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -27,6 +26,7 @@ from .schedule import (
     add_blackout,
     calendar_generation,
     cutovers_between,
+    cutovers_by_day,
     month_weeks,
     parse_range,
     policy,
@@ -80,14 +80,12 @@ def month():
     year, number = _month(today)
     weeks = month_weeks(year, number)
     filters = _filters()
-    by_day = defaultdict(list)
-    for cutover in cutovers_between(current_user, weeks[0][0], weeks[-1][-1], filters):
-        by_day[cutover.cutover_date].append(cutover)
+    by_day, day_totals = cutovers_by_day(current_user, weeks[0][0], weeks[-1][-1], filters)
     previous = date(year - (number == 1), 12 if number == 1 else number - 1, 1) if (year, number) > (FIRST_DAY.year, 1) else None
     following = date(year + (number == 12), 1 if number == 12 else number + 1, 1)
     calendar = current_calendar()
     return render_template(
-        "cutovers/month.html", year=year, month=number, weeks=weeks, by_day=by_day, today=today,
+        "cutovers/month.html", year=year, month=number, weeks=weeks, by_day=by_day, day_totals=day_totals, today=today,
         calendar=calendar, kinds=_day_kinds(weeks, calendar),
         following=following if following <= LAST_DAY else None, filters=filters, choices=_filter_choices(),
         previous=previous, settings=policy(),
