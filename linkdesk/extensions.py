@@ -8,7 +8,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -111,6 +111,16 @@ def _write_lock_on_first_write(connection, _cursor, statement, _parameters, cont
 def _locks_rows(context) -> bool:
     compiled_statement = getattr(getattr(context, "compiled", None), "statement", None)
     return getattr(compiled_statement, "_for_update_arg", None) is not None
+
+
+def refresh_planner_statistics() -> None:
+    """SQLite: ``PRAGMA optimize`` (re-runs ANALYZE where the tables changed enough), so that the
+    planner keeps choosing the indexes as history grows; PostgreSQL's autovacuum does this itself.
+    Run daily by ``apply-cutovers``."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.commit()  # on the session's own connection: a second one would wait for its lock
+        db.session.execute(text("PRAGMA optimize"))
+        db.session.commit()
 
 
 def init_app(app) -> None:
