@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from . import seed
 from .accounts import tokens, users
-from .extensions import db
+from .extensions import db, refresh_planner_statistics
 from .models import Role, User
 
 
@@ -110,6 +110,7 @@ def apply_cutovers_command(day: str | None):
     for ticket in applied:
         click.echo(f"{ticket.number} {ticket.center.short_name} {ticket.service.code} -> {ticket.new_url}")
     click.echo(f"截至 {due.isoformat()}：本次完成切换 {len(applied)} 个。")
+    refresh_planner_statistics()  # daily, with more history: the planner's statistics follow it
     if applied and current_app.config["LINKDESK_PROBE_AFTER_CUTOVER"]:
         from .links.health import check_links
         from .models import LinkRecord

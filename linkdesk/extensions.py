@@ -1,12 +1,14 @@
 """Flask extensions, created unbound here and bound to the app in create_app()."""
+import re
 import sqlite3
 from pathlib import Path
 
+from flask import has_request_context, request
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -58,14 +60,67 @@ def _configure_sqlite(dbapi_connection, _record):
     cursor.close()
 
 
+# Requests that only read by the HTTP contract; their transactions start deferred.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITING_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+_DEFERRED = "linkdesk_sqlite_deferred"
+
+
+def _reading_request() -> bool:
+    return has_request_context() and request.method in READING_METHODS
+
+
 @event.listens_for(Engine, "begin")
-def _begin_immediate_on_sqlite(connection):
-    # A deferred SQLite transaction that reads and then writes fails at once with
-    # "database is locked" when another writer got there first (the busy timeout does not
-    # apply to a lock upgrade). Taking the write lock at BEGIN makes concurrent requests
-    # wait their turn instead, which is what two reviewers or two workers need.
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin_on_sqlite(connection):
+    """SQLite: a reading request's transaction starts deferred (no lock, so a slow feed or page
+    never holds up a writer), every other one with ``BEGIN IMMEDIATE``.
+
+    A deferred transaction that reads and then writes would fail at once with "database is
+    locked" when another writer got there first (SQLite does not wait on a lock upgrade), so
+    the writing transactions (forms, API calls, the CLI, workers) take the write lock at BEGIN
+    and wait their turn; a reading request that does write (a session's last-seen time, a
+    token's last use) takes it at its first write, see below.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    deferred = _reading_request()
+    connection.info[_DEFERRED] = deferred
+    connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _write_lock_on_first_write(connection, _cursor, statement, _parameters, context, _executemany):
+    """In a deferred SQLite transaction, the first write (or ``SELECT … FOR UPDATE``, which SQLite
+    drops) ends the read snapshot and starts ``BEGIN IMMEDIATE``, which waits for the lock.
+
+    What was read before is then as on PostgreSQL's READ COMMITTED: the write sees the latest
+    rows, and version checks and conditional updates decide as they do there.
+    """
+    if not connection.info.get(_DEFERRED) or connection.dialect.name != "sqlite":
+        return
+    if not (_WRITING_STATEMENT.match(statement) or _locks_rows(context)):
+        return
+    connection.info[_DEFERRED] = False
+    if connection.in_nested_transaction():  # a savepoint cannot be ended early: upgrade in place
+        return
+    raw = connection.connection.dbapi_connection
+    raw.execute("COMMIT")
+    raw.execute("BEGIN IMMEDIATE")
+
+
+def _locks_rows(context) -> bool:
+    compiled_statement = getattr(getattr(context, "compiled", None), "statement", None)
+    return getattr(compiled_statement, "_for_update_arg", None) is not None
+
+
+def refresh_planner_statistics() -> None:
+    """SQLite: ``PRAGMA optimize`` (re-runs ANALYZE where the tables changed enough), so that the
+    planner keeps choosing the indexes as history grows; PostgreSQL's autovacuum does this itself.
+    Run daily by ``apply-cutovers``."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.commit()  # on the session's own connection: a second one would wait for its lock
+        db.session.execute(text("PRAGMA optimize"))
+        db.session.commit()
 
 
 def init_app(app) -> None:

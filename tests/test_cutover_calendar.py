@@ -208,6 +208,50 @@ class TestFeeds:
         new = self._feed_path(client, auth, clerk)
         assert client.get(old).status_code == 404 and client.get(new).status_code == 200
 
+    def test_an_unchanged_feed_answers_304_and_a_change_gives_a_new_tag(self, client, auth, make, team):
+        with frozen():
+            first = file_and_approve(team).get_json()
+            path = self._feed_path(client, auth, make.user(Role.MINISTRY_REVIEWER))
+            body = client.get(path)
+            tag = body.headers["ETag"]
+            unchanged = client.get(path, headers={"If-None-Match": tag})
+            file_and_approve(team, clerk="luoyang")
+            changed = client.get(path, headers={"If-None-Match": tag})
+        assert body.status_code == 200 and first["number"] in body.get_data(as_text=True)
+        assert unchanged.status_code == 304 and unchanged.data == b"" and unchanged.headers["ETag"] == tag
+        assert changed.status_code == 200 and changed.headers["ETag"] != tag
+        assert len(Calendar.from_ical(changed.data).walk("VEVENT")) == 2
+
+    def test_polling_writes_last_used_at_at_most_hourly(self, client, auth, make):
+        from linkdesk.models import CalendarFeed
+        clerk = make.user()
+        with frozen("2026-11-27 10:00:00+08:00"):
+            path = self._feed_path(client, auth, clerk)
+            client.get(path)
+        with frozen("2026-11-27 10:59:00+08:00"):
+            client.get(path)
+        first = db.session.scalar(select(CalendarFeed.last_used_at))
+        with frozen("2026-11-27 11:00:00+08:00"):
+            client.get(path)
+        db.session.expire_all()
+        later = db.session.scalar(select(CalendarFeed.last_used_at))
+        assert first.hour == 2 and first.minute == 0 and later.hour == 3
+
+    def test_csv_export_answers_304_until_the_calendar_changes(self, client, auth, make, team):
+        with frozen():
+            file_and_approve(team)
+            ministry = make.user(Role.MINISTRY_REVIEWER)
+            auth.login(ministry.username, ministry.password)
+            path = f"/calendar/export.csv?from={CUTOVER}&to={CUTOVER}"
+            tag = client.get(path).headers["ETag"]
+            unchanged = client.get(path, headers={"If-None-Match": tag})
+            other_range = client.get(f"/calendar/export.csv?from={CUTOVER}&to=2026-12-12", headers={"If-None-Match": tag})
+            file_and_approve(team, clerk="luoyang")
+            changed = client.get(path, headers={"If-None-Match": tag})
+        assert unchanged.status_code == 304 and unchanged.data == b""
+        assert other_range.status_code == 200 and changed.status_code == 200
+        assert changed.get_data(as_text=True).count(CUTOVER) == 2
+
     def test_csv_export_of_the_visible_range(self, client, auth, make, team):
         with frozen():
             number = file_and_approve(team).get_json()["number"]

@@ -148,6 +148,29 @@ def test_filing_warns_when_the_new_address_does_not_resolve_but_still_files(app,
     assert warning["message"] == "新地址检测未通过：域名解析失败（仅供参考，不影响提交）。"
 
 
+def test_a_filing_with_a_resolver_that_never_answers_ends_at_the_probe_limit(app, team, monkeypatch):
+    """getaddrinfo has no timeout: the lookup is bounded by the probe's limit all the same, and
+    the filing answers while the resolver is still stuck."""
+    released = threading.Event()
+
+    def stuck_resolver(host, port):
+        released.wait(60)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr("linkdesk.links.probe.system_resolver", stuck_resolver)
+    app.config.update(LINKDESK_PROBE_ON_FILING=True, LINKDESK_FILING_PROBE_TIMEOUT_SECONDS=1.0)
+    try:
+        with frozen():
+            response = team["zhengzhou"][0].post("/tickets", ticket_request(
+                cutover_date="2026-12-11", new_url="https://slow-dns.linkdesk-test.gov.cn/new"))
+        answered_while_stuck = not released.is_set()
+    finally:
+        released.set()
+    assert response.status_code == 201 and answered_while_stuck
+    warning = next(w for w in response.get_json()["warnings"] if w["code"] == "probe")
+    assert warning["message"] == "新地址检测未通过：访问超时（仅供参考，不影响提交）。"
+
+
 def test_the_filing_probe_holds_no_database_lock_while_the_network_answers(app, team, monkeypatch, probing):
     """On SQLite every transaction takes the write lock: a filing must not keep it while a slow
     server takes its time, or every other clerk and reviewer would wait for that server."""

@@ -232,3 +232,19 @@ def test_admin_page_previews_an_adjustment_pasted_from_a_page(client, auth, make
     from linkdesk.workdays.schedules import current_calendar
     assert not current_calendar().is_working_day(date(2019, 5, 3))
     assert current_calendar().is_working_day(date(2019, 5, 5))
+
+
+def test_a_warmed_app_answers_its_first_request_without_building_the_calendar(database_url):
+    """linkdesk.wsgi warms each worker: the first request then finds the calendar built."""
+    from linkdesk import create_app
+    from linkdesk.workdays import schedules
+
+    from .helpers import app_config
+
+    app = create_app(app_config(database_url))
+    schedules.warm_calendar(app)
+    with app.app_context():
+        warmed = list(app.extensions["linkdesk_calendar"].values())
+        assert len(warmed) == 1 and schedules.current_calendar() is warmed[0]
+        db.session.remove()
+        db.engine.dispose()

@@ -29,6 +29,16 @@ def center_clause(user: User) -> ColumnElement[bool]:
     raise ValueError(f"unknown role {user.role!r}")
 
 
+def scope_key(user: User) -> str:
+    """A string that is equal for two users exactly when center_clause limits them alike
+    (for caches of what a scope sees)."""
+    if user.role is Role.CENTER_STAFF:
+        return f"center:{user.center_id}"
+    if user.role is Role.PROVINCE_REVIEWER:
+        return f"province:{user.province_id}"
+    return "national"
+
+
 def scoped_centers(user: User) -> Select:
     """Centers visible to the user."""
     return select(Center).where(center_clause(user))

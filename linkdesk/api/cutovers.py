@@ -1,9 +1,12 @@
 """API: the cutover calendar and the link registry."""
+import re
+from datetime import date
+
 from flask import jsonify, request
 from flask_login import current_user
 
 from ..accounts.access import api_roles
-from ..cutovers.schedule import CalendarFilters, RangeError, cutovers_between, parse_range
+from ..cutovers.schedule import MAX_PAGE_SIZE, PAGE_SIZE, CalendarFilters, RangeError, cutovers_page, parse_range
 from ..extensions import db
 from ..links.registry import export_rows, filtered, link_filters, scoped_links
 from ..models.types import utcnow
@@ -16,15 +19,20 @@ from .serializers import center_json
 @bp.get("/cutovers")
 @api_roles()
 def cutovers():
-    """Scheduled (approved) and completed cutovers in [from, to], in the caller's scope."""
+    """Scheduled (approved) and completed cutovers in [from, to], in the caller's scope, by
+    (date, ticket id), ``limit`` at a time; ``next_cursor`` asks for the following page."""
     try:
         first, last = parse_range(request.args.get("from"), request.args.get("to"), today=local_date(utcnow()))
     except RangeError as error:
         raise WorkflowError({"range": [str(error)]}) from None
+    limit, after = _page_args()
     filters = CalendarFilters.from_args(request.args)
+    page = cutovers_page(current_user, first, last, filters, limit=limit + 1, after=after)
+    following = page[limit - 1] if len(page) > limit else None
     return jsonify({
         "from": first.isoformat(),
         "to": last.isoformat(),
+        "next_cursor": f"{following.cutover_date.isoformat()}_{following.ticket_id}" if following else None,
         "cutovers": [
             {
                 "ticket_id": c.ticket_id, "number": c.number, "cutover_date": c.cutover_date.isoformat(),
@@ -33,9 +41,29 @@ def cutovers():
                            "province": c.province_short_name},
                 "service": c.service_code, "old_url": c.old_url, "new_url": c.new_url,
             }
-            for c in cutovers_between(current_user, first, last, filters)
+            for c in page[:limit]
         ],
     })
+
+
+def _page_args() -> tuple[int, tuple[date, int] | None]:
+    """``limit`` (1 to MAX_PAGE_SIZE, PAGE_SIZE when absent) and ``cursor`` (``YYYY-MM-DD_ID``)."""
+    errors = {}
+    limit = request.args.get("limit", str(PAGE_SIZE))
+    if not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= MAX_PAGE_SIZE):
+        errors["limit"] = [f"每页条数应为 1 至 {MAX_PAGE_SIZE} 之间的整数。"]
+    after = None
+    if cursor := request.args.get("cursor"):
+        match = re.fullmatch(r"([0-9]{4}-[0-9]{2}-[0-9]{2})_([0-9]{1,18})", cursor)
+        try:
+            after = (date.fromisoformat(match[1]), int(match[2])) if match else None
+        except ValueError:
+            after = None
+        if after is None:
+            errors["cursor"] = ["分页游标无效，请使用上一页返回的 next_cursor。"]
+    if errors:
+        raise WorkflowError(errors)
+    return int(limit), after
 
 
 @bp.get("/links")

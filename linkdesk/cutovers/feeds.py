@@ -1,16 +1,29 @@
-"""Secret iCalendar feeds of the cutover calendar, one per user, revocable."""
+"""Secret iCalendar feeds of the cutover calendar, one per user, revocable.
+
+A calendar program polls its feed every few minutes. The feed covers a bounded window
+(PAST_DAYS back, FUTURE_DAYS ahead), answers ``If-None-Match`` without rendering anything,
+renders once per scope (the ministry, a province, a center) until the calendar changes, and
+writes the feed's ``last_used_at`` at most hourly.
+"""
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from icalendar import Calendar, Event
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
+from ..accounts.access import scope_key
 from ..accounts.passwords import new_token, token_digest
 from ..extensions import db
 from ..models import CalendarFeed, User
 from ..models.types import utcnow
-from .schedule import Cutover, cutovers_between
+from .schedule import Cutover, calendar_generation, cutovers_between
 
-PAST_DAYS, FUTURE_DAYS = 60, 200  # what a subscribed calendar program is sent
+PAST_DAYS, FUTURE_DAYS = 90, 400  # what a subscribed calendar program is sent
+LAST_USED_PRECISION = timedelta(hours=1)
+RENDER_CACHE_BYTES = 64 * 1024 * 1024  # per process; a national feed is a few MB
 
 
 def issue_feed(user: User) -> str:
@@ -44,9 +57,60 @@ def user_for_feed(token: str) -> User | None:
     feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.digest == token_digest(token)))
     if feed is None or not feed.user.active:
         return None
-    feed.last_used_at = utcnow()
-    db.session.commit()
-    return feed.user
+    user, now = feed.user, utcnow()
+    if feed.last_used_at is None or now - feed.last_used_at >= LAST_USED_PRECISION:
+        # Conditional: a poll within the hour writes nothing, two polls at once write once.
+        db.session.execute(update(CalendarFeed).where(
+            CalendarFeed.id == feed.id,
+            or_(CalendarFeed.last_used_at.is_(None), CalendarFeed.last_used_at <= now - LAST_USED_PRECISION),
+        ).values(last_used_at=now))
+        db.session.commit()
+    return user
+
+
+def feed_etag(user: User, today: date, base_url: str) -> str:
+    """The entity tag of the user's feed today: it changes when the calendar does (any ticket
+    change), with the day (the window moves) and with the scope, and costs one indexed query."""
+    key = f"{scope_key(user)}|{today}|{PAST_DAYS}|{FUTURE_DAYS}|{calendar_generation()}|{base_url}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def cached_ical(user: User, today: date, etag: str, link_for: Callable[[int], str]) -> bytes:
+    """``ical_for`` rendered once per scope and entity tag in this process, then served from memory."""
+    key = (scope_key(user), etag)
+    body = _rendered.get(key)
+    if body is None:
+        body = ical_for(user, today, link_for)
+        _rendered.put(key, body)
+    return body
+
+
+class _RenderCache:
+    """Rendered feeds, least recently used dropped first beyond ``limit`` bytes; thread-safe."""
+
+    def __init__(self, limit: int):
+        self.limit, self.size = limit, 0
+        self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> bytes | None:
+        with self._lock:
+            body = self._items.get(key)
+            if body is not None:
+                self._items.move_to_end(key)
+            return body
+
+    def put(self, key: tuple, body: bytes) -> None:
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = body
+            self.size += len(body)
+            while self.size > self.limit and len(self._items) > 1:
+                self.size -= len(self._items.popitem(last=False)[1])
+
+
+_rendered = _RenderCache(RENDER_CACHE_BYTES)
 
 
 def ical_for(user: User, today: date, link_for) -> bytes:

@@ -9,13 +9,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.access import center_clause
 from ..extensions import db
 from ..models import (
+    AuditEvent,
     BlackoutWindow,
     Center,
     CutoverPolicy,
@@ -100,14 +101,53 @@ def parse_range(first: str | None, last: str | None, *, default_days: int = 31, 
     return start, end
 
 
+SHOWN_PER_DAY = 6  # chips a day of the month grid shows; the rest is "另有 N 个"
+PAGE_SIZE, MAX_PAGE_SIZE = 500, 1000  # the API's pages
+
+
 def cutovers_between(user: User, first: date, last: date, filters: CalendarFilters = CalendarFilters()) -> list[Cutover]:
     """The cutovers in [first, last] the user may see, in one query, ordered by day and center."""
+    query = _calendar_query(user, first, last, filters).order_by(Ticket.cutover_date, Center.code, Service.position)
+    return [Cutover(*row) for row in db.session.execute(query)]
+
+
+def cutovers_by_day(user: User, first: date, last: date, filters: CalendarFilters = CalendarFilters(),
+                    shown: int = SHOWN_PER_DAY) -> tuple[dict[date, list[Cutover]], dict[date, int]]:
+    """For the month grid, in one query: the first ``shown`` cutovers of each day (in the
+    calendar's order) and how many each day has, counted by the database."""
+    ranked = _calendar_query(user, first, last, filters).add_columns(
+        func.row_number().over(partition_by=Ticket.cutover_date,
+                               order_by=(Center.code, Service.position, Ticket.id)).label("rank"),
+        func.count().over(partition_by=Ticket.cutover_date).label("day_total"),
+    ).subquery()
+    query = select(ranked).where(ranked.c.rank <= shown).order_by(ranked.c.cutover_date, ranked.c.rank)
+    by_day: dict[date, list[Cutover]] = {}
+    totals: dict[date, int] = {}
+    for *row, _rank, total in db.session.execute(query):
+        cutover = Cutover(*row)
+        by_day.setdefault(cutover.cutover_date, []).append(cutover)
+        totals[cutover.cutover_date] = total
+    return by_day, totals
+
+
+def cutovers_page(user: User, first: date, last: date, filters: CalendarFilters = CalendarFilters(), *,
+                  limit: int = PAGE_SIZE, after: tuple[date, int] | None = None) -> list[Cutover]:
+    """At most ``limit`` cutovers in [first, last], ordered by (cutover_date, ticket id), after
+    the cursor ``after`` (the last one of the previous page): the API's keyset pages."""
+    query = _calendar_query(user, first, last, filters).order_by(Ticket.cutover_date, Ticket.id).limit(limit)
+    if after is not None:
+        query = query.where(tuple_(Ticket.cutover_date, Ticket.id) > tuple_(*after))
+    return [Cutover(*row) for row in db.session.execute(query)]
+
+
+def _calendar_query(user: User, first: date, last: date, filters: CalendarFilters) -> Select:
     statuses = SCHEDULED + (TENTATIVE if filters.tentative else ())
     query = (
         select(
             Ticket.id, Ticket.number, Ticket.cutover_date, Ticket.status, Ticket.emergency,
-            Center.code, Center.short_name, Province.short_name, Service.code, Service.name,
-            Ticket.old_url, Ticket.new_url, Center.name,
+            Center.code.label("center_code"), Center.short_name.label("center_name"),
+            Province.short_name.label("province_short_name"), Service.code.label("service_code"),
+            Service.name.label("service_name"), Ticket.old_url, Ticket.new_url, Center.name.label("center_full_name"),
         )
         .join(Ticket.center)
         .join(Center.province)
@@ -117,7 +157,6 @@ def cutovers_between(user: User, first: date, last: date, filters: CalendarFilte
             Ticket.status.in_(statuses),
             Ticket.cutover_date.between(first, last),
         )
-        .order_by(Ticket.cutover_date, Center.code, Service.position)
     )
     if filters.province:
         query = query.where(Province.named(filters.province))
@@ -125,7 +164,13 @@ def cutovers_between(user: User, first: date, last: date, filters: CalendarFilte
         query = query.where(Center.named(filters.center))
     if filters.service:
         query = query.where(Service.code == filters.service)
-    return [Cutover(*row) for row in db.session.execute(query)]
+    return query
+
+
+def calendar_generation() -> int:
+    """A number that grows whenever any ticket changes (every change appends an audit event):
+    the newest audit event's id, read from the primary key's index."""
+    return db.session.scalar(select(func.max(AuditEvent.id))) or 0
 
 
 def month_weeks(year: int, month: int) -> list[list[date]]:

@@ -1,6 +1,6 @@
 """Calendar pages: parse the query, ask schedule.py and feeds.py, render."""
+import hashlib
 import re
-from collections import defaultdict
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from ..accounts.access import login_required, roles_required, scoped_centers
+from ..accounts.access import login_required, roles_required, scope_key, scoped_centers
 from ..errors import abort_with, error_response
 from ..extensions import db
 from ..models import BlackoutWindow, Center, Province, Role, Service
@@ -19,12 +19,14 @@ from ..spreadsheet import csv_text
 from ..ui import as_query
 from ..workdays.calendar import FIRST_DAY, LAST_DAY, local_date
 from ..workdays.schedules import current_calendar
-from .feeds import feed_of, ical_for, issue_feed, revoke_feed, user_for_feed
+from .feeds import cached_ical, feed_etag, feed_of, issue_feed, revoke_feed, user_for_feed
 from .schedule import (
     CalendarFilters,
     RangeError,
     add_blackout,
+    calendar_generation,
     cutovers_between,
+    cutovers_by_day,
     day_loads,
     month_weeks,
     parse_range,
@@ -79,14 +81,12 @@ def month():
     year, number = _month(today)
     weeks = month_weeks(year, number)
     filters = _filters()
-    by_day = defaultdict(list)
-    for cutover in cutovers_between(current_user, weeks[0][0], weeks[-1][-1], filters):
-        by_day[cutover.cutover_date].append(cutover)
+    by_day, day_totals = cutovers_by_day(current_user, weeks[0][0], weeks[-1][-1], filters)
     previous = date(year - (number == 1), 12 if number == 1 else number - 1, 1) if (year, number) > (FIRST_DAY.year, 1) else None
     following = date(year + (number == 12), 1 if number == 12 else number + 1, 1)
     calendar = current_calendar()
     return render_template(
-        "cutovers/month.html", year=year, month=number, weeks=weeks, by_day=by_day, today=today,
+        "cutovers/month.html", year=year, month=number, weeks=weeks, by_day=by_day, day_totals=day_totals, today=today,
         calendar=calendar, kinds=_day_kinds(weeks, calendar), loads=day_loads(weeks[0][0], weeks[-1][-1]),
         following=following if following <= LAST_DAY else None, filters=filters, choices=_filter_choices(),
         previous=previous, settings=policy(),
@@ -121,6 +121,9 @@ def export_csv():
         first, last = parse_range(request.args.get("from"), request.args.get("to"), today=today)
     except RangeError as error:
         return error_response(400, str(error))  # the Chinese reason, not a generic page
+    etag = export_etag(current_user, request.query_string)
+    if etag in request.if_none_match:
+        return Response(status=304, headers={"ETag": f'"{etag}"', "Cache-Control": "private, no-cache"})
     text = csv_text(
         ["切换日期", "工单号", "状态", "紧急", "省份", "中心代码", "中心", "业务事项代码", "业务事项", "原地址", "新地址"],
         ([c.cutover_date.isoformat(), c.number, c.status.label, "是" if c.emergency else "", c.province_short_name,
@@ -129,7 +132,15 @@ def export_csv():
     )
     name = f"cutovers-{first.isoformat()}-{last.isoformat()}.csv"
     return Response(text, mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+                    headers={"Content-Disposition": f"attachment; filename={name}", "ETag": f'"{etag}"',
+                             "Cache-Control": "private, no-cache"})
+
+
+def export_etag(user, query: bytes) -> str:
+    """The CSV's entity tag: the same user's scope, query, day and calendar generation give the same file."""
+    key = b"|".join([scope_key(user).encode(), query,
+                     local_date(utcnow()).isoformat().encode(), str(calendar_generation()).encode()])
+    return hashlib.sha256(key).hexdigest()[:32]
 
 
 # --- the iCalendar feed ----------------------------------------------------------------
@@ -141,10 +152,14 @@ def feed(token: str):
     user = user_for_feed(token)
     if user is None:
         abort(404)
-    body = ical_for(user, local_date(utcnow()),
-                    lambda ticket_id: url_for("tickets.show", ticket_id=ticket_id, _external=True))
-    return Response(body, mimetype="text/calendar",
-                    headers={"Cache-Control": "private, max-age=300"})
+    today = local_date(utcnow())
+    etag = feed_etag(user, today, request.url_root)
+    headers = {"Cache-Control": "private, max-age=300", "ETag": f'"{etag}"'}
+    if etag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    body = cached_ical(user, today, etag,
+                       lambda ticket_id: url_for("tickets.show", ticket_id=ticket_id, _external=True))
+    return Response(body, mimetype="text/calendar", headers=headers)
 
 
 class FeedForm(FlaskForm):

@@ -139,6 +139,29 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+def _lookup_within(resolver: Resolver, host: str, port: int, seconds: float) -> list[str]:
+    """``resolver(host, port)`` given at most ``seconds``: the lookup runs in a daemon thread of
+    its own (getaddrinfo has no timeout and cannot be interrupted), and a lookup still running
+    at the deadline is a ``timeout`` while the thread finishes on its own."""
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append((True, resolver(host, port)))
+        except BaseException as error:  # handed to the caller below
+            outcome.append((False, error))
+
+    worker = threading.Thread(target=run, name=f"probe-dns-{host}", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not outcome:
+        raise _Problem("timeout", f"{host}: DNS lookup timed out")
+    succeeded, value = outcome[0]
+    if not succeeded:
+        raise value
+    return value
+
+
 @lru_cache(maxsize=1)
 def _default_context() -> ssl.SSLContext:
     return ssl.create_default_context()
@@ -278,7 +301,7 @@ class _Prober:
         if target.literal is not None:
             return [target.literal]
         try:
-            found = self.resolver(target.host, target.port)
+            found = _lookup_within(self.resolver, target.host, target.port, self.remaining())
         except (OSError, UnicodeError, ValueError) as error:
             raise _Problem("dns_failure", f"{target.host}: {error}") from None
         addresses: list[IPAddress] = []
@@ -416,8 +439,7 @@ def probe(
     ``expected_host`` is where the link must end (default: the URL's own host);
     ``allow_networks`` are non-public networks the prober may connect to anyway (tests,
     intranet deployments); ``resolver(host, port)`` returns address strings (default: the
-    system resolver, asked once per hop; it has no timeout of its own, so a slow lookup ends in
-    ``timeout`` only once it returns); ``ssl_context`` defaults to the system's trust.
+    system resolver, asked once per hop, in a thread of its own that the time limit bounds); ``ssl_context`` defaults to the system's trust.
     """
     started = time.monotonic()
     result = ProbeResult(url=url)

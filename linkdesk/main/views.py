@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from ..accounts.access import REVIEWER_ROLES, awaiting_review, login_required, scoped_tickets
 from ..extensions import db
-from ..models import Role, Ticket, TicketStatus, User
+from ..models import OPEN_STATUSES, Role, Ticket, TicketStatus, User
 from ..models.types import utcnow
 from ..tickets.deadlines import review_clock
 from ..tickets.listing import due_counts
@@ -17,8 +17,10 @@ bp = Blueprint("main", __name__)
 
 
 def ticket_counts(user) -> dict[TicketStatus, int]:
-    """Tickets in the user's scope, counted by status, in one query."""
-    query = scoped_tickets(user).with_only_columns(Ticket.status, func.count()).group_by(Ticket.status)
+    """Open tickets in the user's scope (what the tiles show), counted by status in one query
+    from the (status, center) index; closed statuses count 0, however long the history."""
+    query = (scoped_tickets(user).with_only_columns(Ticket.status, func.count())
+             .where(Ticket.status.in_(OPEN_STATUSES)).group_by(Ticket.status))
     counts = {status: 0 for status in TicketStatus}
     counts.update(dict(db.session.execute(query).all()))
     return counts

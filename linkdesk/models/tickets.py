@@ -87,6 +87,10 @@ class Ticket(db.Model):
             sqlite_where=db.text(_OPEN_SQL),
             postgresql_where=db.text(_OPEN_SQL),
         ),
+        # The calendar, its feeds and the API's pages; the home page's open counts (issue 23).
+        Index("ix_ticket_status_cutover_date", "status", "cutover_date"),
+        Index("ix_ticket_cutover_date_id", "cutover_date", "id"),
+        Index("ix_ticket_status_center_id", "status", "center_id"),
         CheckConstraint(
             "(status = 'pending') = (stage IS NOT NULL)", name="stage_only_while_pending"
         ),

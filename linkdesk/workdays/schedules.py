@@ -4,12 +4,14 @@ calendar.py knows what a working day is; this module only decides which schedule
 force (imported ones win over shipped ones for the same year) and caches the index built
 from them, rebuilding it when an import changes the database.
 """
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..models import OPEN_STATUSES, HolidaySchedule, Ticket
@@ -18,6 +20,7 @@ from ..notify.events import notify
 from ..tickets.workflow import record
 from .calendar import WorkingDayCalendar, YearSchedule, calendar_for, load_shipped_schedules
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 
 
@@ -85,6 +88,18 @@ def current_calendar() -> WorkingDayCalendar:
                 cache.clear()
                 cache[fingerprint] = calendar
     return calendar
+
+
+def warm_calendar(app) -> None:
+    """Build the app's working-day calendar now (about a second), so that the first request of a
+    new server process does not wait for it; a database not reachable yet is left to that request."""
+    with app.app_context():
+        try:
+            current_calendar()
+        except SQLAlchemyError:
+            log.warning("working-day calendar not built at start: database not ready", exc_info=True)
+        finally:
+            db.session.remove()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,241 @@
+"""Every page, API list and feed at 1,000 and at 100,000 tickets (issue 23): time and SQL statements.
+
+Builds a database by the migrations (SQLite in a temporary folder, or a fresh database on the
+PostgreSQL server of ``--database-url``), loads the registry, then tickets written with the
+project's models as three years of the ~340 centers look: mostly completed, some rejected,
+withdrawn or cancelled, up to one open ticket per link (pending at either stage, returned,
+approved for the coming weeks), each with its audit events, review decisions and, when
+completed, its registry revision. At each size it asks every route in-process (Flask's test
+client, one request at a time, the clock frozen at 2026-11-27 10:00 Beijing) ``--runs`` times after
+two warm-up requests, beside a static file, and prints p50 / p99 in ms and the SQL statements
+of one request; with two sizes or more, the ratio of the last p50 to the first.
+
+Run: .venv/bin/python benchmarks/bench_scale.py [--sizes 1000 100000] [--runs 20]
+     [--database-url postgresql://…/postgres]
+Asserts nothing; prints figures (and a Markdown table with --markdown).
+"""
+import argparse
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import time_machine
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from linkdesk import create_app
+from linkdesk.accounts.tokens import create_token
+from linkdesk.accounts.users import create_user
+from linkdesk.cutovers.feeds import issue_feed
+from linkdesk.extensions import db
+from linkdesk.models import AuditEvent, Center, LinkRecord, LinkRevision, ReviewDecision, Role, Service, Ticket
+from linkdesk.seed import seed_registry
+
+NOW = "2026-11-27 10:00:00+08:00"
+TODAY = date(2026, 11, 27)
+PASSWORD = "bench-password-1"
+CLOSED = ["completed"] * 80 + ["rejected"] * 8 + ["withdrawn"] * 6 + ["cancelled"] * 6
+OPEN = ("pending_province", "pending_ministry", "returned", "approved")
+
+
+def build(url: str):
+    """The schema, the registry, live links and the people who ask; returns the app and its ids."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
+                      "WTF_CSRF_ENABLED": False, "LINKDESK_PROBE_ON_FILING": False})
+    with app.app_context(), time_machine.travel(NOW, tick=False):
+        upgrade()
+        seed_registry()
+        centers = db.session.scalars(select(Center).order_by(Center.code)).all()
+        services = db.session.scalars(select(Service).order_by(Service.position)).all()
+        db.session.execute(insert(LinkRecord), [
+            {"center_id": c.id, "service_id": s.id, "url": f"https://gjj{c.code}.gov.cn/{s.code}",
+             "effective_date": date(2023, 1, 1), "updated_at": datetime(2023, 1, 1, tzinfo=UTC)}
+            for c in centers for s in services
+        ])
+        clerk = create_user("bench-clerk", PASSWORD, Role.CENTER_STAFF, center="郑州")
+        ministry = create_user("bench-ministry", PASSWORD, Role.MINISTRY_REVIEWER)
+        create_user("bench-henan", PASSWORD, Role.PROVINCE_REVIEWER, province="河南")
+        ids = {"clerk": clerk.id, "token": create_token(ministry),
+               "feed": issue_feed(ministry), "links": [(c.id, s.id) for c in centers for s in services]}
+        db.session.commit()
+        db.session.remove()
+    return app, ids
+
+
+def add_tickets(app, ids: dict, start: int, count: int) -> None:
+    """Tickets ``start`` … ``start + count - 1``: the first of each link may be open, the rest closed."""
+    rng, links, author = random.Random(start), ids["links"], ids["clerk"]
+    with app.app_context():
+        for chunk in range(start, start + count, 5000):
+            tickets, events, decisions, revisions = [], [], [], []
+            for number in range(chunk, min(chunk + 5000, start + count)):
+                center_id, service_id = links[number % len(links)]
+                is_open = number < len(links) and number % 10 == 0  # ~10 % of links have an open ticket
+                status = OPEN[number // 10 % 4] if is_open else rng.choice(CLOSED)
+                if is_open:
+                    submitted = datetime(2026, 11, 20, 2, tzinfo=UTC) - timedelta(minutes=rng.randrange(20 * 24 * 60))
+                    cutover = TODAY + timedelta(days=3 + rng.randrange(40))
+                else:
+                    submitted = datetime(2023, 11, 27, 2, tzinfo=UTC) + timedelta(minutes=rng.randrange(1080 * 24 * 60))
+                    cutover = min(submitted.date() + timedelta(days=14 + rng.randrange(30)), TODAY - timedelta(days=1))
+                stage = {"pending_province": "province", "pending_ministry": "ministry"}.get(status)
+                status = status.removeprefix("pending_").replace("province", "pending").replace("ministry", "pending")
+                ticket_id = number + 1
+                tickets.append({
+                    "id": ticket_id, "number": f"LD-B-{number:07d}", "center_id": center_id, "service_id": service_id,
+                    "old_url": "https://gjj.example.gov.cn/old", "new_url": f"https://gjj.example.gov.cn/{number}",
+                    "cutover_date": cutover, "submitted_at": submitted, "submitted_on": submitted.date(),
+                    "earliest_cutover": cutover - timedelta(days=rng.choice((0, 0, 3))), "reason": "基准测试",
+                    "contact_name": "测试", "contact_phone": "0371-12345678", "warnings": [], "status": status,
+                    "stage": stage, "version": 1, "created_by_id": author, "created_at": submitted,
+                    "updated_at": submitted, "provisional": False, "emergency": rng.random() < .02,
+                    "emergency_reason": "紧急", "evidence_requested": False,
+                })
+                events.append({"ticket_id": ticket_id, "actor_id": author, "actor_role": "center_staff", "at": submitted,
+                               "action": "submit", "to_status": "pending", "to_stage": "province"})
+                if status in ("completed", "rejected", "approved", "cancelled"):
+                    decided = submitted + timedelta(hours=rng.randrange(1, 96))
+                    for stage_name in ("province", "ministry"):
+                        verdict = "reject" if status == "rejected" and stage_name == "ministry" else "approve"
+                        decisions.append({"ticket_id": ticket_id, "stage": stage_name, "ticket_version": 1,
+                                          "reviewer_id": author, "decision": verdict, "decided_at": decided,
+                                          "comment": "驳回" if verdict == "reject" else None})
+                        events.append({"ticket_id": ticket_id, "actor_id": author, "actor_role": "ministry_reviewer",
+                                       "at": decided, "action": verdict, "from_status": "pending",
+                                       "to_status": "pending" if stage_name == "province" else status})
+                if status == "completed":
+                    events.append({"ticket_id": ticket_id, "actor_role": "system", "action": "complete",
+                                   "to_status": "completed", "at": datetime.combine(cutover, datetime.min.time(), UTC)})
+                    revisions.append({"center_id": center_id, "service_id": service_id, "ticket_id": ticket_id,
+                                      "url": f"https://gjj.example.gov.cn/{number}", "effective_date": cutover,
+                                      "note": f"工单 LD-B-{number:07d}", "recorded_at": submitted})
+            for model, rows in ((Ticket, tickets), (AuditEvent, events), (ReviewDecision, decisions),
+                                (LinkRevision, revisions)):
+                if rows:
+                    db.session.execute(insert(model), rows)
+            db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("SELECT setval('ticket_id_seq', (SELECT max(id) FROM ticket))"))
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        db.session.remove()
+
+
+def routes(app, ids: dict) -> list[tuple[str, str, str]]:
+    """(name, who asks, path)."""
+    return [
+        ("static file (baseline)", "ministry", "/static/linkdesk.css"),
+        ("home (ministry)", "ministry", "/"),
+        ("home (province)", "henan", "/"),
+        ("home (clerk)", "clerk", "/"),
+        ("cutover month (ministry)", "ministry", "/calendar/?month=2026-11"),
+        ("GET /api/v1/cutovers 3 months, first page", "token", "/api/v1/cutovers?from=2026-09-01&to=2026-11-30"),
+        ("iCal feed (ministry, cached)", "feed", f"/calendar/feed/{ids['feed']}.ics"),
+        ("iCal feed, If-None-Match → 304", "feed304", f"/calendar/feed/{ids['feed']}.ics"),
+        ("review queue (ministry)", "ministry", "/review/"),
+        ("ticket list (clerk)", "clerk", "/tickets/"),
+        ("GET /api/v1/tickets", "token", "/api/v1/tickets"),
+        ("ticket page (ministry)", "ministry", "/tickets/1"),
+    ]
+
+
+def measure(app, ids: dict, runs: int) -> dict[str, tuple[float, float, int]]:
+    """p50 and p99 in ms and the statements of one request, by route name."""
+    clients = {}
+    results = {}
+    with time_machine.travel(NOW, tick=False):
+        for who in ("ministry", "henan", "clerk"):
+            clients[who] = app.test_client()
+            clients[who].post("/login", data={"username": f"bench-{who}", "password": PASSWORD})
+        clients["token"] = clients["feed"] = clients["feed304"] = app.test_client()
+        headers = {"token": {"Authorization": f"Bearer {ids['token']}"}}
+        with app.app_context():
+            engine = db.engine
+        for name, who, path in routes(app, ids):
+            extra = headers.get(who, {})
+            if who == "feed304":
+                extra = {"If-None-Match": clients[who].get(path).headers["ETag"]}
+            for _ in range(2):  # warm-up: the working-day calendar, the feed's render
+                response = clients[who].get(path, headers=extra)
+                assert response.status_code in (200, 304), (name, response.status_code)
+            seen: list[str] = []
+
+            def record(*args, seen=seen):
+                seen.append(args[2])
+            event.listen(engine, "before_cursor_execute", record)
+            clients[who].get(path, headers=extra).close()
+            event.remove(engine, "before_cursor_execute", record)
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                clients[who].get(path, headers=extra).close()
+                times.append((time.perf_counter() - started) * 1000)
+            times.sort()
+            results[name] = (statistics.median(times), times[min(len(times) - 1, round(.99 * (len(times) - 1)))], len(seen))
+    return results
+
+
+def database_urls(base: str | None, directory: Path):
+    if base is None:
+        return f"sqlite:///{directory / 'bench.sqlite3'}", lambda: None
+    admin = create_engine(make_url(base), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    name = f"linkdesk_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return make_url(base).set(database=name).render_as_string(hide_password=False), drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--database-url", help="a PostgreSQL server (its maintenance database); default SQLite")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args()
+    sizes = sorted(args.sizes)
+    by_size = {}
+    with tempfile.TemporaryDirectory() as directory:
+        url, drop = database_urls(args.database_url, Path(directory))
+        try:
+            app, ids = build(url)
+            loaded = 0
+            for size in sizes:
+                started = time.perf_counter()
+                add_tickets(app, ids, loaded, size - loaded)
+                loaded = size
+                print(f"# {size:,} tickets loaded in {time.perf_counter() - started:.0f} s", flush=True)
+                by_size[size] = measure(app, ids, args.runs)
+            with app.app_context():
+                db.engine.dispose()
+        finally:
+            drop()
+    report(by_size, sizes, make_url(url).get_backend_name(), args.markdown)
+
+
+def report(by_size: dict, sizes: list[int], backend: str, markdown: bool) -> None:
+    first, last = sizes[0], sizes[-1]
+    print(f"\n{backend}: p50 / p99 ms, statements per request; ratio = p50 at {last:,} / p50 at {first:,}")
+    if markdown:
+        columns = " | ".join(f"{size:,}: p50 / p99 (stmts)" for size in sizes)
+        print(f"| route | {columns} | ratio |\n|---|" + "---|" * (len(sizes) + 1))
+    for name in by_size[first]:
+        cells = [f"{by_size[s][name][0]:.1f} / {by_size[s][name][1]:.1f} ({by_size[s][name][2]})" for s in sizes]
+        ratio = by_size[last][name][0] / by_size[first][name][0]
+        if markdown:
+            print(f"| {name} | {' | '.join(cells)} | {ratio:.2f}× |")
+        else:
+            print(f"{name:<44} " + "  ".join(f"{c:>26}" for c in cells) + f"  {ratio:5.2f}×")
+
+
+if __name__ == "__main__":
+    main()
