@@ -209,11 +209,16 @@ def _paths() -> dict:
         },
         "/cutovers": {"get": _op(
             "切换与台账", "切换日历", {"200": _json({
-                "type": "object", "required": ["from", "to", "cutovers"],
+                "type": "object", "required": ["from", "to", "cutovers", "next_cursor"],
                 "properties": {"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
-                               "cutovers": _list("Cutover")}}, "范围内已批准与已完成的切换")},
+                               "cutovers": _list("Cutover"),
+                               "next_cursor": {"type": ["string", "null"],
+                                               "description": "下一页的 cursor；null 表示已是最后一页"}}},
+                "范围内已批准与已完成的切换，按日期、工单 id 排列")},
             params=[*RANGE, PROVINCE, CENTER, SERVICE,
-                    _query("tentative", "1：也列出待审核的（暂定）", {"type": "string", "enum": ["1", "true"]})])},
+                    _query("tentative", "1：也列出待审核的（暂定）", {"type": "string", "enum": ["1", "true"]}),
+                    _query("limit", "每页条数（1–1000，默认 500）", {"type": "integer", "minimum": 1, "maximum": 1000}),
+                    _query("cursor", "上一页答复中的 next_cursor（YYYY-MM-DD_工单id）")])},
         "/links": {"get": _op("切换与台账", "链接台账", {"200": _json({
             "type": "object", "required": ["links"], "properties": {"links": _list("Link")}}, "范围内的现行地址")},
             params=[PROVINCE, CENTER, SERVICE])},
