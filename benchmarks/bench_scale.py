@@ -141,6 +141,11 @@ def routes(app, ids: dict) -> list[tuple[str, str, str]]:
         ("review queue (ministry)", "ministry", "/review/"),
         ("ticket list (clerk)", "clerk", "/tickets/"),
         ("GET /api/v1/tickets", "token", "/api/v1/tickets"),
+        # The reviewer's workbench (issue 16): search by number, by center name, by a fragment of an address.
+        ("GET /api/v1/tickets?q=LD-B-0012345 (number)", "token", "/api/v1/tickets?q=LD-B-0012345"),
+        ("GET /api/v1/tickets?q=郑州 sorted by center", "token", "/api/v1/tickets?q=%E9%83%91%E5%B7%9E&sort=center"),
+        ("GET /api/v1/tickets?q=example.gov.cn/4242 (address)", "token", "/api/v1/tickets?q=example.gov.cn/4242"),
+        ("GET /api/v1/tickets?sort=-days_left", "token", "/api/v1/tickets?sort=-days_left"),
         ("ticket page (ministry)", "ministry", "/tickets/1"),
     ]
 
