@@ -148,6 +148,7 @@ def test_filing_warns_when_the_new_address_does_not_resolve_but_still_files(app,
     assert warning["message"] == "新地址检测未通过：域名解析失败（仅供参考，不影响提交）。"
 
 
+@pytest.mark.realtime
 def test_a_filing_with_a_resolver_that_never_answers_ends_at_the_probe_limit(app, team, monkeypatch):
     """getaddrinfo has no timeout: the lookup is bounded by the probe's limit all the same, and
     the filing answers while the resolver is still stuck."""
