@@ -21,7 +21,28 @@ from linkdesk.notify.events import add_channel
 SECRET_KEY = "6d1f0c2e-SECRET-robot-key-42"
 
 
-class WeComRobotServer:
+class LocalServer:
+    """An HTTP server on 127.0.0.1 in a thread; ``stop()`` takes it down, ``start()`` brings it
+    back on the same port (subclasses define ``start`` with their handler)."""
+
+    port = 0
+    _server = None
+
+    def _listen(self, handler) -> None:
+        ThreadingHTTPServer.allow_reuse_address = True
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_port
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+class WeComRobotServer(LocalServer):
     """Speaks ``POST /cgi-bin/webhook/send?key=…`` like the real robot API.
 
     ``mode``: "ok", "error" (errcode 93000), "ratelimit" (errcode 45009), "http500", "slow"
@@ -92,17 +113,7 @@ class WeComRobotServer:
             def log_message(self, *args):
                 pass
 
-        ThreadingHTTPServer.allow_reuse_address = True
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_port
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self._listen(Handler)
 
 
 @pytest.fixture
@@ -148,7 +159,7 @@ def outbox_rows(**where):
     return db.session.scalars(query).all()
 
 
-class WebhookReceiver:
+class WebhookReceiver(LocalServer):
     """An automation endpoint on 127.0.0.1 that keeps each POST's raw body and headers.
 
     ``status`` is what it answers (200; 500 to refuse); ``stop()`` takes it down (connections
@@ -179,17 +190,7 @@ class WebhookReceiver:
             def log_message(self, *args):
                 pass
 
-        ThreadingHTTPServer.allow_reuse_address = True
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_port
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self._listen(Handler)
 
 
 @pytest.fixture
