@@ -29,10 +29,12 @@ CUTOVER = "2026-12-11"
 
 
 def verifies(secret: str, request: dict, *, now: int, tolerance: int = 300) -> bool:
-    """What a receiver does: the HMAC of "timestamp.body" matches, and the timestamp is recent."""
-    timestamp = request["headers"]["X-Linkdesk-Timestamp"]
-    expected = "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + request["body"], hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, request["headers"]["X-Linkdesk-Signature"]) and abs(now - int(timestamp)) <= tolerance
+    """What a receiver does: the HMAC of the raw body matches, and the signed send time is recent."""
+    expected = "sha256=" + hmac.new(secret.encode(), request["body"], hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, request["headers"]["X-Linkdesk-Signature"]):
+        return False
+    sent_at = json.loads(request["body"])["sent_at"]
+    return str(sent_at) == request["headers"]["X-Linkdesk-Timestamp"] and abs(now - sent_at) <= tolerance
 
 
 def approve_for_beijing(team) -> dict:
@@ -54,7 +56,7 @@ def test_an_approval_is_one_signed_post_that_verifies_with_the_secret(team, rece
     assert request["headers"]["Content-Type"].startswith("application/json")
     assert verifies(secret, request, now=int(NOW.timestamp()))
     event = json.loads(request["body"])
-    assert set(event) == {"id", "type", "occurred_at", "ticket"}
+    assert set(event) == {"id", "type", "occurred_at", "sent_at", "ticket"}
     assert event["type"] == "approved" == request["headers"]["X-Linkdesk-Event"]
     assert event["id"] == request["headers"]["X-Linkdesk-Delivery"]
     assert event["occurred_at"].startswith("2026-11-27T02:00")

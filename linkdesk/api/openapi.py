@@ -242,8 +242,8 @@ def document() -> dict:
         "paths": _paths(),
         "webhooks": {"event": {"post": {
             "tags": ["文档"], "summary": "Webhook 事件（channels add webhook 配置的地址收到）", "security": [],
-            "description": "X-Linkdesk-Signature 为 sha256= 加上以渠道密钥对“X-Linkdesk-Timestamp 的值 + . + 原始请求体”"
-                           "计算的 HMAC-SHA256（十六进制）；请校验签名并拒绝过旧的时间戳。",
+            "description": "X-Linkdesk-Signature 为 sha256= 加上以渠道密钥对原始请求体计算的 HMAC-SHA256（十六进制）；"
+                           "请求体中的 sent_at（与 X-Linkdesk-Timestamp 相同）也在签名之内：请校验签名并拒绝过旧的 sent_at。",
             "parameters": [{"name": name, "in": "header", "required": True, "schema": {"type": "string"}, "description": text}
                            for name, text in (("X-Linkdesk-Event", "事件类型"), ("X-Linkdesk-Delivery", "事件编号"),
                                               ("X-Linkdesk-Timestamp", "本次发送的 Unix 秒"),

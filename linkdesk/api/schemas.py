@@ -173,11 +173,12 @@ UPLOAD = obj({
 
 WEBHOOK_EVENT = {
     "type": "object",
-    "required": ["id", "type", "occurred_at"],
+    "required": ["id", "type", "occurred_at", "sent_at"],
     "properties": {
         "id": {**TEXT, "description": "事件编号；重试时不变，接收方据此去重"},
         "type": {**TEXT, "description": "事件类型，如 approved、applied、cancelled"},
         "occurred_at": DATETIME,
+        "sent_at": {"type": "integer", "description": "本次发送的 Unix 秒（在签名之内，用于拒绝重放）"},
         "ticket": {**ref("TicketListItem"), "description": "工单事件：工单（与列表中的形状相同）"},
         "link": obj({"center": ref("Center"), "service": TEXT, "url": TEXT, "problem": TEXT},
                     description="link_unhealthy：出现问题的链接"),

@@ -8,11 +8,11 @@ POST with these headers:
 
 - ``X-Linkdesk-Event``: the type; ``X-Linkdesk-Delivery``: the event's id (the same on every retry,
   so that a receiver drops duplicates);
-- ``X-Linkdesk-Timestamp``: Unix seconds when this attempt was sent;
-- ``X-Linkdesk-Signature``: ``sha256=`` and the hex HMAC-SHA256, keyed with the channel's secret,
-  of the timestamp, a full stop, and the raw body: ``f"{timestamp}.".encode() + body``. The
-  timestamp is inside what is signed, so a receiver that refuses old timestamps (say, five
-  minutes) refuses a replayed request.
+- ``X-Linkdesk-Timestamp``: Unix seconds when this attempt was sent, also in the body as
+  ``sent_at``;
+- ``X-Linkdesk-Signature``: ``sha256=`` and the hex HMAC-SHA256 of the raw body, keyed with the
+  channel's secret. ``sent_at`` is inside what is signed, so a receiver that refuses an old one
+  (say, five minutes) refuses a replayed request.
 
 The address follows the link prober's rules: http(s) only, no user:password, the ports of
 ``LINKDESK_PROBE_PORTS``, and only public addresses unless ``LINKDESK_PROBE_ALLOW_NETWORKS`` lists
@@ -60,9 +60,9 @@ def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The X-Linkdesk-Signature value of a body sent at ``timestamp``."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+def sign(secret: str, body: bytes) -> str:
+    """The X-Linkdesk-Signature value of a raw body."""
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return f"sha256={digest}"
 
 
@@ -155,12 +155,14 @@ def send(url: str, secret: str, body: str, uid: str, event: str) -> None:
         target = check_address(url)
     except WebhookRefused as refusal:
         raise WebhookError(f"Webhook 地址被拒绝：{refusal}") from None
-    raw = body.encode()
-    timestamp = str(int(time.time()))
+    sent_at = int(time.time())
+    # The send time goes inside the signed body: one HMAC over the raw body then covers it.
+    raw = json.dumps({**json.loads(body), "sent_at": sent_at}, ensure_ascii=False).encode()
+    timestamp = str(sent_at)
     headers = {
         "Host": target.host_header, "Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
         "X-Linkdesk-Event": event, "X-Linkdesk-Delivery": uid, "X-Linkdesk-Timestamp": timestamp,
-        "X-Linkdesk-Signature": sign(secret, timestamp, raw),
+        "X-Linkdesk-Signature": sign(secret, raw),
     }
     kind = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
     problem = None
