@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.finalize(app)
 
     from . import api, cli, errors, extensions, input_guard, models, ui  # noqa: F401
-    from .accounts import access, sessions
+    from .accounts import access, admin_views, password_views, sessions, wecom_views  # noqa: F401 (routes on accounts' bp)
     from .accounts.views import bp as accounts_pages
     from .cutovers.views import bp as cutover_pages
     from .links.views import bp as link_pages

@@ -214,7 +214,3 @@ def revoke_any_token(prefix: str):
     else:
         flash(f"已吊销 {row.username} 的令牌 {row.prefix}。", "success")
     return redirect(url_for("accounts.all_tokens"))
-
-
-# The admin's page for one user, passwords and 企业微信 sign-in: routes on this blueprint.
-from . import admin_views, password_views, wecom_views  # noqa: E402, F401
