@@ -2,7 +2,6 @@
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
 from flask_login import current_user
@@ -16,8 +15,8 @@ from .tickets.diff import url_diff
 from .tickets.evidence import TYPE_LABELS, human_size
 from .tickets.operations import EDITABLE_FIELDS
 from .tickets.workflow import ACTION_LABELS
+from .workdays.calendar import BEIJING
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 ALL_ROLES = tuple(Role)
 
 # (label, endpoint, roles). An entry whose endpoint is not registered yet is left out,

@@ -264,3 +264,16 @@ def test_every_template_passes_the_csp_no_inline_script_or_style():
         text = template.read_text()
         assert "<script>" not in text and "style=" not in text, template
         assert not re.search(r"\son[a-z]+=", text), template  # inline event handlers
+
+
+@pytest.mark.parametrize("version", ["²", "١", "9" * 5000])
+def test_a_version_in_unicode_digits_on_an_upload_is_a_422(clerk, version):
+    ticket = clerk.post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
+    response = clerk.upload(f"/tickets/{ticket['id']}/attachments", {"version": version}, ("公函.pdf", b"%PDF-1.4\n%%EOF\n"))
+    assert response.status_code == 422 and "version" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("limit", ["²", "9" * 5000, "0", "1001"])
+def test_a_cutovers_page_size_that_is_not_a_small_ascii_number_is_a_422(clerk, limit):
+    response = clerk.get(f"/cutovers?from=2026-12-01&to=2026-12-31&limit={limit}")
+    assert response.status_code == 422 and "limit" in response.get_json()["errors"]

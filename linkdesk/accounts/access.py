@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import db, login_manager
 from ..models import Center, Role, Ticket, TicketStatus, User
+from ..query_args import ascii_int
 from ..tickets.workflow import REVIEWER_STAGE
 
 NATIONAL_ROLES = (Role.MINISTRY_REVIEWER, Role.ADMIN)
@@ -125,7 +126,8 @@ def init_app(app) -> None:
         # here sends Flask-Login on to the request loader.
         if _bearer_token() is not None:
             return None
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        number = ascii_int(user_id, max_digits=9)
+        user = db.session.get(User, number) if number is not None else None
         return user if user is not None and user.active else None
 
     @login_manager.request_loader

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ..accounts.access import api_roles, visible_ticket_or_404
 from ..models import Role
+from ..query_args import ascii_int
 from ..tickets.attachments import add_attachments, read_uploads, remove_attachment
 from ..tickets.downloads import attachment_or_404, send_attachment
 from ..tickets.workflow import WorkflowError
@@ -17,8 +18,9 @@ def _version_field(value) -> int | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 9:
-        return int(value.strip())
+    number = ascii_int(value, max_digits=9) if isinstance(value, str) else None
+    if number is not None:
+        return number
     raise WorkflowError({"version": ["工单版本号 version 应为整数。"]})
 
 

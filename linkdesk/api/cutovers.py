@@ -10,6 +10,7 @@ from ..cutovers.schedule import MAX_PAGE_SIZE, PAGE_SIZE, CalendarFilters, Range
 from ..extensions import db
 from ..links.registry import export_rows, filtered, link_filters, scoped_links
 from ..models.types import utcnow
+from ..query_args import ascii_int
 from ..tickets.workflow import WorkflowError
 from ..workdays.calendar import local_date
 from . import bp
@@ -49,8 +50,8 @@ def cutovers():
 def _page_args() -> tuple[int, tuple[date, int] | None]:
     """``limit`` (1 to MAX_PAGE_SIZE, PAGE_SIZE when absent) and ``cursor`` (``YYYY-MM-DD_ID``)."""
     errors = {}
-    limit = request.args.get("limit", str(PAGE_SIZE))
-    if not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= MAX_PAGE_SIZE):
+    limit = ascii_int(request.args.get("limit", str(PAGE_SIZE)), max_digits=4)
+    if limit is None or not 1 <= limit <= MAX_PAGE_SIZE:
         errors["limit"] = [f"每页条数应为 1 至 {MAX_PAGE_SIZE} 之间的整数。"]
     after = None
     if cursor := request.args.get("cursor"):
@@ -63,7 +64,7 @@ def _page_args() -> tuple[int, tuple[date, int] | None]:
             errors["cursor"] = ["分页游标无效，请使用上一页返回的 next_cursor。"]
     if errors:
         raise WorkflowError(errors)
-    return int(limit), after
+    return limit, after
 
 
 @bp.get("/links")
