@@ -9,9 +9,9 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from linkdesk.accounts import users
-from linkdesk.cutovers.schedule import add_blackout, set_max_per_day
+from linkdesk.cutovers.schedule import PAGE_SIZE, SHOWN_PER_DAY, CalendarFilters, add_blackout, cutovers_by_day, set_max_per_day
 from linkdesk.extensions import db
-from linkdesk.models import Role, Ticket, TicketStatus
+from linkdesk.models import Center, Province, Role, Ticket, TicketStatus
 
 from .factories import ticket_request
 from .helpers import frozen, statements_of_page
@@ -266,7 +266,8 @@ class TestFeeds:
 
 
 def test_month_with_2000_cutovers_takes_a_fixed_number_of_queries(app, client, auth, make):
-    """The month page asks the database for the cutovers once, however many there are."""
+    """The month page asks for each day's first cutovers, the scope's day totals and the national
+    loads: three statements on tickets, however many cutovers there are."""
     ministry = make.user(Role.MINISTRY_REVIEWER)
 
     def statements_for_month():
@@ -279,7 +280,7 @@ def test_month_with_2000_cutovers_takes_a_fixed_number_of_queries(app, client, a
     many, page = statements_for_month()
     assert db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status == TicketStatus.APPROVED)) >= 2000
     assert len(many) == len(few)
-    assert sum(" ticket" in s.lower() and "from ticket" in s.lower() for s in many) <= 2
+    assert sum(" ticket" in s.lower() and "from ticket" in s.lower() for s in many) == 3
     assert "另有" in page  # a busy day shows a few and links to the list
 
 
@@ -288,3 +289,58 @@ def test_csv_export_of_a_reversed_range_says_why_in_chinese(client, auth, make):
     auth.login(clerk.username, clerk.password)
     response = client.get("/calendar/export.csv?from=2026-12-31&to=2026-12-01")
     assert response.status_code == 400 and "结束日期不能早于开始日期" in response.get_data(as_text=True)
+
+
+def test_a_busy_day_shows_its_first_six_by_center_and_counts_the_rest_in_scope(app, make):
+    """The month grid's chips and totals, as the ministry, a province and with filters."""
+    first, last = date(2026, 11, 30), date(2027, 1, 10)
+    busy, quiet = date(2026, 12, 15), date(2026, 12, 16)
+    make.tickets(400, busy)  # every center once for the first service, then the second …
+    make.tickets(3, quiet)
+    make.tickets(20, quiet, status=TicketStatus.PENDING)
+    ministry, henan = make.user(Role.MINISTRY_REVIEWER).user, make.user(Role.PROVINCE_REVIEWER).user
+    by_status = select(Ticket.cutover_date, func.count()).where(Ticket.status == TicketStatus.APPROVED)
+
+    chips, totals = cutovers_by_day(ministry, first, last)
+    assert totals == dict(db.session.execute(by_status.group_by(Ticket.cutover_date)).all())
+    assert totals[busy] == 400 and totals[quiet] == 3 and set(totals) == {busy, quiet}
+    expected = db.session.execute(
+        select(Ticket.id).join(Ticket.center).where(Ticket.cutover_date == busy, Ticket.status == TicketStatus.APPROVED)
+        .order_by(Center.code, Ticket.service_id).limit(SHOWN_PER_DAY)
+    ).scalars().all()
+    assert [c.ticket_id for c in chips[busy]] == expected
+    assert len(chips[quiet]) == 3
+
+    chips, totals = cutovers_by_day(henan, first, last)
+    in_henan = by_status.join(Ticket.center).join(Center.province).where(Province.short_name == "河南")
+    assert totals[busy] == db.session.execute(in_henan.group_by(Ticket.cutover_date)).one()[1] < 400
+    assert {c.province_short_name for day in chips.values() for c in day} == {"河南"}
+
+    chips, totals = cutovers_by_day(ministry, first, last, CalendarFilters(province="湖北", service="info_query"))
+    hubei = db.session.scalar(select(func.count()).select_from(Center).join(Center.province).where(Province.short_name == "湖北"))
+    assert totals == {busy: hubei} and hubei > SHOWN_PER_DAY
+    assert {(c.province_short_name, c.service_code) for c in chips[busy]} == {("湖北", "info_query")}
+    assert len(chips[busy]) == SHOWN_PER_DAY
+
+    chips, totals = cutovers_by_day(ministry, first, last, CalendarFilters(tentative=True))
+    assert totals[quiet] == 23 and len(chips[quiet]) == SHOWN_PER_DAY
+
+
+def test_the_list_pages_through_a_busy_range_a_hundred_at_a_time(client, auth, make):
+    make.tickets(150, date(2026, 12, 15))
+    make.tickets(80, date(2026, 12, 16))
+    ministry = make.user(Role.MINISTRY_REVIEWER)
+    with frozen():
+        auth.login(ministry.username, ministry.password)
+        path, seen, pages = "/calendar/list?from=2026-12-01&to=2026-12-31", [], 0
+        while path:
+            page = client.get(path).get_data(as_text=True)
+            rows = re.findall(r'href="/tickets/(\d+)"', page)
+            assert 0 < len(rows) <= PAGE_SIZE
+            seen += rows
+            pages += 1
+            following = re.search(r'href="([^"]*cursor=[^"]*)">下一页', page)
+            path = html.unescape(following.group(1)) if following else None
+        assert pages == 3 and len(seen) == len(set(seen)) == 230
+        broken = client.get("/calendar/list?from=2026-12-01&to=2026-12-31&cursor=2026-13-01_5").get_data(as_text=True)
+        assert "分页游标无效" in broken and len(re.findall(r'href="/tickets/(\d+)"', broken)) == PAGE_SIZE

@@ -1,12 +1,20 @@
 """API: the cutover calendar and the link registry."""
-import re
 from datetime import date
 
 from flask import jsonify, request
 from flask_login import current_user
 
 from ..accounts.access import api_roles
-from ..cutovers.schedule import MAX_PAGE_SIZE, PAGE_SIZE, CalendarFilters, RangeError, cutovers_page, parse_range
+from ..cutovers.schedule import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    CalendarFilters,
+    RangeError,
+    cursor_of,
+    cutovers_page,
+    parse_cursor,
+    parse_range,
+)
 from ..extensions import db
 from ..links.registry import export_rows, filtered, link_filters, scoped_links
 from ..models.types import utcnow
@@ -33,7 +41,7 @@ def cutovers():
     return jsonify({
         "from": first.isoformat(),
         "to": last.isoformat(),
-        "next_cursor": f"{following.cutover_date.isoformat()}_{following.ticket_id}" if following else None,
+        "next_cursor": cursor_of(following) if following else None,
         "cutovers": [
             {
                 "ticket_id": c.ticket_id, "number": c.number, "cutover_date": c.cutover_date.isoformat(),
@@ -55,13 +63,10 @@ def _page_args() -> tuple[int, tuple[date, int] | None]:
         errors["limit"] = [f"每页条数应为 1 至 {MAX_PAGE_SIZE} 之间的整数。"]
     after = None
     if cursor := request.args.get("cursor"):
-        match = re.fullmatch(r"([0-9]{4}-[0-9]{2}-[0-9]{2})_([0-9]{1,18})", cursor)
         try:
-            after = (date.fromisoformat(match[1]), int(match[2])) if match else None
-        except ValueError:
-            after = None
-        if after is None:
-            errors["cursor"] = ["分页游标无效，请使用上一页返回的 next_cursor。"]
+            after = parse_cursor(cursor)
+        except RangeError as error:
+            errors["cursor"] = [str(error)]
     if errors:
         raise WorkflowError(errors)
     return limit, after

@@ -217,7 +217,7 @@ def _paths() -> dict:
                 "范围内已批准与已完成的切换，按日期、工单 id 排列")},
             params=[*RANGE, PROVINCE, CENTER, SERVICE,
                     _query("tentative", "1：也列出待审核的（暂定）", {"type": "string", "enum": ["1", "true"]}),
-                    _query("limit", "每页条数（1–1000，默认 500）", {"type": "integer", "minimum": 1, "maximum": 1000}),
+                    _query("limit", "每页条数（1–1000，默认 100）", {"type": "integer", "minimum": 1, "maximum": 1000}),
                     _query("cursor", "上一页答复中的 next_cursor（YYYY-MM-DD_工单id）")])},
         "/links": {"get": _op("切换与台账", "链接台账", {"200": _json({
             "type": "object", "required": ["links"], "properties": {"links": _list("Link")}}, "范围内的现行地址")},

@@ -5,17 +5,20 @@ Knows nothing of Flask requests: the calendar pages, the API, the iCalendar feed
 ``apply-cutovers`` command all call these functions.
 """
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..accounts.access import center_clause
+from ..accounts.access import NATIONAL_ROLES, center_clause
 from ..extensions import db
 from ..models import (
+    SCHEDULED_STATUSES,
     AuditEvent,
     BlackoutWindow,
     Center,
@@ -35,7 +38,7 @@ from ..workdays.calendar import WorkingDayCalendar
 log = logging.getLogger(__name__)
 S = TicketStatus
 
-SCHEDULED = (S.APPROVED, S.COMPLETED)  # on the calendar for good
+SCHEDULED = SCHEDULED_STATUSES  # on the calendar for good
 TENTATIVE = (S.PENDING,)  # shown only when asked for: still under review
 MAX_RANGE_DAYS = 400  # the widest range a feed or export answers for at once
 
@@ -102,7 +105,7 @@ def parse_range(first: str | None, last: str | None, *, default_days: int = 31, 
 
 
 SHOWN_PER_DAY = 6  # chips a day of the month grid shows; the rest is "另有 N 个"
-PAGE_SIZE, MAX_PAGE_SIZE = 500, 1000  # the API's pages
+PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000  # a page of the list and the API; the most the API gives at once
 
 
 def cutovers_between(user: User, first: date, last: date, filters: CalendarFilters = CalendarFilters()) -> list[Cutover]:
@@ -113,21 +116,67 @@ def cutovers_between(user: User, first: date, last: date, filters: CalendarFilte
 
 def cutovers_by_day(user: User, first: date, last: date, filters: CalendarFilters = CalendarFilters(),
                     shown: int = SHOWN_PER_DAY) -> tuple[dict[date, list[Cutover]], dict[date, int]]:
-    """For the month grid, in one query: the first ``shown`` cutovers of each day (in the
-    calendar's order) and how many each day has, counted by the database."""
-    ranked = _calendar_query(user, first, last, filters).add_columns(
-        func.row_number().over(partition_by=Ticket.cutover_date,
-                               order_by=(Center.code, Service.position, Ticket.id)).label("rank"),
-        func.count().over(partition_by=Ticket.cutover_date).label("day_total"),
-    ).subquery()
-    query = select(ranked).where(ranked.c.rank <= shown).order_by(ranked.c.cutover_date, ranked.c.rank)
+    """For the month grid: the first ``shown`` cutovers of each day and how many each day has.
+
+    Flat in the history: one branch per day reads at most ``shown`` entries of the index
+    ix_ticket_scheduled_day, by center and service (the order they were registered in, by code
+    for the seeded ones), and the totals are counted from that index alone, so a day with a
+    hundred cutovers costs what a day with six does. The scope and filters become center and
+    service ids first; the statements depend only on the shape of the question and are built
+    once per process.
+    """
+    days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    centers = _centers_in_view(user, filters)
+    firsts, totals = _month_statements(len(days), shown, centers is not None, bool(filters.service), filters.tentative)
+    values = {"first": first, "last": last, "centers": centers, "service": filters.service} | {
+        f"day_{n}": day for n, day in enumerate(days)
+    }
     by_day: dict[date, list[Cutover]] = {}
-    totals: dict[date, int] = {}
-    for *row, _rank, total in db.session.execute(query):
+    for row in db.session.execute(firsts, values):
         cutover = Cutover(*row)
         by_day.setdefault(cutover.cutover_date, []).append(cutover)
-        totals[cutover.cutover_date] = total
-    return by_day, totals
+    return by_day, dict(db.session.execute(totals, values).all())
+
+
+def _centers_in_view(user: User, filters: CalendarFilters) -> list[int] | None:
+    """The ids of the centers the user sees and the filters keep; None for every center."""
+    if user.role in NATIONAL_ROLES and not (filters.province or filters.center):
+        return None
+    query = select(Center.id).join(Center.province).where(center_clause(user))
+    if filters.province:
+        query = query.where(Province.named(filters.province))
+    if filters.center:
+        query = query.where(Center.named(filters.center))
+    return list(db.session.scalars(query))
+
+
+@lru_cache(maxsize=64)
+def _month_statements(days: int, shown: int, by_center: bool, by_service: bool,
+                      tentative: bool) -> tuple[Select, Select]:
+    """The grid's two statements, with the days, range, centers and service as parameters."""
+    in_view = [_status_in(SCHEDULED + (TENTATIVE if tentative else ()))]
+    if by_center:
+        in_view.append(Ticket.center_id.in_(bindparam("centers", expanding=True)))
+    if by_service:
+        in_view.append(Ticket.service_id.in_(select(Service.id).where(Service.code == bindparam("service"))))
+    branches = [
+        select(Ticket.id).where(*in_view, Ticket.cutover_date == bindparam(f"day_{n}", type_=db.Date))
+        .order_by(Ticket.cutover_date, Ticket.center_id, Ticket.service_id, Ticket.id).limit(shown).subquery()
+        for n in range(days)
+    ]
+    firsts = (
+        _calendar_columns().where(Ticket.id.in_(union_all(*(select(branch.c.id) for branch in branches))))
+        .order_by(Ticket.cutover_date, Ticket.center_id, Ticket.service_id, Ticket.id)
+    )
+    range_ = Ticket.cutover_date.between(bindparam("first", type_=db.Date), bindparam("last", type_=db.Date))
+    totals = select(Ticket.cutover_date, func.count()).where(*in_view, range_).group_by(Ticket.cutover_date)
+    return firsts, totals
+
+
+def _status_in(statuses) -> ColumnElement[bool]:
+    """``status IN (…)`` with the values written into the SQL: SQLite uses a partial index only
+    when the query states the index's condition, and a bound parameter cannot state it."""
+    return Ticket.status.in_(bindparam("calendar_statuses", list(statuses), expanding=True, literal_execute=True))
 
 
 def cutovers_page(user: User, first: date, last: date, filters: CalendarFilters = CalendarFilters(), *,
@@ -140,9 +189,23 @@ def cutovers_page(user: User, first: date, last: date, filters: CalendarFilters 
     return [Cutover(*row) for row in db.session.execute(query)]
 
 
-def _calendar_query(user: User, first: date, last: date, filters: CalendarFilters) -> Select:
-    statuses = SCHEDULED + (TENTATIVE if filters.tentative else ())
-    query = (
+def cursor_of(cutover: Cutover) -> str:
+    """The cursor that asks for the cutovers after this one (``YYYY-MM-DD_ID``)."""
+    return f"{cutover.cutover_date.isoformat()}_{cutover.ticket_id}"
+
+
+def parse_cursor(text: str) -> tuple[date, int]:
+    """The (date, ticket id) of a cursor from ``cursor_of``; RangeError when it is not one."""
+    match = re.fullmatch(r"([0-9]{4}-[0-9]{2}-[0-9]{2})_([0-9]{1,18})", text)
+    try:
+        return date.fromisoformat(match[1]), int(match[2])
+    except (TypeError, ValueError):
+        raise RangeError("分页游标无效，请使用上一页返回的 next_cursor。") from None
+
+
+def _calendar_columns() -> Select:
+    """A Cutover's columns, the ticket joined to its center, province and service."""
+    return (
         select(
             Ticket.id, Ticket.number, Ticket.cutover_date, Ticket.status, Ticket.emergency,
             Center.code.label("center_code"), Center.short_name.label("center_name"),
@@ -152,11 +215,14 @@ def _calendar_query(user: User, first: date, last: date, filters: CalendarFilter
         .join(Ticket.center)
         .join(Center.province)
         .join(Ticket.service)
-        .where(
-            center_clause(user),
-            Ticket.status.in_(statuses),
-            Ticket.cutover_date.between(first, last),
-        )
+    )
+
+
+def _calendar_query(user: User, first: date, last: date, filters: CalendarFilters) -> Select:
+    query = _calendar_columns().where(
+        center_clause(user),
+        _status_in(SCHEDULED + (TENTATIVE if filters.tentative else ())),
+        Ticket.cutover_date.between(first, last),
     )
     if filters.province:
         query = query.where(Province.named(filters.province))
@@ -228,7 +294,7 @@ def scheduled_count(first: date, last: date, exclude_ticket_id: int | None = Non
     """How many approved or completed cutovers (all centers) fall on each day of [first, last]."""
     query = (
         select(Ticket.cutover_date, func.count())
-        .where(Ticket.status.in_(SCHEDULED), Ticket.cutover_date.between(first, last))
+        .where(_status_in(SCHEDULED), Ticket.cutover_date.between(first, last))
         .group_by(Ticket.cutover_date)
     )
     if exclude_ticket_id is not None:

@@ -21,14 +21,18 @@ from ..workdays.calendar import FIRST_DAY, LAST_DAY, local_date
 from ..workdays.schedules import current_calendar
 from .feeds import cached_ical, feed_etag, feed_of, issue_feed, revoke_feed, user_for_feed
 from .schedule import (
+    PAGE_SIZE,
     CalendarFilters,
     RangeError,
     add_blackout,
     calendar_generation,
+    cursor_of,
     cutovers_between,
     cutovers_by_day,
+    cutovers_page,
     day_loads,
     month_weeks,
+    parse_cursor,
     parse_range,
     policy,
     set_max_per_day,
@@ -106,10 +110,17 @@ def list_():
     except RangeError as error:
         flash(str(error), "error")
         first, last = parse_range(None, None, today=today)
-    cutovers = cutovers_between(current_user, first, last, filters)
+    try:
+        after = parse_cursor(request.args["cursor"]) if request.args.get("cursor") else None
+    except RangeError as error:
+        flash(str(error), "error")
+        after = None
+    page = cutovers_page(current_user, first, last, filters, limit=PAGE_SIZE + 1, after=after)
+    following = cursor_of(page[PAGE_SIZE - 1]) if len(page) > PAGE_SIZE else None
     return render_template(
-        "cutovers/list.html", cutovers=cutovers, first=first, last=last, filters=filters,
-        choices=_filter_choices(), calendar=current_calendar(), today=today,
+        "cutovers/list.html", cutovers=page[:PAGE_SIZE], first=first, last=last, filters=filters,
+        following=following, paged=after is not None, page_size=PAGE_SIZE, choices=_filter_choices(), calendar=current_calendar(),
+        today=today,
     )
 
 

@@ -7,6 +7,7 @@ from .registry import Center, LinkCheck, LinkRecord, LinkRevision, Province, Pro
 from .tickets import (
     ATTACHMENT_TYPES,
     OPEN_STATUSES,
+    SCHEDULED_STATUSES,
     AuditEvent,
     Decision,
     ReviewDecision,
@@ -21,6 +22,7 @@ __all__ = [
     "ATTACHMENT_TYPES",
     "OPEN_STATUSES",
     "ROLE_LABELS",
+    "SCHEDULED_STATUSES",
     "AccountEvent",
     "ApiToken",
     "AuditEvent",

@@ -51,6 +51,9 @@ STATUS_LABELS = {
 OPEN_STATUSES = (TicketStatus.PENDING, TicketStatus.RETURNED, TicketStatus.APPROVED)
 LOAD_WARNINGS = ("day_full", "blackout")  # about the cutover day's load, set at filing and at decisions
 _OPEN_SQL = "status IN ('pending', 'returned', 'approved')"
+# On the cutover calendar for good (approved or completed): the month grid's partial index.
+SCHEDULED_STATUSES = (TicketStatus.APPROVED, TicketStatus.COMPLETED)
+_SCHEDULED_SQL = "status IN ('approved', 'completed')"
 
 
 class ReviewStage(StrEnum):
@@ -91,6 +94,17 @@ class Ticket(db.Model):
         Index("ix_ticket_status_cutover_date", "status", "cutover_date"),
         Index("ix_ticket_cutover_date_id", "cutover_date", "id"),
         Index("ix_ticket_status_center_id", "status", "center_id"),
+        # The month grid: each day's first cutovers and its totals in any scope, read from the
+        # index alone however long the history (a query must state the condition literally).
+        Index(
+            "ix_ticket_scheduled_day",
+            "cutover_date",
+            "center_id",
+            "service_id",
+            "id",
+            sqlite_where=db.text(_SCHEDULED_SQL),
+            postgresql_where=db.text(_SCHEDULED_SQL),
+        ),
         CheckConstraint(
             "(status = 'pending') = (stage IS NOT NULL)", name="stage_only_while_pending"
         ),
