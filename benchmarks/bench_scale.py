@@ -5,10 +5,11 @@ PostgreSQL server of ``--database-url``), loads the registry, then tickets writt
 project's models as three years of the ~340 centers look: mostly completed, some rejected,
 withdrawn or cancelled, up to one open ticket per link (pending at either stage, returned,
 approved for the coming weeks), each with its audit events, review decisions and, when
-completed, its registry revision. At each size it asks every route in-process (Flask's test
-client, one request at a time, the clock frozen at 2026-11-27 10:00 Beijing) ``--runs`` times after
-two warm-up requests, beside a static file, and prints p50 / p99 in ms and the SQL statements
-of one request; with two sizes or more, the ratio of the last p50 to the first.
+completed, its registry revision. One database per size; then it asks every route in-process
+(Flask's test client, one request at a time, the clock frozen at 2026-11-27 10:00 Beijing)
+``--runs`` times after two warm-up requests, the sizes taking turns request by request, beside a
+static file, and prints p50 / p99 in ms and the SQL statements of one request; with two sizes or
+more, the ratio of the last p50 to the first.
 
 Run: .venv/bin/python benchmarks/bench_scale.py [--sizes 1000 100000] [--runs 20]
      [--database-url postgresql://…/postgres]
@@ -150,45 +151,59 @@ def routes(app, ids: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def measure(app, ids: dict, runs: int) -> dict[str, tuple[float, float, int]]:
-    """p50 and p99 in ms and the statements of one request, by route name."""
-    clients = {}
-    results = {}
-    with time_machine.travel(NOW, tick=False):
-        for who in ("ministry", "henan", "clerk"):
-            clients[who] = app.test_client()
-            clients[who].post("/login", data={"username": f"bench-{who}", "password": PASSWORD})
-        clients["token"] = clients["feed"] = clients["feed304"] = app.test_client()
-        headers = {"token": {"Authorization": f"Bearer {ids['token']}"}}
-        with app.app_context():
-            engine = db.engine
-        for name, who, path in routes(app, ids):
-            extra = headers.get(who, {})
-            if who == "feed304":
-                extra = {"If-None-Match": clients[who].get(path).headers["ETag"]}
-            for _ in range(2):  # warm-up: the working-day calendar, the feed's render
-                response = clients[who].get(path, headers=extra)
-                assert response.status_code in (200, 304), (name, response.status_code)
-            seen: list[str] = []
+def measure(apps: dict[int, tuple], runs: int) -> dict[int, dict[str, tuple[float, float, int]]]:
+    """By size, p50 and p99 in ms and the statements of one request, by route name.
 
-            def record(*args, seen=seen):
-                seen.append(args[2])
-            event.listen(engine, "before_cursor_execute", record)
-            clients[who].get(path, headers=extra).close()
-            event.remove(engine, "before_cursor_execute", record)
-            times = []
+    The sizes take turns request by request, so that a busy moment of the machine falls on
+    both alike and the ratio compares like with like."""
+    clients, engines = {}, {}
+    results: dict[int, dict] = {size: {} for size in apps}
+    with time_machine.travel(NOW, tick=False):
+        for size, (app, _ids) in apps.items():
+            clients[size] = {}
+            for who in ("ministry", "henan", "clerk"):
+                clients[size][who] = app.test_client()
+                clients[size][who].post("/login", data={"username": f"bench-{who}", "password": PASSWORD})
+            clients[size]["token"] = clients[size]["feed"] = clients[size]["feed304"] = app.test_client()
+            with app.app_context():
+                engines[size] = db.engine
+        first_size = min(apps)
+        for number, (name, who, _) in enumerate(routes(*apps[first_size])):
+            asks = {}
+            for size, (app, ids) in apps.items():
+                path = routes(app, ids)[number][2]
+                extra = {"Authorization": f"Bearer {ids['token']}"} if who == "token" else {}
+                if who == "feed304":
+                    extra = {"If-None-Match": clients[size][who].get(path).headers["ETag"]}
+                client = clients[size][who]
+                for _ in range(2):  # warm-up: the working-day calendar, the feed's render
+                    response = client.get(path, headers=extra)
+                    assert response.status_code in (200, 304), (name, response.status_code)
+                seen: list[str] = []
+
+                def record(*args, seen=seen):
+                    seen.append(args[2])
+                event.listen(engines[size], "before_cursor_execute", record)
+                client.get(path, headers=extra).close()
+                event.remove(engines[size], "before_cursor_execute", record)
+                asks[size] = (client, path, extra, len(seen))
+            times: dict[int, list[float]] = {size: [] for size in apps}
             for _ in range(runs):
-                started = time.perf_counter()
-                clients[who].get(path, headers=extra).close()
-                times.append((time.perf_counter() - started) * 1000)
-            times.sort()
-            results[name] = (statistics.median(times), times[min(len(times) - 1, round(.99 * (len(times) - 1)))], len(seen))
+                for size, (client, path, extra, _) in asks.items():
+                    started = time.perf_counter()
+                    client.get(path, headers=extra).close()
+                    times[size].append((time.perf_counter() - started) * 1000)
+            for size, measured in times.items():
+                measured.sort()
+                p99 = measured[min(len(measured) - 1, round(.99 * (len(measured) - 1)))]
+                results[size][name] = (statistics.median(measured), p99, asks[size][3])
     return results
 
 
-def database_urls(base: str | None, directory: Path):
+def database_urls(base: str | None, directory: Path, name: str = "bench"):
+    """A new empty database's URL and the function that drops it."""
     if base is None:
-        return f"sqlite:///{directory / 'bench.sqlite3'}", lambda: None
+        return f"sqlite:///{directory / f'{name}.sqlite3'}", lambda: None
     admin = create_engine(make_url(base), isolation_level="AUTOCOMMIT", poolclass=NullPool)
     name = f"linkdesk_bench_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
@@ -208,22 +223,24 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     sizes = sorted(args.sizes)
-    by_size = {}
+    apps, drops = {}, []
     with tempfile.TemporaryDirectory() as directory:
-        url, drop = database_urls(args.database_url, Path(directory))
         try:
-            app, ids = build(url)
-            loaded = 0
             for size in sizes:
+                url, drop = database_urls(args.database_url, Path(directory), f"size{size}")
+                drops.append(drop)
                 started = time.perf_counter()
-                add_tickets(app, ids, loaded, size - loaded)
-                loaded = size
+                app, ids = build(url)
+                add_tickets(app, ids, 0, size)
+                apps[size] = (app, ids)
                 print(f"# {size:,} tickets loaded in {time.perf_counter() - started:.0f} s", flush=True)
-                by_size[size] = measure(app, ids, args.runs)
-            with app.app_context():
-                db.engine.dispose()
+            by_size = measure(apps, args.runs)
+            for app, _ in apps.values():
+                with app.app_context():
+                    db.engine.dispose()
         finally:
-            drop()
+            for drop in drops:
+                drop()
     report(by_size, sizes, make_url(url).get_backend_name(), args.markdown)
 
 
