@@ -12,8 +12,6 @@ Revises: 0011_scale_indexes
 Create Date: 2026-12-01 10:00:00
 
 """
-import json
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -42,11 +40,10 @@ def upgrade():
         .where(sa.cast(ticket.c.warnings, sa.String).contains('"code": "probe"'))
     ).all()
     for row in probed:
-        warnings = row.warnings if isinstance(row.warnings, list) else json.loads(row.warnings)
-        found = [w for w in warnings if w.get('code') == 'probe']
+        found = [w for w in row.warnings if w.get('code') == 'probe']
         connection.execute(
             ticket.update().where(ticket.c.id == row.id).values(
-                warnings=[w for w in warnings if w.get('code') != 'probe'],
+                warnings=[w for w in row.warnings if w.get('code') != 'probe'],
                 probe_warning=found[-1], probed_at=row.submitted_at,
             )
         )
@@ -59,7 +56,7 @@ def downgrade():
     ).all()
     for row in probed:
         connection.execute(ticket.update().where(ticket.c.id == row.id).values(
-            warnings=list(row.warnings or []) + [row.probe_warning]))
+            warnings=[*(row.warnings or []), row.probe_warning]))
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ticket_probe_requested_at'))
         batch_op.drop_column('probe_warning')
