@@ -220,7 +220,7 @@ def _revise(user: User, ticket: Ticket, changes: dict, version: int | None, acti
     _apply(ticket, request, verdict, submitted_at)
     changed = changed_fields(fields, ticket)
     if action == "resubmit" or any(change["field"] == "new_url" for change in changed):
-        request_probe(ticket)  # the same address's result stands while the ticket stays pending
+        request_probe(ticket)  # otherwise the address keeps its result, or its probe still running
     attachments.store(ticket, user, files)
     return before, changed
 
