@@ -63,6 +63,7 @@ class Defaults:
     LINKDESK_PROBE_PER_HOST = 2
     LINKDESK_PROBE_ON_FILING = True  # probe a new address once at filing (a warning, never a refusal)
     LINKDESK_FILING_PROBE_TIMEOUT_SECONDS = 3.0
+    LINKDESK_FILING_PROBE_WORKERS = 4  # threads per process probing filed addresses, off the request
     LINKDESK_PROBE_AFTER_CUTOVER = True  # apply-cutovers probes each address it made live
     LINKDESK_SMTP_HOST = "localhost"
     LINKDESK_SMTP_PORT = 25

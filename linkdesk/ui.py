@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from .labels import WARNING_LABELS, service_short, weekday_zh
 from .links.address_policy import AddressCheck, check_address
+from .links.filing_probe import probe_state
 from .models import ROLE_LABELS, ReviewStage, Role, TicketStatus
 from .notify.inbox import unread_count
 from .overview.provinces import OVERVIEW_ROLES
@@ -126,6 +127,7 @@ def _template_globals() -> dict:
         "url_diff": url_diff,
         "display_host": display_host,
         "warning_labels": WARNING_LABELS,
+        "probe_state": probe_state,
         "action_labels": ACTION_LABELS,
         "edited_field_labels": EDITABLE_FIELDS,
         "status_labels": {status.value: status.label for status in TicketStatus},

@@ -16,6 +16,7 @@ from sqlalchemy.pool import NullPool
 
 from linkdesk import create_app
 from linkdesk.extensions import db
+from linkdesk.links.filing_probe import wait_for_probes
 from linkdesk.seed import seed_registry
 
 from .factories import Factory
@@ -113,7 +114,8 @@ def app(database_url):
     app.test_client_class = RequestClient
     with app.app_context():
         yield app
-        db.session.remove()
+        db.session.remove()  # ends the test's transaction: a filing probe still running can write
+        assert wait_for_probes(60), "a filing probe still running after 60 s"
         db.engine.dispose()
 
 

@@ -69,6 +69,19 @@ def app_config(url: str, **extra) -> dict:
     }
 
 
+def probes_finished(timeout: float = 30) -> None:
+    """Wait for the filing probes started so far (linkdesk.links.filing_probe), then read afresh.
+
+    The test's own transaction is ended first: on SQLite it holds the write lock the probe needs.
+    """
+    from linkdesk.extensions import db
+    from linkdesk.links.filing_probe import wait_for_probes
+
+    db.session.commit()
+    assert wait_for_probes(timeout), f"filing probes still running after {timeout} s"
+    db.session.expire_all()
+
+
 @contextmanager
 def recorded_statements(engine):
     """The SQL statements sent on ``engine`` inside the block (a list, filled as they run)."""

@@ -3,17 +3,19 @@ import ipaddress
 import socket
 import sqlite3
 import threading
-from datetime import date
+import time
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from linkdesk.extensions import db
-from linkdesk.models import Center, LinkCheck, LinkRecord, OutboxMessage, Role, Service
+from linkdesk.links.filing_probe import wait_for_probes
+from linkdesk.models import Center, LinkCheck, LinkRecord, OutboxMessage, Role, Service, Ticket
 from linkdesk.notify.events import add_channel
 
 from .factories import ticket_request
-from .helpers import frozen
+from .helpers import frozen, probes_finished
 from .notify_servers import WeComRobotServer
 from .test_probe import PKI, Server
 
@@ -134,24 +136,33 @@ def test_default_configuration_refuses_private_addresses(runner, url):
     assert result.exit_code == 1 and "指向内网地址" in result.output
 
 
-def test_filing_warns_when_the_new_address_does_not_resolve_but_still_files(app, team, monkeypatch):
+def probe_warnings(body: dict) -> list[dict]:
+    return [w for w in body["warnings"] if w["code"] == "probe"]
+
+
+def test_filing_warns_when_the_new_address_does_not_resolve_but_still_files(app, team, monkeypatch, clock):
     def no_such_host(host, port):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     monkeypatch.setattr("linkdesk.links.probe.system_resolver", no_such_host)  # DNS as the test decides, not the machine's
     app.config.update(LINKDESK_PROBE_ON_FILING=True, LINKDESK_FILING_PROBE_TIMEOUT_SECONDS=1.0)
-    with frozen():
-        response = team["zhengzhou"][0].post("/tickets", ticket_request(
-            cutover_date="2026-12-11", new_url="https://no-such-host.linkdesk-test.gov.cn/new"))
+    clerk = team["zhengzhou"][0]
+    response = clerk.post("/tickets", ticket_request(
+        cutover_date="2026-12-11", new_url="https://no-such-host.linkdesk-test.gov.cn/new"))
     assert response.status_code == 201
-    warning = next(w for w in response.get_json()["warnings"] if w["code"] == "probe")
+    probes_finished()
+    ticket = clerk.get(f"/tickets/{response.get_json()['id']}").get_json()
+    [warning] = probe_warnings(ticket)
     assert warning["message"] == "新地址检测未通过：域名解析失败（仅供参考，不影响提交）。"
+    assert ticket["probe"]["state"] == "done" and ticket["probe"]["requested_at"] is None
+    listed = clerk.get("/tickets?warning=probe").get_json()
+    assert [t["id"] for t in listed] == [ticket["id"]]
 
 
 @pytest.mark.realtime
 def test_a_filing_with_a_resolver_that_never_answers_ends_at_the_probe_limit(app, team, monkeypatch):
     """getaddrinfo has no timeout: the lookup is bounded by the probe's limit all the same, and
-    the filing answers while the resolver is still stuck."""
+    the filing answers at once, before the probe has even ended."""
     released = threading.Event()
 
     def stuck_resolver(host, port):
@@ -159,21 +170,30 @@ def test_a_filing_with_a_resolver_that_never_answers_ends_at_the_probe_limit(app
         raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
 
     monkeypatch.setattr("linkdesk.links.probe.system_resolver", stuck_resolver)
-    app.config.update(LINKDESK_PROBE_ON_FILING=True, LINKDESK_FILING_PROBE_TIMEOUT_SECONDS=1.0)
+    app.config.update(LINKDESK_PROBE_ON_FILING=True, LINKDESK_FILING_PROBE_TIMEOUT_SECONDS=2.0)
+    clerk = team["zhengzhou"][0]
     try:
         with frozen():
-            response = team["zhengzhou"][0].post("/tickets", ticket_request(
+            started = time.monotonic()
+            response = clerk.post("/tickets", ticket_request(
                 cutover_date="2026-12-11", new_url="https://slow-dns.linkdesk-test.gov.cn/new"))
-        answered_while_stuck = not released.is_set()
+            answered_in = time.monotonic() - started
+            answered_while_probing = not wait_for_probes(0)
+            assert response.status_code == 201 and response.get_json()["probe"]["state"] == "pending"
+            assert not probe_warnings(response.get_json())
+            probes_finished()  # the probe gives up at its limit, the resolver still stuck
+            answered_while_stuck = not released.is_set()
+            ticket = clerk.get(f"/tickets/{response.get_json()['id']}").get_json()
     finally:
         released.set()
-    assert response.status_code == 201 and answered_while_stuck
-    warning = next(w for w in response.get_json()["warnings"] if w["code"] == "probe")
+    assert answered_while_probing and answered_while_stuck and answered_in < 2.0
+    [warning] = probe_warnings(ticket)
     assert warning["message"] == "新地址检测未通过：访问超时（仅供参考，不影响提交）。"
+    assert ticket["probe"]["state"] == "done"
 
 
 def test_the_filing_probe_holds_no_database_lock_while_the_network_answers(app, team, monkeypatch, probing):
-    """On SQLite every transaction takes the write lock: a filing must not keep it while a slow
+    """On SQLite every transaction takes the write lock: the probe must not keep it while a slow
     server takes its time, or every other clerk and reviewer would wait for that server."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         pytest.skip("the lock that matters here is SQLite's; PostgreSQL writers do not wait for readers")
@@ -206,11 +226,166 @@ def test_the_filing_probe_holds_no_database_lock_while_the_network_answers(app, 
     with frozen():
         response = team["zhengzhou"][0].post("/tickets", ticket_request(
             cutover_date="2026-12-11", new_url=f"https://gjj.linkdesk-test.gov.cn:{port}/new"))
+        probes_finished()
     server.join(10)
     listener.close()
     assert response.status_code == 201, response.get_json()
     assert seen == {"other_writer": "wrote"}
-    assert any(w["code"] == "probe" for w in response.get_json()["warnings"])
+    assert db.session.get(Ticket, response.get_json()["id"]).probe_warning["code"] == "probe"
+
+
+class GatedResolver:
+    """DNS as the test decides: a host is held at its gate until the test opens it, then does not
+    resolve; hosts listed in ``answers`` resolve at once to their addresses."""
+
+    def __init__(self, **answers):
+        self.gates: dict[str, threading.Event] = {}
+        self.answers = answers
+
+    def hold(self, host: str) -> threading.Event:
+        self.gates[host] = threading.Event()
+        return self.gates[host]
+
+    def open_all(self):
+        for gate in self.gates.values():
+            gate.set()
+
+    def __call__(self, host, port):
+        if host in self.answers:
+            return [self.answers[host]]
+        gate = self.gates.get(host)
+        if gate is not None:
+            gate.wait(30)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+
+@pytest.fixture
+def gated_dns(app, monkeypatch, probing):
+    """Probing at filing on, with DNS held by the test; the gates are opened at the end whatever happens."""
+    resolver = GatedResolver(**{"refused.linkdesk-test.gov.cn": "127.0.0.1"})
+    monkeypatch.setattr("linkdesk.links.probe.system_resolver", resolver)
+    app.config.update(LINKDESK_PROBE_ON_FILING=True, LINKDESK_FILING_PROBE_TIMEOUT_SECONDS=20.0)
+    yield resolver
+    resolver.open_all()
+
+
+SLOW = "https://slow.linkdesk-test.gov.cn/new"
+REFUSED = "https://refused.linkdesk-test.gov.cn:9/new"  # resolves to 127.0.0.1, whose port 9 refuses
+
+
+def test_while_the_probe_runs_the_ticket_says_so_and_does_not_look_healthy(team, gated_dns, clock, client, auth):
+    gate = gated_dns.hold("slow.linkdesk-test.gov.cn")
+    (clerk, _), (ministry, reviewer) = team["beijing"], team["ministry"]
+    filed = clerk.post("/tickets", ticket_request(cutover_date="2026-12-11", new_url=SLOW)).get_json()
+    assert filed["probe"] == {"state": "pending", "requested_at": "2026-11-27T02:00:00+00:00", "probed_at": None}
+    auth.login(reviewer.username, reviewer.password)
+    page = client.get(f"/tickets/{filed['id']}").get_data(as_text=True)
+    assert "正在检测新地址…" in page and "检测通过" not in page
+    assert "检测中" in client.get("/review/").get_data(as_text=True)
+    gate.set()
+    probes_finished()
+    page = client.get(f"/tickets/{filed['id']}").get_data(as_text=True)
+    assert "正在检测新地址…" not in page and "新地址检测未通过：域名解析失败" in page
+    assert ministry.get(f"/tickets/{filed['id']}").get_json()["version"] == filed["version"]
+
+
+def test_an_edit_to_another_address_while_the_probe_runs_does_not_get_the_old_address_warning(team, gated_dns, clock):
+    gate = gated_dns.hold("slow.linkdesk-test.gov.cn")
+    clerk = team["zhengzhou"][0]
+    filed = clerk.post("/tickets", ticket_request(cutover_date="2026-12-11", new_url=SLOW)).get_json()
+    edited = clerk.patch(f"/tickets/{filed['id']}", {"new_url": REFUSED, "version": filed["version"]})
+    assert edited.status_code == 200, edited.get_json()
+    gate.set()  # the old address's probe ends after the edit, with its own (now stale) verdict
+    probes_finished()
+    ticket = clerk.get(f"/tickets/{filed['id']}").get_json()
+    assert [w["message"] for w in probe_warnings(ticket)] == ["新地址检测未通过：连接被拒绝（仅供参考，不影响提交）。"]
+    assert ticket["new_url"] == REFUSED and ticket["probe"]["state"] == "done"
+
+
+def test_an_edit_to_another_address_on_the_version_seen_before_the_probe_ended_drops_its_warning(team, gated_dns, clock):
+    clerk = team["zhengzhou"][0]
+    filed = clerk.post("/tickets", ticket_request(cutover_date="2026-12-11", new_url=REFUSED)).get_json()
+    probes_finished()
+    assert probe_warnings(clerk.get(f"/tickets/{filed['id']}").get_json())
+    gate = gated_dns.hold("slow.linkdesk-test.gov.cn")
+    edited = clerk.patch(f"/tickets/{filed['id']}", {"new_url": SLOW, "version": filed["version"]})
+    assert edited.status_code == 200, edited.get_json()
+    assert not probe_warnings(edited.get_json()) and edited.get_json()["probe"]["state"] == "pending"
+    gate.set()
+    probes_finished()
+    ticket = clerk.get(f"/tickets/{filed['id']}").get_json()
+    assert [w["message"] for w in probe_warnings(ticket)] == ["新地址检测未通过：域名解析失败（仅供参考，不影响提交）。"]
+
+
+def test_a_decision_and_a_clerk_save_around_the_probe_are_neither_lost_nor_refused(team, gated_dns, clock):
+    """The probe writes no version: a reviewer and a clerk acting on the version they saw before
+    it ended still succeed, and the warning stays through both."""
+    gate = gated_dns.hold("slow.linkdesk-test.gov.cn")
+    (clerk, _), (henan, _) = team["zhengzhou"], team["henan"]
+    filed = clerk.post("/tickets", ticket_request(cutover_date="2026-12-11", new_url=SLOW)).get_json()
+    seen_by_clerk = clerk.get(f"/tickets/{filed['id']}").get_json()["version"]
+    edited = clerk.patch(f"/tickets/{filed['id']}", {"reason": "迁移到省政务云", "version": seen_by_clerk})
+    assert edited.status_code == 200 and edited.get_json()["probe"]["state"] == "pending"
+    seen_by_reviewer = henan.get(f"/tickets/{filed['id']}").get_json()["version"]
+    gate.set()
+    probes_finished()  # the warning lands between the reviewer's reading and deciding
+    decided = henan.post(f"/tickets/{filed['id']}/decision",
+                         {"decision": "approve", "comment": None, "version": seen_by_reviewer})
+    assert decided.status_code == 200, decided.get_json()
+    ticket = decided.get_json()
+    assert ticket["status"] == "pending" and ticket["stage"] == "ministry" and ticket["reason"] == "迁移到省政务云"
+    assert [w["code"] for w in probe_warnings(ticket)] == ["probe"]
+    assert [e["action"] for e in ticket["history"]] == ["submit", "edit", "approve"]
+
+
+def test_a_decision_while_the_probe_runs_is_kept_when_it_ends(team, gated_dns, clock):
+    gate = gated_dns.hold("slow.linkdesk-test.gov.cn")
+    (clerk, _), (ministry, _) = team["beijing"], team["ministry"]
+    filed = clerk.post("/tickets", ticket_request(cutover_date="2026-12-11", new_url=SLOW)).get_json()
+    returned = ministry.post(f"/tickets/{filed['id']}/decision",
+                             {"decision": "return", "comment": "请补充说明", "version": filed["version"]})
+    assert returned.status_code == 200
+    gate.set()
+    probes_finished()
+    ticket = clerk.get(f"/tickets/{filed['id']}").get_json()
+    assert ticket["status"] == "returned" and ticket["version"] == returned.get_json()["version"]
+    assert probe_warnings(ticket) and ticket["probe"]["state"] == "done"
+
+
+def test_a_probe_lost_with_its_process_turns_unknown_and_cron_probes_it_again(team, gated_dns, clock, monkeypatch, runner):
+    monkeypatch.setattr("linkdesk.tickets.operations.start_probe", lambda ticket: None)  # the process dies first
+    clerk = team["zhengzhou"][0]
+    filed = clerk.post("/tickets", ticket_request(cutover_date="2026-12-11", new_url=REFUSED)).get_json()
+    assert filed["probe"]["state"] == "pending"
+    assert runner.invoke(args=["links", "probe-filings"]).output.startswith("已重新检测 0 个")  # not given up yet
+    clock.shift(timedelta(minutes=11))
+    assert clerk.get(f"/tickets/{filed['id']}").get_json()["probe"]["state"] == "unfinished"
+    result = runner.invoke(args=["links", "probe-filings"])
+    assert result.exit_code == 0 and "已重新检测 1 个未完成检测的工单新地址，记录结果 1 个" in result.output, result.output
+    ticket = clerk.get(f"/tickets/{filed['id']}").get_json()
+    assert ticket["probe"]["state"] == "done" and ticket["version"] == filed["version"]
+    assert [w["message"] for w in probe_warnings(ticket)] == ["新地址检测未通过：连接被拒绝（仅供参考，不影响提交）。"]
+
+
+def test_a_resubmission_probes_the_address_again(team, gated_dns, clock):
+    (clerk, _), (ministry, _) = team["beijing"], team["ministry"]
+    filed = clerk.post("/tickets", ticket_request(cutover_date="2026-12-11", new_url=REFUSED)).get_json()
+    probes_finished()
+    returned = ministry.post(f"/tickets/{filed['id']}/decision",
+                             {"decision": "return", "comment": "请补充说明", "version": filed["version"]}).get_json()
+    assert probe_warnings(returned) and returned["probe"]["state"] == "done"
+    resubmitted = clerk.post(f"/tickets/{filed['id']}/resubmit", {"version": returned["version"]})
+    assert resubmitted.status_code == 200, resubmitted.get_json()
+    assert resubmitted.get_json()["probe"]["state"] == "pending" and not probe_warnings(resubmitted.get_json())
+    probes_finished()
+    ticket = clerk.get(f"/tickets/{filed['id']}").get_json()
+    assert ticket["probe"]["state"] == "done" and probe_warnings(ticket)
+
+
+def test_with_probing_at_filing_off_nothing_is_probed_or_pending(team, clock):
+    filed = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-11")).get_json()
+    assert filed["probe"] == {"state": "none", "requested_at": None, "probed_at": None}
+    assert wait_for_probes(0)
 
 
 def test_is_the_loopback_network_really_configuration_only(app):

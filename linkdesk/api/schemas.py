@@ -73,7 +73,14 @@ TICKET_FIELDS = {
     "status": {"type": "string", "enum": [s.value for s in TicketStatus]},
     "stage": nullable({"type": "string", "enum": [s.value for s in ReviewStage]}),
     "warnings": {"type": "array", "items": {"type": "object", "properties": {"code": TEXT}, "required": ["code"]},
-                 "description": "提示审核人员的发现（http、不同主机、无法访问等）"},
+                 "description": "提示审核人员的发现（http、不同主机、无法访问等）；新地址检测的结果（probe）在检测完成后加入"},
+    "probe": obj({
+        "state": {"type": "string", "enum": ["none", "pending", "done", "unfinished"],
+                  "description": "none 未检测（提交时检测已关闭）；pending 正在检测；done 已检测（未通过时 warnings 中有 probe）；"
+                                 "unfinished 检测未完成、结果未知（不代表地址可用）"},
+        "requested_at": nullable({**DATETIME, "description": "检测请求时间（pending、unfinished 时）"}),
+        "probed_at": nullable({**DATETIME, "description": "检测完成时间（done 时）"}),
+    }, description="新地址的提交时检测：提交、改地址或重新提交后在后台进行，不影响提交"),
     "version": {**INT, "description": "版本号：修改、审核、撤回时带上，他人先改则 409"},
 }
 

@@ -1,6 +1,7 @@
 """How objects look in the JSON API (design.md, Interfaces)."""
 from flask import url_for
 
+from ..links.filing_probe import probe_state
 from ..models import Center, Ticket, TicketAttachment
 
 
@@ -22,6 +23,15 @@ def attachment_json(attachment: TicketAttachment) -> dict:
         "uploaded_by": attachment.uploaded_by.username,
         "reviewed": attachment.reviewed,
         "url": url_for("api.get_attachment", ticket_id=attachment.ticket_id, attachment_id=attachment.id),
+    }
+
+
+def probe_json(ticket: Ticket) -> dict:
+    """Where the filing-time probe of the new address stands; its warning is in ``warnings``."""
+    return {
+        "state": probe_state(ticket).value,
+        "requested_at": ticket.probe_requested_at.isoformat() if ticket.probe_requested_at else None,
+        "probed_at": ticket.probed_at.isoformat() if ticket.probed_at else None,
     }
 
 
@@ -51,7 +61,8 @@ def ticket_json(ticket: Ticket, *, history: bool = True) -> dict:
         "contact_phone": ticket.contact_phone,
         "status": ticket.status.value,
         "stage": ticket.stage.value if ticket.stage else None,
-        "warnings": ticket.warnings,
+        "warnings": ticket.all_warnings,
+        "probe": probe_json(ticket),
         "version": ticket.version,
     }
     if history:

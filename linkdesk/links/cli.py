@@ -1,4 +1,4 @@
-"""flask --app linkdesk links check | probe"""
+"""flask --app linkdesk links check | probe | probe-filings"""
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -31,6 +31,15 @@ def check_command(everything: bool, center: str | None):
         run = check_links(links, progress=bar.update)
     click.echo(f"已检测 {run.checked} 条链接：正常 {run.healthy}，异常 {run.checked - run.healthy}"
                f"（新出现异常 {run.newly_unhealthy}）。")
+
+
+@links_group.command("probe-filings")
+def probe_filings_command():
+    """Probe again the filed addresses whose probe never finished (its process ended; cron, e.g. hourly)."""
+    from .filing_probe import probe_unfinished
+
+    probed, stored = probe_unfinished()
+    click.echo(f"已重新检测 {probed} 个未完成检测的工单新地址，记录结果 {stored} 个。")
 
 
 @links_group.command("probe")

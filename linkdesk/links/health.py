@@ -1,8 +1,9 @@
-"""Link health (链接健康): probe the live links and the newly filed addresses, keep the results,
-and tell a center once when one of its links starts failing.
+"""Link health (链接健康): probe the live links, keep the results, and tell a center once when
+one of its links starts failing.
 
 The probing itself (DNS, TLS, redirects, the SSRF guard) is ``probe.py``; this module decides
-what to probe, with which settings, and what to remember.
+what to probe, with which settings, and what to remember. A ticket's newly filed address is
+probed by ``filing_probe.py``.
 """
 import ipaddress
 import ssl
@@ -39,22 +40,6 @@ def probe_url(url: str, **overrides):
     from .probe import probe
 
     return probe(url, **{**probe_options(), **overrides})
-
-
-def filing_warning(url: str) -> dict | None:
-    """The new address probed once at filing, briefly: a warning when it is not healthy.
-
-    Never a refusal: the address may not be live before the cutover, or the network may be down.
-    The caller's transaction is ended first, so that no lock (on SQLite, the database's write
-    lock) is held while the network answers; call it before writing anything.
-    """
-    if not current_app.config["LINKDESK_PROBE_ON_FILING"]:
-        return None
-    db.session.commit()  # only reads so far: end them rather than hold them over the network
-    result = probe_url(url, timeout=current_app.config["LINKDESK_FILING_PROBE_TIMEOUT_SECONDS"])
-    if result.healthy:
-        return None
-    return {"code": "probe", "message": f"新地址检测未通过：{result.problem_label}（仅供参考，不影响提交）。"}
 
 
 def unhealthy_links(user: User, province: str = "", center: str = "") -> list[LinkRecord]:

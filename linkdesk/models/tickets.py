@@ -135,6 +135,14 @@ class Ticket(db.Model):
     contact_name: Mapped[str] = mapped_column(String(64))
     contact_phone: Mapped[str] = mapped_column(String(32))
     warnings: Mapped[list] = mapped_column(JSON, default=list)
+    # The filing-time probe of new_url (links/filing_probe.py), run after the commit, off the
+    # request: when it was asked for (None once it finished, or when none was), when it finished,
+    # and its warning when the address was not healthy. Only that probe and a change of address
+    # write these three, so the probe stores its result without a read-modify-write of
+    # ``warnings`` and without bumping ``version``.
+    probe_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    probed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    probe_warning: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus, "ticket_status"), index=True)
     stage: Mapped[ReviewStage | None] = mapped_column(enum_column(ReviewStage, "review_stage"))
     version: Mapped[int] = mapped_column(default=1)
@@ -156,12 +164,17 @@ class Ticket(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     @property
+    def all_warnings(self) -> list[dict]:
+        """The filing rules' warnings, then the filing-time probe's (when it found a problem)."""
+        return (self.warnings or []) + ([self.probe_warning] if self.probe_warning else [])
+
+    @property
     def current_warnings(self) -> list[dict]:
         """The warnings that still concern the ticket: a full day or a blackout matters only
         while the cutover is still to come (not on a cancelled, rejected or completed ticket)."""
         if self.status in OPEN_STATUSES:
-            return self.warnings or []
-        return [w for w in self.warnings or [] if w.get("code") not in LOAD_WARNINGS]
+            return self.all_warnings
+        return [w for w in self.all_warnings if w.get("code") not in LOAD_WARNINGS]
 
     def __repr__(self) -> str:
         return f"<Ticket {self.number} {self.status}>"

@@ -80,7 +80,7 @@ def render(event: str, ticket: Ticket, note: str | None = None) -> tuple[str, st
     tag, _ = EVENTS[event]
     base = current_app.config["LINKDESK_BASE_URL"].rstrip("/")
     subject = f"【{tag}】{markdown_text(ticket.center.name)} · {markdown_text(ticket.service.name)}"
-    badges = [WARNING_LABELS.get(w.get("code"), w.get("code")) for w in ticket.warnings or []]
+    badges = [WARNING_LABELS.get(w.get("code"), w.get("code")) for w in ticket.all_warnings]
     if ticket.emergency and "紧急" not in badges:
         badges.insert(0, "紧急")
     lines = [

@@ -154,6 +154,8 @@ def _warning(code: str):
         return Ticket.emergency.is_(True)
     if code == "provisional":
         return Ticket.provisional.is_(True)
+    if code == "probe":  # the filing-time probe's warning has its own column
+        return Ticket.probe_warning.is_not(None)
     # The JSON is written by json.dumps with its default separators (SQLite and PostgreSQL keep
     # that text), so a code is found as this exact key-value pair.
     return cast(Ticket.warnings, String).contains(f'"code": "{code}"', autoescape=True)

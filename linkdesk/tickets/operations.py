@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.access import scoped_tickets
 from ..cutovers.schedule import load_findings
 from ..extensions import db
-from ..links.health import filing_warning
+from ..links.filing_probe import request_probe, start_probe
 from ..models import Center, Decision, ReviewDecision, Role, Ticket, TicketStatus, User
 from ..models.types import utcnow
 from ..notify.events import notify
@@ -60,9 +60,6 @@ def _assess(request: ChangeRequest, center: Center, service_id: int | None, subm
     if verdict.ok:
         # A full day or a blackout does not stop filing; it warns and blocks final approval.
         verdict.warnings.extend(load_findings(verdict.cutover_date, calendar))
-        probed = filing_warning(verdict.address.url)  # ends the (read-only) transaction
-        if probed:
-            verdict.warnings.append(probed)
     return verdict
 
 
@@ -101,7 +98,9 @@ def _refuse(verdict: Assessment, file_errors: dict, file_status: int) -> None:
 
 
 def file_ticket(user: User, request: ChangeRequest, uploads: list[Upload] = ()) -> Ticket:
-    """File a new ticket for the user's center, with its documents; it enters review at the first stage."""
+    """File a new ticket for the user's center, with its documents; it enters review at the first stage.
+
+    Its new address is probed after the commit, off the request (links/filing_probe.py)."""
     if user.role is not Role.CENTER_STAFF:
         raise WorkflowError("只有中心经办人员可以提交变更工单。")
     center = user.center
@@ -126,9 +125,10 @@ def file_ticket(user: User, request: ChangeRequest, uploads: list[Upload] = ()) 
         created_by=user,
     )
     _apply(ticket, request, verdict, submitted_at)
+    request_probe(ticket)
     try:
-        # Any statement from here may flush the insert (record() reloads the user, expired by
-        # the probe's commit, and autoflushes): the database's refusal is caught wherever it comes.
+        # Any statement from here may flush the insert (autoflush): the database's refusal is
+        # caught wherever it comes.
         db.session.add(ticket)
         record(ticket, user, "submit", (None, None))
         attachments.store(ticket, user, files)
@@ -141,6 +141,7 @@ def file_ticket(user: User, request: ChangeRequest, uploads: list[Upload] = ()) 
         if not is_open_ticket_violation(error):
             raise
         raise OpenTicketExists(open_ticket_for(center.id, service.id)) from None
+    start_probe(ticket)
     return ticket
 
 
@@ -199,7 +200,8 @@ def _revise(user: User, ticket: Ticket, changes: dict, version: int | None, acti
 
     A returned ticket is judged as if submitted now. A pending one nobody decided yet may be
     corrected: a new address restarts the lead time from the edit; a new date or text keeps the
-    submission time it was filed with."""
+    submission time it was filed with. A new address, and any resubmission, is probed again after
+    the commit (the caller's ``start_probe``); otherwise the address's probe result stands."""
     _owner_check(user, ticket)
     check_transition(ticket, action, user, version)
     if not may_edit(ticket):
@@ -214,15 +216,13 @@ def _revise(user: User, ticket: Ticket, changes: dict, version: int | None, acti
     if action == "resubmit" and ticket.evidence_requested and not files and not attachments.has_new_document(ticket):
         verdict.refuse("attachments", "审核人员退回时要求补充材料（见退回意见），请上传附件后再重新提交。")
     _refuse(verdict, file_errors, file_status)
-    # The probe in _assess ended the transaction and the ticket was read again after it:
-    # check again that it is still the version the clerk edited.
-    check_transition(ticket, action, user, version)
-    if not may_edit(ticket):
-        raise Conflict()
     before, fields = (ticket.status, ticket.stage), _snapshot(ticket)
     _apply(ticket, request, verdict, submitted_at)
+    changed = changed_fields(fields, ticket)
+    if action == "resubmit" or any(change["field"] == "new_url" for change in changed):
+        request_probe(ticket)  # otherwise the address keeps its result, or its probe still running
     attachments.store(ticket, user, files)
-    return before, changed_fields(fields, ticket)
+    return before, changed
 
 
 def _same_address(request: ChangeRequest, ticket: Ticket) -> bool:
@@ -235,6 +235,7 @@ def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None,
     before, fields = _revise(user, ticket, changes, version, "edit", uploads)
     record(ticket, user, "edit", before, changes=fields)
     commit_or_conflict()
+    start_probe(ticket)
     return ticket
 
 
@@ -247,6 +248,7 @@ def resubmit_ticket(user: User, ticket: Ticket, changes: dict, version: int | No
     record(ticket, user, "resubmit", before, changes=fields)
     notify("resubmitted", ticket)
     commit_or_conflict()
+    start_probe(ticket)
     return ticket
 
 
