@@ -7,8 +7,8 @@
 The warnings of earlier synchronous probes (code ``probe`` in ``warnings``) move to
 ``probe_warning``, so that one column holds them; those tickets count as probed when filed.
 
-Revision ID: 0012_filing_probe
-Revises: 0011_scale_indexes
+Revision ID: 0013_filing_probe
+Revises: 0012_scheduled_day_index
 Create Date: 2026-12-01 10:00:00
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0012_filing_probe'
-down_revision = '0011_scale_indexes'
+revision = '0013_filing_probe'
+down_revision = '0012_scheduled_day_index'
 branch_labels = None
 depends_on = None
 
