@@ -27,7 +27,7 @@ a set of provinces, and a province's rows stay few (a center's would be ~11 time
 from collections import Counter
 from datetime import date
 
-from sqlalchemy import case, delete, event, func, inspect, or_, select
+from sqlalchemy import case, delete, event, func, inspect, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -146,6 +146,12 @@ def _apply(connection, deltas: dict[tuple[date, int], Counter]) -> None:
     for (day, province_id), counts in sorted(by_row.items()):  # one order: no deadlock between writers
         values = {column: counts[column] for column in COUNTS}
         if not any(values.values()):
+            continue
+        if min(values.values()) < 0:
+            # Taking back a counted submission: its row exists (and an insert's candidate row
+            # would already fail the check on negative counts).
+            connection.execute(update(table).where(table.c.day == day, table.c.province_id == province_id)
+                               .values({column: table.c[column] + values[column] for column in COUNTS}))
             continue
         statement = insert(table).values(day=day, province_id=province_id, **values)
         connection.execute(statement.on_conflict_do_update(
