@@ -61,6 +61,7 @@ def build(url: str):
 def add_tickets(app, links, author: int, start: int, count: int) -> None:
     rng = random.Random(start)
     with app.app_context():
+        provinces = dict(db.session.execute(select(Center.id, Center.province_id)).all())
         tickets, events, decisions = [], [], []
         for number in range(start, start + count):
             center_id, service_id = links[number % len(links)]
@@ -80,7 +81,7 @@ def add_tickets(app, links, author: int, start: int, count: int) -> None:
                            "action": "submit", "to_status": "pending", "to_stage": "ministry"})
             if status in ("completed", "rejected"):
                 decided = submitted + timedelta(hours=rng.randrange(1, 96))
-                decisions.append({"ticket_id": number + 1, "stage": "ministry", "ticket_version": 1, "reviewer_id": author,
+                decisions.append({"ticket_id": number + 1, "province_id": provinces[center_id], "stage": "ministry", "ticket_version": 1, "reviewer_id": author,
                                   "decision": "approve" if status == "completed" else "reject", "decided_at": decided,
                                   "comment": None if status == "completed" else "驳回"})
             if status == "completed":
