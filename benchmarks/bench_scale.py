@@ -36,6 +36,7 @@ from linkdesk.accounts.users import create_user
 from linkdesk.cutovers.feeds import issue_feed
 from linkdesk.extensions import db
 from linkdesk.models import AuditEvent, Center, LinkRecord, LinkRevision, ReviewDecision, Role, Service, Ticket
+from linkdesk.overview import rollups
 from linkdesk.seed import seed_registry
 
 NOW = "2026-11-27 10:00:00+08:00"
@@ -73,6 +74,7 @@ def add_tickets(app, ids: dict, start: int, count: int) -> None:
     """Tickets ``start`` … ``start + count - 1``: the first of each link may be open, the rest closed."""
     rng, links, author = random.Random(start), ids["links"], ids["clerk"]
     with app.app_context():
+        provinces = dict(db.session.execute(select(Center.id, Center.province_id)).all())
         for chunk in range(start, start + count, 5000):
             tickets, events, decisions, revisions = [], [], [], []
             for number in range(chunk, min(chunk + 5000, start + count)):
@@ -104,7 +106,7 @@ def add_tickets(app, ids: dict, start: int, count: int) -> None:
                     decided = submitted + timedelta(hours=rng.randrange(1, 96))
                     for stage_name in ("province", "ministry"):
                         verdict = "reject" if status == "rejected" and stage_name == "ministry" else "approve"
-                        decisions.append({"ticket_id": ticket_id, "stage": stage_name, "ticket_version": 1,
+                        decisions.append({"ticket_id": ticket_id, "province_id": provinces[center_id], "stage": stage_name, "ticket_version": 1,
                                           "reviewer_id": author, "decision": verdict, "decided_at": decided,
                                           "comment": "驳回" if verdict == "reject" else None})
                         events.append({"ticket_id": ticket_id, "actor_id": author, "actor_role": "ministry_reviewer",
@@ -121,6 +123,7 @@ def add_tickets(app, ids: dict, start: int, count: int) -> None:
                 if rows:
                     db.session.execute(insert(model), rows)
             db.session.commit()
+        rollups.rebuild()  # bulk rows go around the ORM's flush events: count them as the app would have
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("SELECT setval('ticket_id_seq', (SELECT max(id) FROM ticket))"))
         db.session.execute(text("ANALYZE"))

@@ -34,6 +34,7 @@ PER_TEST_TABLES = (
     "calendar_feed",
     "cutover_policy",
     "review_decision",
+    "ticket_day_count",
     "ticket_attachment",
     "link_revision",
     "link_check",

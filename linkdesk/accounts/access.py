@@ -30,6 +30,16 @@ def center_clause(user: User) -> ColumnElement[bool]:
     raise ValueError(f"unknown role {user.role!r}")
 
 
+def province_clause(user: User, province_id) -> ColumnElement[bool]:
+    """The condition on a province column (of figures kept per province) that limits them to
+    this user's scope; a center's scope is narrower than any such figure, so it has none."""
+    if user.role is Role.PROVINCE_REVIEWER:
+        return province_id == user.province_id
+    if user.role in NATIONAL_ROLES:
+        return true()
+    raise ValueError(f"no per-province figures for role {user.role!r}")
+
+
 def scope_key(user: User) -> str:
     """A string that is equal for two users exactly when center_clause limits them alike
     (for caches of what a scope sees)."""

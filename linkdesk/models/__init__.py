@@ -14,6 +14,7 @@ from .tickets import (
     ReviewStage,
     Ticket,
     TicketAttachment,
+    TicketDayCount,
     TicketNumberCounter,
     TicketStatus,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "Service",
     "Ticket",
     "TicketAttachment",
+    "TicketDayCount",
     "TicketNumberCounter",
     "TicketStatus",
     "User",

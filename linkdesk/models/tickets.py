@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
 from .accounts import User
-from .registry import Center, Service
+from .registry import Center, Province, Service
 from .types import UTCDateTime, enum_column, utcnow
 
 
@@ -120,10 +121,11 @@ class Ticket(db.Model):
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
     old_url: Mapped[str | None] = mapped_column(Text)
     new_url: Mapped[str] = mapped_column(Text)
-    cutover_date: Mapped[date] = mapped_column(Date, index=True)
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # lists sorted by filing time
+    # active_history: the overview's day counts need the old value of these (overview.rollups).
+    cutover_date: Mapped[date] = mapped_column(Date, index=True, active_history=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True, active_history=True)  # lists sorted by filing time
     submitted_on: Mapped[date] = mapped_column(Date)  # D: local date in Asia/Shanghai
-    earliest_cutover: Mapped[date] = mapped_column(Date)  # E(D) it was judged by
+    earliest_cutover: Mapped[date] = mapped_column(Date, active_history=True)  # E(D) it was judged by
     provisional: Mapped[bool] = mapped_column(default=False)
     emergency: Mapped[bool] = mapped_column(default=False)
     emergency_reason: Mapped[str | None] = mapped_column(Text)
@@ -190,13 +192,22 @@ class TicketNumberCounter(db.Model):
 
 
 class ReviewDecision(db.Model):
-    """A reviewer's decision on one version of a ticket at one stage."""
+    """A reviewer's decision on one version of a ticket at one stage.
+
+    ``province_id`` and ``waited_seconds`` are facts of the moment the decision is written (the
+    ticket's province, and how long the ticket had been at the stage since its latest move into
+    it), set then by ``overview.rollups`` and never changed: the overview's median review times
+    read them from one index instead of replaying the audit trail (issue 23).
+    """
 
     __tablename__ = "review_decision"
     __table_args__ = (
         CheckConstraint(
             "decision = 'approve' OR comment IS NOT NULL", name="comment_unless_approve"
         ),
+        # The overview's review times over a period: national, and in one province.
+        Index("ix_review_decision_waits", "decided_at", "province_id", "stage", "waited_seconds"),
+        Index("ix_review_decision_province_waits", "province_id", "decided_at", "stage", "waited_seconds"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -207,12 +218,42 @@ class ReviewDecision(db.Model):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)  # decided_by=me
     ticket_version: Mapped[int]
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    province_id: Mapped[int] = mapped_column(ForeignKey("province.id"))
+    # None only when the audit trail shows no move into the stage (never for a decision made here).
+    waited_seconds: Mapped[float | None] = mapped_column(Double)
 
     ticket: Mapped[Ticket] = relationship()
     reviewer: Mapped[User] = relationship()
+    province: Mapped[Province] = relationship()
 
 
 ATTACHMENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
+
+
+class TicketDayCount(db.Model):
+    """The overview's counts of one Beijing day in one province, kept by ``overview.rollups``
+    in the transaction of each change they count (issue 23):
+
+    - ``filed``, ``completed``: the day's "submit" and "complete" audit events (append-only);
+    - ``submitted``: tickets whose current submission time falls on the day (a resubmission or a
+      new address moves a ticket to another day), ``minimum_lead`` those of them asking for the
+      earliest allowed cutover E(D).
+    """
+
+    __tablename__ = "ticket_day_count"
+    __table_args__ = (
+        Index("ix_ticket_day_count_province_day", "province_id", "day"),
+        CheckConstraint(
+            "filed >= 0 AND completed >= 0 AND submitted >= 0 AND minimum_lead >= 0", name="counts_not_negative"
+        ),
+    )
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("province.id"), primary_key=True)
+    filed: Mapped[int] = mapped_column(default=0)
+    completed: Mapped[int] = mapped_column(default=0)
+    submitted: Mapped[int] = mapped_column(default=0)
+    minimum_lead: Mapped[int] = mapped_column(default=0)
 
 
 class TicketAttachment(db.Model):

@@ -1,31 +1,22 @@
 """Trends over a period (at most 400 days): tickets filed and completed per week, median review
 time per stage and province, the share of tickets filed with the minimum lead time only, and the
-http share of live links. A fixed number of queries whatever the data size; counts are grouped
-in SQL by Beijing day and folded into weeks here."""
+http share of live links. A fixed number of queries, each reading figures kept at write time
+(``rollups``): the day counts from ``ticket_day_count`` (at most a row per province and day),
+the medians from the waits stored on the decisions, taken by the database."""
 from datetime import date, datetime, time, timedelta
-from statistics import median
 
 from sqlalchemy import case, func, select
 
-from ..accounts.access import center_clause
+from ..accounts.access import center_clause, province_clause
 from ..extensions import db
-from ..models import AuditEvent, Center, LinkRecord, Province, ReviewDecision, Ticket, TicketStatus, User
+from ..models import LinkRecord, Province, ReviewDecision, TicketDayCount, User
 from ..workdays.calendar import BEIJING
 from .provinces import annex_label
-
-FILED, COMPLETED = "submit", "complete"  # the audit actions counted as filed and completed
 
 
 def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
     """[first 00:00, last+1 00:00) in Beijing, as instants."""
     return datetime.combine(first, time.min, BEIJING), datetime.combine(last + timedelta(days=1), time.min, BEIJING)
-
-
-def local_day(column):
-    """The Beijing date of a UTC timestamp column, computed by the database."""
-    if db.engine.dialect.name == "postgresql":
-        return func.date(func.timezone("Asia/Shanghai", column))
-    return func.date(column, "+8 hours")  # SQLite stores the UTC wall time
 
 
 def week_start(day: date) -> date:
@@ -42,65 +33,70 @@ def trends(user: User, first: date, last: date) -> dict:
     }
 
 
+def _days(user: User, first: date, last: date):
+    return (province_clause(user, TicketDayCount.province_id), TicketDayCount.day.between(first, last))
+
+
 def weekly_counts(user: User, first: date, last: date) -> list[dict]:
     """Tickets filed and completed per week (Monday to Sunday), every week of the period listed."""
-    start, end = _bounds(first, last)
-    day = local_day(AuditEvent.at)
     rows = db.session.execute(
-        select(day, AuditEvent.action, func.count())
-        .join(Ticket, Ticket.id == AuditEvent.ticket_id).join(Ticket.center)
-        .where(center_clause(user), AuditEvent.action.in_((FILED, COMPLETED)), AuditEvent.at >= start, AuditEvent.at < end)
-        .group_by(day, AuditEvent.action)
+        select(TicketDayCount.day, func.sum(TicketDayCount.filed), func.sum(TicketDayCount.completed))
+        .where(*_days(user, first, last))
+        .group_by(TicketDayCount.day)
     ).all()
     weeks: dict[date, dict] = {}
     monday = week_start(first)
     while monday <= last:
         weeks[monday] = {"week": monday.isoformat(), "filed": 0, "completed": 0}
         monday += timedelta(days=7)
-    for day_value, action, count in rows:
-        on = day_value if isinstance(day_value, date) else date.fromisoformat(day_value)
-        weeks[week_start(on)]["filed" if action == FILED else "completed"] += count
+    for day, filed, completed in rows:
+        week = weeks[week_start(day)]
+        week["filed"] += filed
+        week["completed"] += completed
     return list(weeks.values())
 
 
 def review_medians(user: User, first: date, last: date) -> list[dict]:
     """Median hours from reaching a stage (the latest move into it) to its decision, per province and stage, for the
-    decisions taken in the period (one query; the medians are taken here)."""
+    decisions taken in the period.
+
+    The database ranks each group's waits and returns only its middle one or two (one query,
+    at most two rows a group); their mean is taken here, as ``statistics.median`` would."""
     start, end = _bounds(first, last)
-    reached = (
-        select(func.max(AuditEvent.at))
-        .where(AuditEvent.ticket_id == ReviewDecision.ticket_id, AuditEvent.to_status == TicketStatus.PENDING.value,
-               AuditEvent.to_stage == ReviewDecision.stage, AuditEvent.at <= ReviewDecision.decided_at)
-        .scalar_subquery()
+    group = (ReviewDecision.province_id, ReviewDecision.stage)
+    ranked = (
+        select(*group, ReviewDecision.waited_seconds,
+               func.row_number().over(partition_by=group, order_by=ReviewDecision.waited_seconds).label("rank"),
+               func.count().over(partition_by=group).label("decisions"))
+        .where(province_clause(user, ReviewDecision.province_id), ReviewDecision.decided_at >= start,
+               ReviewDecision.decided_at < end, ReviewDecision.waited_seconds.is_not(None))
+        .subquery()
     )
+    middle = ranked.c.rank.in_(((ranked.c.decisions + 1) // 2, (ranked.c.decisions + 2) // 2))
     rows = db.session.execute(
-        select(Province.code, Province.name, Province.short_name, Province.kind, ReviewDecision.stage,
-               ReviewDecision.decided_at, reached)
-        .join(Ticket, Ticket.id == ReviewDecision.ticket_id).join(Ticket.center).join(Center.province)
-        .where(center_clause(user), ReviewDecision.decided_at >= start, ReviewDecision.decided_at < end)
+        select(Province.code, Province.name, Province.short_name, Province.kind, ranked.c.stage,
+               ranked.c.decisions, ranked.c.waited_seconds)
+        .join(Province, Province.id == ranked.c.province_id)
+        .where(middle)
+        .order_by(Province.code, ranked.c.stage, ranked.c.rank)
     ).all()
-    waits: dict[tuple, list[float]] = {}
-    for code, name, short_name, kind, stage, decided_at, since in rows:
-        if since is None:
-            continue
-        since = since if since.tzinfo else since.replace(tzinfo=decided_at.tzinfo)  # SQLite forgets the zone
+    groups: dict[tuple, tuple[int, list[float]]] = {}
+    for code, name, short_name, kind, stage, decisions, waited in rows:
         key = (code, annex_label((name, short_name, kind)), stage.value)
-        waits.setdefault(key, []).append((decided_at - since).total_seconds() / 3600)
+        groups.setdefault(key, (decisions, []))[1].append(waited / 3600)
     return [
-        {"province": code, "name": name, "stage": stage, "decisions": len(hours), "median_hours": round(median(hours), 1)}
-        for (code, name, stage), hours in sorted(waits.items())
+        {"province": code, "name": name, "stage": stage, "decisions": decisions,
+         "median_hours": round(sum(hours) / len(hours), 1)}
+        for (code, name, stage), (decisions, hours) in sorted(groups.items())
     ]
 
 
 def minimum_lead_share(user: User, first: date, last: date) -> dict:
     """Of the tickets filed in the period, how many asked for the earliest allowed cutover E(D)."""
-    start, end = _bounds(first, last)
     filed, minimum = db.session.execute(
-        select(func.count(), func.sum(case((Ticket.cutover_date <= Ticket.earliest_cutover, 1), else_=0)))
-        .join(Ticket.center)
-        .where(center_clause(user), Ticket.submitted_at >= start, Ticket.submitted_at < end)
+        select(func.coalesce(func.sum(TicketDayCount.submitted), 0), func.coalesce(func.sum(TicketDayCount.minimum_lead), 0))
+        .where(*_days(user, first, last))
     ).one()
-    minimum = minimum or 0
     return {"filed": filed, "minimum_lead": minimum, "share": round(minimum / filed, 4) if filed else 0.0}
 
 
