@@ -51,6 +51,10 @@ STATUS_LABELS = {
 OPEN_STATUSES = (TicketStatus.PENDING, TicketStatus.RETURNED, TicketStatus.APPROVED)
 LOAD_WARNINGS = ("day_full", "blackout")  # about the cutover day's load, set at filing and at decisions
 _OPEN_SQL = "status IN ('pending', 'returned', 'approved')"
+# SQLite's search index over ticket number and addresses: an FTS5 trigram table, external content
+# (rowid = ticket.id), kept in step with ``ticket`` by triggers (migration 0012).
+SEARCH_TABLE = "ticket_search"
+POSTGRESQL_ONLY_INDEXES = {"ix_ticket_search_trgm"}
 
 
 class ReviewStage(StrEnum):
@@ -91,6 +95,16 @@ class Ticket(db.Model):
         Index("ix_ticket_status_cutover_date", "status", "cutover_date"),
         Index("ix_ticket_cutover_date_id", "cutover_date", "id"),
         Index("ix_ticket_status_center_id", "status", "center_id"),
+        # Any part of the number or of an address (issue 16), on PostgreSQL. SQLite's trigram index
+        # is an FTS5 table that a model cannot declare: SEARCH_TABLE, built by migration 0012.
+        Index(
+            "ix_ticket_search_trgm",
+            "number",
+            "old_url",
+            "new_url",
+            postgresql_using="gin",
+            postgresql_ops={"number": "gin_trgm_ops", "old_url": "gin_trgm_ops", "new_url": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
         CheckConstraint(
             "(status = 'pending') = (stage IS NOT NULL)", name="stage_only_while_pending"
         ),
