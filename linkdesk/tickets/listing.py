@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, String, case, cast, false, func, or_, select, tuple_
+from sqlalchemy import Select, String, case, cast, false, func, select, tuple_
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
@@ -14,6 +14,7 @@ from ..models import Center, Province, ReviewDecision, ReviewStage, Service, Tic
 from ..query_args import MAX_SEARCH_LENGTH, page_arg
 from ..workdays.calendar import CalendarRangeError, WorkingDayCalendar, parse_date
 from .deadlines import ReviewClock
+from .search import search_clause
 
 PER_PAGE = 25
 
@@ -137,18 +138,6 @@ class TicketPage:
         return self.pagination.items
 
 
-def _search(text: str):
-    """Ticket number, center name, short name or code, any part of the old or new address."""
-    return or_(
-        Ticket.number.icontains(text, autoescape=True),
-        Center.name.icontains(text, autoescape=True),
-        Center.short_name.icontains(text, autoescape=True),
-        Center.code == text,
-        Ticket.new_url.icontains(text, autoescape=True),
-        Ticket.old_url.icontains(text, autoescape=True),
-    )
-
-
 def _warning(code: str):
     if code == "emergency":
         return Ticket.emergency.is_(True)
@@ -163,7 +152,7 @@ def filtered_tickets(query: Select, filters: TicketFilters, user: User | None = 
                      clock: ReviewClock | None = None) -> Select:
     """Narrow a scoped ticket query (joined to Center) by the filters; pages and the API share it."""
     if filters.q:
-        query = query.where(_search(filters.q))
+        query = query.where(search_clause(filters.q))
     if filters.status:
         query = query.where(Ticket.status == filters.status)
     if filters.stage:
