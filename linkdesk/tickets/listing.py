@@ -17,6 +17,8 @@ from .deadlines import ReviewClock
 from .search import search_clause
 
 PER_PAGE = 25
+# A list counts its matches up to here; more, and it says "10000+" (the API: X-Total-Count-Exact: false).
+COUNT_LIMIT = 10_000
 
 # sort name -> the key columns, all in one direction, the ticket id last so that the order is total
 # (pages and 上一个/下一个 then agree). Working days left grow with the cutover date.
@@ -132,6 +134,7 @@ class TicketPage:
     days_left: dict[int, int | None]
     deadlines: dict[int, date | None]
     due: dict[int, str]  # ticket id -> "overdue" / "soon" for pending tickets near their deadline
+    exact_total: bool = True  # False: pagination.total is COUNT_LIMIT and more match
 
     @property
     def tickets(self):
@@ -224,25 +227,44 @@ def ticket_page(query: Select, filters: TicketFilters, calendar: WorkingDayCalen
                 *, urgent_first: bool = False, user: User | None = None, clock: ReviewClock | None = None,
                 per_page: int = PER_PAGE) -> TicketPage:
     """One page of tickets, filtered and sorted, with working days left and review deadlines;
-    a count, the page, and the centers' provinces and services: four queries however many match."""
+    the page, the centers' provinces and services, a count (``count_matching``) and, with a search,
+    the centers it names: five statements at most, however many match."""
     clock = clock or ReviewClock(calendar, today)
     query = filtered_tickets(query, filters, user, clock)
-    query = ordered(query, filters, "cutover" if urgent_first else "-filed").options(
+    page = ordered(query, filters, "cutover" if urgent_first else "-filed").options(
         contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service)
     )
-    pagination = db.paginate(query, page=filters.page, per_page=per_page, error_out=False)
+    pagination = db.paginate(page, page=filters.page, per_page=per_page, error_out=False, count=False)
+    total = count_matching(query, past=filters.page * per_page)
+    pagination.total = total.count
     days_left, deadlines, due = {}, {}, {}
     for ticket in pagination.items:
         days_left[ticket.id] = days_left_until(ticket.cutover_date, calendar, today)
         deadlines[ticket.id] = clock.deadline(ticket.cutover_date)
         if ticket.status is TicketStatus.PENDING and (state := clock.state(ticket.cutover_date)):
             due[ticket.id] = state
-    return TicketPage(pagination, days_left, deadlines, due)
+    return TicketPage(pagination, days_left, deadlines, due, total.exact)
 
 
-def count_matching(query: Select) -> int:
-    """How many tickets a filtered query finds (one statement)."""
-    return db.session.scalar(query.with_only_columns(func.count(Ticket.id)).order_by(None))
+@dataclass(frozen=True)
+class Total:
+    """How many tickets a list matches: exact, or, past ``COUNT_LIMIT``, a floor (``exact`` false)."""
+
+    count: int
+    exact: bool
+
+
+def count_matching(query: Select, past: int = 0) -> Total:
+    """How many tickets a filtered query finds, counted up to ``COUNT_LIMIT`` or far enough to tell
+    whether any lie past the first ``past`` (a page's end), whichever is more; one statement.
+
+    Counting every match reads every matching row: at 100,000 tickets a reviewer's unfiltered list
+    would take longer to count than to show. A count that stops stays as quick at any size.
+    """
+    cap = max(COUNT_LIMIT, past + 1)
+    matches = query.with_only_columns(Ticket.id).order_by(None).limit(cap + 1).subquery()
+    counted = db.session.scalar(select(func.count()).select_from(matches))
+    return Total(min(counted, cap), counted <= cap)
 
 
 def due_counts(query: Select, clock: ReviewClock) -> dict[str, int]:
@@ -272,11 +294,13 @@ def warning_choices() -> list[tuple[str, str]]:
 
 
 __all__ = [
+    "COUNT_LIMIT",
     "DUE_FILTERS",
     "SORT_LABELS",
     "CalendarRangeError",
     "TicketFilters",
     "TicketPage",
+    "Total",
     "count_matching",
     "days_left_until",
     "due_counts",
