@@ -104,6 +104,7 @@ class Ticket(db.Model):
             "new_url",
             postgresql_using="gin",
             postgresql_ops={"number": "gin_trgm_ops", "old_url": "gin_trgm_ops", "new_url": "gin_trgm_ops"},
+            postgresql_with={"fastupdate": "off"},
         ).ddl_if(dialect="postgresql"),
         CheckConstraint(
             "(status = 'pending') = (stage IS NOT NULL)", name="stage_only_while_pending"
