@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import time_machine
+from bench_scale import database_urls
 from flask_migrate import upgrade
 from sqlalchemy import event, insert, select, text
 from sqlalchemy.engine import make_url
@@ -30,8 +31,6 @@ from linkdesk.extensions import db
 from linkdesk.models import AuditEvent, Center, LinkRecord, ReviewDecision, Role, Service, Ticket
 from linkdesk.overview import rollups
 from linkdesk.seed import seed_registry
-
-from bench_scale import database_urls
 
 NOW = "2026-11-27 10:00:00+08:00"
 OPEN = ("pending", "returned", "approved")
@@ -81,7 +80,8 @@ def add_tickets(app, links, author: int, start: int, count: int) -> None:
                            "action": "submit", "to_status": "pending", "to_stage": "ministry"})
             if status in ("completed", "rejected"):
                 decided = submitted + timedelta(hours=rng.randrange(1, 96))
-                decisions.append({"ticket_id": number + 1, "province_id": provinces[center_id], "stage": "ministry", "ticket_version": 1, "reviewer_id": author,
+                decisions.append({"ticket_id": number + 1, "province_id": provinces[center_id], "stage": "ministry",
+                                  "ticket_version": 1, "reviewer_id": author,
                                   "decision": "approve" if status == "completed" else "reject", "decided_at": decided,
                                   "comment": None if status == "completed" else "驳回"})
             if status == "completed":

@@ -106,8 +106,8 @@ def add_tickets(app, ids: dict, start: int, count: int) -> None:
                     decided = submitted + timedelta(hours=rng.randrange(1, 96))
                     for stage_name in ("province", "ministry"):
                         verdict = "reject" if status == "rejected" and stage_name == "ministry" else "approve"
-                        decisions.append({"ticket_id": ticket_id, "province_id": provinces[center_id], "stage": stage_name, "ticket_version": 1,
-                                          "reviewer_id": author, "decision": verdict, "decided_at": decided,
+                        decisions.append({"ticket_id": ticket_id, "province_id": provinces[center_id], "stage": stage_name,
+                                          "ticket_version": 1, "reviewer_id": author, "decision": verdict, "decided_at": decided,
                                           "comment": "驳回" if verdict == "reject" else None})
                         events.append({"ticket_id": ticket_id, "actor_id": author, "actor_role": "ministry_reviewer",
                                        "at": decided, "action": verdict, "from_status": "pending",

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from linkdesk.extensions import db
 from linkdesk.models import AuditEvent, Role, Ticket, TicketStatus
+from linkdesk.tickets import listing
 from linkdesk.tickets.deadlines import ReviewClock
 from linkdesk.workdays.calendar import default_calendar
 
@@ -120,6 +121,26 @@ def test_the_list_asks_the_same_number_of_queries_for_ten_or_a_thousand_matches(
     many = statements("/tickets?q=gjj&sort=days_left&warning=emergency&due=overdue&decided_by=me")
     many_plain = statements("/tickets?q=gjj&sort=center")
     assert len(many) == len(few) and len(many_plain) == len(few_plain)
+
+
+def test_a_long_list_counts_to_the_limit_and_says_so(team, make, monkeypatch):
+    """Past COUNT_LIMIT matches the total is a floor (X-Total-Count-Exact: false); the pages' links
+    stay right, as the count always reaches past the asked page."""
+    monkeypatch.setattr(listing, "COUNT_LIMIT", 5)
+    make.tickets(8, date(2026, 12, 14), status=TicketStatus.PENDING)
+    ministry = team["ministry"][0]
+    with frozen():
+        first = ministry.get("/tickets?limit=2")
+        deep = ministry.get("/tickets?limit=2&offset=4")
+        last = ministry.get("/tickets?limit=2&offset=6")
+        few = ministry.get("/tickets?limit=2&to=2026-12-13")
+    assert (first.headers["X-Total-Count"], first.headers["X-Total-Count-Exact"]) == ("5", "false")
+    assert 'rel="next"' in first.headers["Link"]
+    assert (deep.headers["X-Total-Count"], deep.headers["X-Total-Count-Exact"]) == ("7", "false")
+    assert 'rel="next"' in deep.headers["Link"] and len(_numbers(deep)) == 2
+    assert (last.headers["X-Total-Count"], last.headers["X-Total-Count-Exact"]) == ("8", "true")
+    assert 'rel="next"' not in last.headers["Link"] and len(_numbers(last)) == 2
+    assert (few.headers["X-Total-Count"], few.headers["X-Total-Count-Exact"]) == ("0", "true")
 
 
 class TestDecisionPages:

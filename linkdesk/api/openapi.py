@@ -8,7 +8,7 @@ Schemathesis against these schemas.
 from flask import jsonify, render_template
 
 from ..models import ReviewStage, TicketStatus
-from ..tickets.listing import DUE_FILTERS, SORT_LABELS, WARNING_FILTERS
+from ..tickets.listing import COUNT_LIMIT, DUE_FILTERS, SORT_LABELS, WARNING_FILTERS
 from . import bp
 from .schemas import COMPONENTS, ref
 
@@ -111,6 +111,15 @@ def _ticket_action(summary: str, body: str, description: str) -> dict:
                body=_json_body(body), description=description)
 
 
+# A list's total: counted up to COUNT_LIMIT matches, then said to be more (tickets/listing.py).
+TOTAL_HEADERS = {
+    "X-Total-Count": {"description": f"符合条件的总数；超过 {COUNT_LIMIT} 条（或超过本页末尾，取较大者）时只数到此为止，"
+                                     "并给出 X-Total-Count-Exact: false", "schema": {"type": "string"}},
+    "X-Total-Count-Exact": {"description": "true：X-Total-Count 是确切总数；false：符合条件的多于此数，翻页以 Link 的 rel=\"next\" 为准",
+                            "schema": {"type": "string", "enum": ["true", "false"]}},
+}
+
+
 def _paths() -> dict:
     ticket = _json(ref("Ticket"), "工单（详情）")
     return {
@@ -125,9 +134,10 @@ def _paths() -> dict:
         "/tickets": {
             "get": _op("工单", "范围内的工单：搜索、筛选、排序、分页", {"200": {
                 **_json(_list("TicketListItem"), "工单（默认最新提交的在前）"),
-                "headers": {"X-Total-Count": {"description": "符合条件的总数", "schema": {"type": "string"}},
+                "headers": {**TOTAL_HEADERS,
                             "Link": {"description": "下一页、上一页（rel=\"next\"、rel=\"prev\"）", "schema": {"type": "string"}}}}},
-                       params=[_query("q", "工单号、中心名称或代码、新旧地址或域名的一部分（最多 100 个字符）"),
+                       params=[_query("q", "工单号、中心名称或代码、新旧地址或域名的一部分，不区分大小写（最多 100 个字符）；"
+                                             "一两个字只查中心名称、代码和工单号开头，不查地址"),
                                _query("status", "状态", {"type": "string", "enum": [s.value for s in TicketStatus]}),
                                _query("stage", "审核阶段", {"type": "string", "enum": [s.value for s in ReviewStage]}),
                                SERVICE, CENTER, PROVINCE, *RANGE,

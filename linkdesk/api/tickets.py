@@ -94,8 +94,9 @@ def create_ticket():
 @api_roles()
 def list_tickets():
     """Tickets in scope: search, filters and sort as on the pages; ``limit``/``offset`` (or
-    ``page``), the total in ``X-Total-Count`` and the next and previous pages in ``Link``.
-    Four statements whatever the number of matches."""
+    ``page``), the next and previous pages in ``Link``, the total in ``X-Total-Count``: exact up to
+    ``COUNT_LIMIT`` matches (or the page's end, if further), else that number with
+    ``X-Total-Count-Exact: false``. The same statements whatever the number of matches."""
     filters, errors = TicketFilters.parse(request.args)
     if errors:
         raise WorkflowError(errors)
@@ -109,14 +110,15 @@ def list_tickets():
     offset = int_arg(request.args, "offset", 0, low=0, high=10**9)
     if "offset" not in request.args and "page" in request.args:
         offset = (filters.page - 1) * limit
-    total = count_matching(query)
+    total = count_matching(query, past=offset + limit)
     page = ordered(query, filters, default_sort).options(
         contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service))
     tickets = db.session.scalars(page.limit(limit).offset(offset)).all()
     response = jsonify([ticket_json(ticket, history=False) for ticket in tickets])
-    response.headers["X-Total-Count"] = str(total)
+    response.headers["X-Total-Count"] = str(total.count)
+    response.headers["X-Total-Count-Exact"] = "true" if total.exact else "false"
     links = []
-    if offset + limit < total:
+    if offset + limit < total.count:
         links.append(f'<{_page_url(filters, limit, offset + limit)}>; rel="next"')
     if offset > 0:
         links.append(f'<{_page_url(filters, limit, max(offset - limit, 0))}>; rel="prev"')

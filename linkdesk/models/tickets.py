@@ -55,6 +55,10 @@ _OPEN_SQL = "status IN ('pending', 'returned', 'approved')"
 # On the cutover calendar for good (approved or completed): the month grid's partial index.
 SCHEDULED_STATUSES = (TicketStatus.APPROVED, TicketStatus.COMPLETED)
 _SCHEDULED_SQL = "status IN ('approved', 'completed')"
+# SQLite's search index over ticket number and addresses: an FTS5 trigram table, external content
+# (rowid = ticket.id), kept in step with ``ticket`` by triggers (migration 0015).
+SEARCH_TABLE = "ticket_search"
+POSTGRESQL_ONLY_INDEXES = {"ix_ticket_search_trgm"}
 
 
 class ReviewStage(StrEnum):
@@ -106,6 +110,17 @@ class Ticket(db.Model):
             sqlite_where=db.text(_SCHEDULED_SQL),
             postgresql_where=db.text(_SCHEDULED_SQL),
         ),
+        # Any part of the number or of an address (issue 16), on PostgreSQL. SQLite's trigram index
+        # is an FTS5 table that a model cannot declare: SEARCH_TABLE, built by migration 0015.
+        Index(
+            "ix_ticket_search_trgm",
+            "number",
+            "old_url",
+            "new_url",
+            postgresql_using="gin",
+            postgresql_ops={"number": "gin_trgm_ops", "old_url": "gin_trgm_ops", "new_url": "gin_trgm_ops"},
+            postgresql_with={"fastupdate": "off"},
+        ).ddl_if(dialect="postgresql"),
         CheckConstraint(
             "(status = 'pending') = (stage IS NOT NULL)", name="stage_only_while_pending"
         ),

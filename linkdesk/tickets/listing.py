@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, String, case, cast, false, func, or_, select, tuple_
+from sqlalchemy import Select, String, case, cast, false, func, select, tuple_
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
@@ -14,8 +14,11 @@ from ..models import Center, Province, ReviewDecision, ReviewStage, Service, Tic
 from ..query_args import MAX_SEARCH_LENGTH, page_arg
 from ..workdays.calendar import CalendarRangeError, WorkingDayCalendar, parse_date
 from .deadlines import ReviewClock
+from .search import search_clause
 
 PER_PAGE = 25
+# A list counts its matches up to here; more, and it says "10000+" (the API: X-Total-Count-Exact: false).
+COUNT_LIMIT = 10_000
 
 # sort name -> the key columns, all in one direction, the ticket id last so that the order is total
 # (pages and 上一个/下一个 then agree). Working days left grow with the cutover date.
@@ -131,22 +134,11 @@ class TicketPage:
     days_left: dict[int, int | None]
     deadlines: dict[int, date | None]
     due: dict[int, str]  # ticket id -> "overdue" / "soon" for pending tickets near their deadline
+    exact_total: bool = True  # False: pagination.total is COUNT_LIMIT and more match
 
     @property
     def tickets(self):
         return self.pagination.items
-
-
-def _search(text: str):
-    """Ticket number, center name, short name or code, any part of the old or new address."""
-    return or_(
-        Ticket.number.icontains(text, autoescape=True),
-        Center.name.icontains(text, autoescape=True),
-        Center.short_name.icontains(text, autoescape=True),
-        Center.code == text,
-        Ticket.new_url.icontains(text, autoescape=True),
-        Ticket.old_url.icontains(text, autoescape=True),
-    )
 
 
 def _warning(code: str):
@@ -165,7 +157,7 @@ def filtered_tickets(query: Select, filters: TicketFilters, user: User | None = 
                      clock: ReviewClock | None = None) -> Select:
     """Narrow a scoped ticket query (joined to Center) by the filters; pages and the API share it."""
     if filters.q:
-        query = query.where(_search(filters.q))
+        query = query.where(search_clause(filters.q))
     if filters.status:
         query = query.where(Ticket.status == filters.status)
     if filters.stage:
@@ -237,25 +229,44 @@ def ticket_page(query: Select, filters: TicketFilters, calendar: WorkingDayCalen
                 *, urgent_first: bool = False, user: User | None = None, clock: ReviewClock | None = None,
                 per_page: int = PER_PAGE) -> TicketPage:
     """One page of tickets, filtered and sorted, with working days left and review deadlines;
-    a count, the page, and the centers' provinces and services: four queries however many match."""
+    the page, the centers' provinces and services, a count (``count_matching``) and, with a search,
+    the centers it names: five statements at most, however many match."""
     clock = clock or ReviewClock(calendar, today)
     query = filtered_tickets(query, filters, user, clock)
-    query = ordered(query, filters, "cutover" if urgent_first else "-filed").options(
+    page = ordered(query, filters, "cutover" if urgent_first else "-filed").options(
         contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service)
     )
-    pagination = db.paginate(query, page=filters.page, per_page=per_page, error_out=False)
+    pagination = db.paginate(page, page=filters.page, per_page=per_page, error_out=False, count=False)
+    total = count_matching(query, past=filters.page * per_page)
+    pagination.total = total.count
     days_left, deadlines, due = {}, {}, {}
     for ticket in pagination.items:
         days_left[ticket.id] = days_left_until(ticket.cutover_date, calendar, today)
         deadlines[ticket.id] = clock.deadline(ticket.cutover_date)
         if ticket.status is TicketStatus.PENDING and (state := clock.state(ticket.cutover_date)):
             due[ticket.id] = state
-    return TicketPage(pagination, days_left, deadlines, due)
+    return TicketPage(pagination, days_left, deadlines, due, total.exact)
 
 
-def count_matching(query: Select) -> int:
-    """How many tickets a filtered query finds (one statement)."""
-    return db.session.scalar(query.with_only_columns(func.count(Ticket.id)).order_by(None))
+@dataclass(frozen=True)
+class Total:
+    """How many tickets a list matches: exact, or, past ``COUNT_LIMIT``, a floor (``exact`` false)."""
+
+    count: int
+    exact: bool
+
+
+def count_matching(query: Select, past: int = 0) -> Total:
+    """How many tickets a filtered query finds, counted up to ``COUNT_LIMIT`` or far enough to tell
+    whether any lie past the first ``past`` (a page's end), whichever is more; one statement.
+
+    Counting every match reads every matching row: at 100,000 tickets a reviewer's unfiltered list
+    would take longer to count than to show. A count that stops stays as quick at any size.
+    """
+    cap = max(COUNT_LIMIT, past + 1)
+    matches = query.with_only_columns(Ticket.id).order_by(None).limit(cap + 1).subquery()
+    counted = db.session.scalar(select(func.count()).select_from(matches))
+    return Total(min(counted, cap), counted <= cap)
 
 
 def due_counts(query: Select, clock: ReviewClock) -> dict[str, int]:
@@ -285,11 +296,13 @@ def warning_choices() -> list[tuple[str, str]]:
 
 
 __all__ = [
+    "COUNT_LIMIT",
     "DUE_FILTERS",
     "SORT_LABELS",
     "CalendarRangeError",
     "TicketFilters",
     "TicketPage",
+    "Total",
     "count_matching",
     "days_left_until",
     "due_counts",

@@ -10,8 +10,8 @@
 
 The history is counted here once, as ``overview.rollups`` counts each new change; then ANALYZE.
 
-Revision ID: 0013_overview_rollups
-Revises: 0012_scheduled_day_index
+Revision ID: 0014_overview_rollups
+Revises: 0013_filing_probe
 Create Date: 2026-12-01 02:00:00
 
 """
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0013_overview_rollups'
-down_revision = '0012_scheduled_day_index'
+revision = '0014_overview_rollups'
+down_revision = '0013_filing_probe'
 branch_labels = None
 depends_on = None
 
