@@ -23,6 +23,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import time_machine
 from flask_migrate import upgrade
@@ -60,10 +61,12 @@ def build(url: str):
              "effective_date": date(2023, 1, 1), "updated_at": datetime(2023, 1, 1, tzinfo=UTC)}
             for c in centers for s in services
         ])
-        clerk = create_user("bench-clerk", PASSWORD, Role.CENTER_STAFF, center="郑州")
+        # The clerk's center is the first: its links have tickets at any size, so that the clerk's list
+        # and the search by its name find tickets at 1,000 as at 100,000 (like for like).
+        clerk = create_user("bench-clerk", PASSWORD, Role.CENTER_STAFF, center=centers[0].code)
         ministry = create_user("bench-ministry", PASSWORD, Role.MINISTRY_REVIEWER)
         create_user("bench-henan", PASSWORD, Role.PROVINCE_REVIEWER, province="河南")
-        ids = {"clerk": clerk.id, "token": create_token(ministry),
+        ids = {"clerk": clerk.id, "token": create_token(ministry), "center": centers[0].short_name,
                "feed": issue_feed(ministry), "links": [(c.id, s.id) for c in centers for s in services]}
         db.session.commit()
         db.session.remove()
@@ -92,7 +95,7 @@ def add_tickets(app, ids: dict, start: int, count: int) -> None:
                 ticket_id = number + 1
                 tickets.append({
                     "id": ticket_id, "number": f"LD-B-{number:07d}", "center_id": center_id, "service_id": service_id,
-                    "old_url": "https://gjj.example.gov.cn/old", "new_url": f"https://gjj.example.gov.cn/{number}",
+                    "old_url": "https://gjj.example.gov.cn/old", "new_url": f"https://gjj.example.gov.cn/{number:07d}/",
                     "cutover_date": cutover, "submitted_at": submitted, "submitted_on": submitted.date(),
                     "earliest_cutover": cutover - timedelta(days=rng.choice((0, 0, 3))), "reason": "基准测试",
                     "contact_name": "测试", "contact_phone": "0371-12345678", "warnings": [], "status": status,
@@ -116,7 +119,7 @@ def add_tickets(app, ids: dict, start: int, count: int) -> None:
                     events.append({"ticket_id": ticket_id, "actor_role": "system", "action": "complete",
                                    "to_status": "completed", "at": datetime.combine(cutover, datetime.min.time(), UTC)})
                     revisions.append({"center_id": center_id, "service_id": service_id, "ticket_id": ticket_id,
-                                      "url": f"https://gjj.example.gov.cn/{number}", "effective_date": cutover,
+                                      "url": f"https://gjj.example.gov.cn/{number:07d}/", "effective_date": cutover,
                                       "note": f"工单 LD-B-{number:07d}", "recorded_at": submitted})
             for model, rows in ((Ticket, tickets), (AuditEvent, events), (ReviewDecision, decisions),
                                 (LinkRevision, revisions)):
@@ -145,10 +148,11 @@ def routes(app, ids: dict) -> list[tuple[str, str, str]]:
         ("review queue (ministry)", "ministry", "/review/"),
         ("ticket list (clerk)", "clerk", "/tickets/"),
         ("GET /api/v1/tickets", "token", "/api/v1/tickets"),
-        # The reviewer's workbench (issue 16): search by number, by center name, by a fragment of an address.
-        ("GET /api/v1/tickets?q=LD-B-0012345 (number)", "token", "/api/v1/tickets?q=LD-B-0012345"),
-        ("GET /api/v1/tickets?q=郑州 sorted by center", "token", "/api/v1/tickets?q=%E9%83%91%E5%B7%9E&sort=center"),
-        ("GET /api/v1/tickets?q=example.gov.cn/4242 (address)", "token", "/api/v1/tickets?q=example.gov.cn/4242"),
+        # The reviewer's workbench (issue 16): search by number, by center name, by a fragment of an address,
+        # each finding the same ticket(s) at any size (the number and address of ticket 345, the clerk's center).
+        ("GET /api/v1/tickets?q=LD-B-0000345 (number)", "token", "/api/v1/tickets?q=LD-B-0000345"),
+        ("GET /api/v1/tickets?q=<center> sorted by center", "token", f"/api/v1/tickets?q={quote(ids['center'])}&sort=center"),
+        ("GET /api/v1/tickets?q=example.gov.cn/0000345/ (address)", "token", "/api/v1/tickets?q=example.gov.cn/0000345/"),
         ("GET /api/v1/tickets?sort=-days_left", "token", "/api/v1/tickets?sort=-days_left"),
         ("ticket page (ministry)", "ministry", "/tickets/1"),
     ]

@@ -24,7 +24,7 @@ ROUTES = [
     ("ministry", "/calendar/list?from=2026-11-01&to=2026-11-30"),
     ("token", "/api/v1/cutovers?from=2026-09-01&to=2026-11-30"),
     ("ministry", "/review/"), ("clerk", "/tickets/"), ("token", "/api/v1/tickets"),
-    ("token", "/api/v1/tickets?q=LD-B-0012345"), ("token", "/api/v1/tickets?q=example.gov.cn/4242"),
+    ("token", "/api/v1/tickets?q=LD-B-0000345"), ("token", "/api/v1/tickets?q=example.gov.cn/0000345/"),
 ]
 SHOWN = re.compile(r"Scan|Sort|Aggregate|Join|Loop|Execution Time")
 
