@@ -1,5 +1,6 @@
 """Link health (issue 9): checking the registry, the table by province, notifications, filing."""
 import ipaddress
+import os
 import socket
 import sqlite3
 import threading
@@ -391,3 +392,17 @@ def test_with_probing_at_filing_off_nothing_is_probed_or_pending(team, clock):
 def test_is_the_loopback_network_really_configuration_only(app):
     assert app.config["LINKDESK_PROBE_ALLOW_NETWORKS"] == ()
     assert not any(ipaddress.ip_address("127.0.0.1") in ipaddress.ip_network(n) for n in app.config["LINKDESK_PROBE_ALLOW_NETWORKS"])
+
+
+def test_a_worker_forked_while_the_probe_pool_is_busy_starts_its_own():
+    """gunicorn forks its workers from a parent that may hold the pool's lock: the child gets a
+    fresh lock and no pool, so its first filing's probe does not hang."""
+    from linkdesk.links import filing_probe
+
+    with filing_probe._lock:
+        child = os.fork()
+        if child == 0:  # the child: never returns into pytest
+            fresh = filing_probe._lock.acquire(timeout=5)
+            os._exit(0 if fresh and filing_probe._executor is None and not filing_probe._running else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

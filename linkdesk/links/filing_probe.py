@@ -174,21 +174,28 @@ def _run(app: Flask, ticket_id: int, url: str, requested_at: datetime) -> None:
             log.exception("filing probe of ticket %s failed", ticket_id)
 
 
-# The pool: created at the first probe of a process, again in a forked child (a pool's threads do
-# not survive a fork); a few threads, since each probe mostly waits on the network.
+# The pool: created at the first probe of a process; a few threads, since each probe mostly waits
+# on the network. A forked child (gunicorn's workers) starts afresh: neither the parent's threads
+# nor a lock one of them held survive a fork.
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
-_executor_pid: int | None = None
 _running: dict[Future, tuple] = {}
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
-    global _executor, _executor_pid
-    if _executor is None or _executor_pid != os.getpid():
+    global _executor
+    if _executor is None:
         _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="filing-probe")
-        _executor_pid = os.getpid()
-        _running.clear()
     return _executor
+
+
+def _start_afresh_after_fork() -> None:
+    global _lock, _executor
+    _lock, _executor = threading.Lock(), None
+    _running.clear()
+
+
+os.register_at_fork(after_in_child=_start_afresh_after_fork)
 
 
 def _forget(future: Future) -> None:
