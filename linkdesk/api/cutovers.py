@@ -10,7 +10,6 @@ from ..cutovers.schedule import (
     PAGE_SIZE,
     CalendarFilters,
     RangeError,
-    cursor_of,
     cutovers_page,
     parse_cursor,
     parse_range,
@@ -36,12 +35,11 @@ def cutovers():
         raise WorkflowError({"range": [str(error)]}) from None
     limit, after = _page_args()
     filters = CalendarFilters.from_args(request.args)
-    page = cutovers_page(current_user, first, last, filters, limit=limit + 1, after=after)
-    following = page[limit - 1] if len(page) > limit else None
+    page, following = cutovers_page(current_user, first, last, filters, limit=limit, after=after)
     return jsonify({
         "from": first.isoformat(),
         "to": last.isoformat(),
-        "next_cursor": cursor_of(following) if following else None,
+        "next_cursor": following,
         "cutovers": [
             {
                 "ticket_id": c.ticket_id, "number": c.number, "cutover_date": c.cutover_date.isoformat(),
@@ -50,7 +48,7 @@ def cutovers():
                            "province": c.province_short_name},
                 "service": c.service_code, "old_url": c.old_url, "new_url": c.new_url,
             }
-            for c in page[:limit]
+            for c in page
         ],
     })
 

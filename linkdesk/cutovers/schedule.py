@@ -180,13 +180,16 @@ def _status_in(statuses) -> ColumnElement[bool]:
 
 
 def cutovers_page(user: User, first: date, last: date, filters: CalendarFilters = CalendarFilters(), *,
-                  limit: int = PAGE_SIZE, after: tuple[date, int] | None = None) -> list[Cutover]:
+                  limit: int = PAGE_SIZE, after: tuple[date, int] | None = None) -> tuple[list[Cutover], str | None]:
     """At most ``limit`` cutovers in [first, last], ordered by (cutover_date, ticket id), after
-    the cursor ``after`` (the last one of the previous page): the API's keyset pages."""
-    query = _calendar_query(user, first, last, filters).order_by(Ticket.cutover_date, Ticket.id).limit(limit)
+    the cursor ``after`` (the last one of the previous page), and the cursor of the next page
+    (None on the last): the keyset pages of the list page and the API. One query, asking for
+    one more than the page to know whether another follows."""
+    query = _calendar_query(user, first, last, filters).order_by(Ticket.cutover_date, Ticket.id).limit(limit + 1)
     if after is not None:
         query = query.where(tuple_(Ticket.cutover_date, Ticket.id) > tuple_(*after))
-    return [Cutover(*row) for row in db.session.execute(query)]
+    page = [Cutover(*row) for row in db.session.execute(query)]
+    return page[:limit], cursor_of(page[limit - 1]) if len(page) > limit else None
 
 
 def cursor_of(cutover: Cutover) -> str:

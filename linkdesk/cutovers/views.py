@@ -26,7 +26,6 @@ from .schedule import (
     RangeError,
     add_blackout,
     calendar_generation,
-    cursor_of,
     cutovers_between,
     cutovers_by_day,
     cutovers_page,
@@ -115,10 +114,9 @@ def list_():
     except RangeError as error:
         flash(str(error), "error")
         after = None
-    page = cutovers_page(current_user, first, last, filters, limit=PAGE_SIZE + 1, after=after)
-    following = cursor_of(page[PAGE_SIZE - 1]) if len(page) > PAGE_SIZE else None
+    page, following = cutovers_page(current_user, first, last, filters, after=after)
     return render_template(
-        "cutovers/list.html", cutovers=page[:PAGE_SIZE], first=first, last=last, filters=filters,
+        "cutovers/list.html", cutovers=page, first=first, last=last, filters=filters,
         following=following, paged=after is not None, page_size=PAGE_SIZE, choices=_filter_choices(), calendar=current_calendar(),
         today=today,
     )

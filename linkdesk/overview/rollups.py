@@ -19,7 +19,7 @@ Two kinds of fact, each written in the transaction of the change it describes:
 The rows are kept by SQLAlchemy flush events, not by calls in each operation: every ORM write
 (the workflow, the CLI, the factories in the tests) counts, and no operation can forget to.
 Rows written around the ORM (the benchmarks' bulk loads) are counted again by ``rebuild``; the
-migration that introduced the rows (0013) computed them for the history it found.
+migration that introduced the rows (0014) computed them for the history it found.
 
 Per province, not per center: every scope that may see the overview (a province, the nation) is
 a set of provinces, and a province's rows stay few (a center's would be ~11 times as many).
