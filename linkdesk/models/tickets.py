@@ -271,6 +271,21 @@ class TicketDayCount(db.Model):
     minimum_lead: Mapped[int] = mapped_column(default=0)
 
 
+class ReviewWaitWeek(db.Model):
+    """The review waits of one province at one stage, from the first decision up to the Sunday
+    ending the week that starts on ``week`` (a Monday, Beijing days): how many decisions, and
+    the sum of their waits, in each bucket of ``overview.review_waits`` — ``{"bucket": [count,
+    seconds]}``. Kept by that module in the transaction of each decision (issue 23), so that a
+    period's median wait reads two of these rows per province and stage, not every decision."""
+
+    __tablename__ = "review_wait_week"
+
+    province_id: Mapped[int] = mapped_column(ForeignKey("province.id"), primary_key=True)
+    stage: Mapped[ReviewStage] = mapped_column(enum_column(ReviewStage, "wait_stage"), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    waits: Mapped[dict] = mapped_column(JSON)
+
+
 class TicketAttachment(db.Model):
     """A document on a ticket (盖章公函, ICP filing screenshot…), its bytes kept in the database.
 

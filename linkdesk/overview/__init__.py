@@ -2,4 +2,4 @@
 coverage, failing links, open tickets by stage, overdue reviews, upcoming cutovers — with trends
 over a period, the Excel export and the page that draws them. The ministry sees every province,
 a province reviewer only its own; every query starts from ``accounts.access``."""
-from . import rollups  # noqa: F401  (registers the flush events that keep the trends' figures)
+from . import review_waits, rollups  # noqa: F401  (register the flush events that keep the trends' figures)

@@ -6,9 +6,9 @@ Two kinds of fact, each written in the transaction of the change it describes:
 - On each ``ReviewDecision``, as it is inserted: the ticket's province, and ``waited_seconds``,
   how long the ticket had been at the decided stage since its latest *move* into it (filed,
   resubmitted after a return, or forwarded by the province; an edit, an attachment or a calendar
-  flag while it waits is not a move). A decision never changes, so neither does its wait; the
-  medians are then taken by the database over one covering index, instead of replaying every
-  decision's audit trail in Python.
+  flag while it waits is not a move). A decision never changes, so neither does its wait;
+  ``review_waits`` adds it to its week's histogram of waits, from which the medians are taken,
+  instead of replaying every decision's audit trail in Python.
 - ``TicketDayCount``, one row per (Beijing day, province): the day's "submit" and "complete"
   audit events, and the tickets whose current submission time falls on the day with how many of
   them ask for the earliest cutover E(D). Audit events are append-only, so their counts only
@@ -35,6 +35,7 @@ from ..extensions import db
 from ..models import AuditEvent, Center, ReviewDecision, Ticket, TicketDayCount, TicketStatus
 from ..models.types import utcnow
 from ..workdays.calendar import local_date
+from . import review_waits
 
 FILED, COMPLETED = "submit", "complete"  # the audit actions counted as filed and completed
 COUNTS = ("filed", "completed", "submitted", "minimum_lead")
@@ -164,6 +165,7 @@ def rebuild() -> None:
     """Compute every maintained figure again from the tickets, the audit trail and the decisions
     (after rows were written around the ORM, as the benchmarks' bulk loads do). The caller commits."""
     _rebuild_decisions()
+    review_waits.rebuild()
     db.session.execute(delete(TicketDayCount))
     deltas: dict[tuple[date, int], Counter] = {}
     events = select(AuditEvent.at, AuditEvent.action, Ticket.center_id).join(Ticket, Ticket.id == AuditEvent.ticket_id) \

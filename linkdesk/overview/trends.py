@@ -2,21 +2,16 @@
 time per stage and province, the share of tickets filed with the minimum lead time only, and the
 http share of live links. A fixed number of queries, each reading figures kept at write time
 (``rollups``): the day counts from ``ticket_day_count`` (at most a row per province and day),
-the medians from the waits stored on the decisions, taken by the database."""
-from datetime import date, datetime, time, timedelta
+the medians from weekly running histograms of the waits (``review_waits``)."""
+from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
 
 from ..accounts.access import center_clause, province_clause
 from ..extensions import db
-from ..models import LinkRecord, Province, ReviewDecision, TicketDayCount, User
-from ..workdays.calendar import BEIJING
+from ..models import LinkRecord, TicketDayCount, User
 from .provinces import annex_label
-
-
-def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    """[first 00:00, last+1 00:00) in Beijing, as instants."""
-    return datetime.combine(first, time.min, BEIJING), datetime.combine(last + timedelta(days=1), time.min, BEIJING)
+from .review_waits import waits_in_period
 
 
 def week_start(day: date) -> date:
@@ -57,38 +52,15 @@ def weekly_counts(user: User, first: date, last: date) -> list[dict]:
 
 
 def review_medians(user: User, first: date, last: date) -> list[dict]:
-    """Median hours from reaching a stage (the latest move into it) to its decision, per province and stage, for the
-    decisions taken in the period.
-
-    The database ranks each group's waits and returns only its middle one or two (one query,
-    at most two rows a group); their mean is taken here, as ``statistics.median`` would."""
-    start, end = _bounds(first, last)
-    group = (ReviewDecision.province_id, ReviewDecision.stage)
-    ranked = (
-        select(*group, ReviewDecision.waited_seconds,
-               func.row_number().over(partition_by=group, order_by=ReviewDecision.waited_seconds).label("rank"),
-               func.count().over(partition_by=group).label("decisions"))
-        .where(province_clause(user, ReviewDecision.province_id), ReviewDecision.decided_at >= start,
-               ReviewDecision.decided_at < end, ReviewDecision.waited_seconds.is_not(None))
-        .subquery()
-    )
-    middle = ranked.c.rank.in_(((ranked.c.decisions + 1) // 2, (ranked.c.decisions + 2) // 2))
-    rows = db.session.execute(
-        select(Province.code, Province.name, Province.short_name, Province.kind, ranked.c.stage,
-               ranked.c.decisions, ranked.c.waited_seconds)
-        .join(Province, Province.id == ranked.c.province_id)
-        .where(middle)
-        .order_by(Province.code, ranked.c.stage, ranked.c.rank)
-    ).all()
-    groups: dict[tuple, tuple[int, list[float]]] = {}
-    for code, name, short_name, kind, stage, decisions, waited in rows:
-        key = (code, annex_label((name, short_name, kind)), stage.value)
-        groups.setdefault(key, (decisions, []))[1].append(waited / 3600)
-    return [
-        {"province": code, "name": name, "stage": stage, "decisions": decisions,
-         "median_hours": round(sum(hours) / len(hours), 1)}
-        for (code, name, stage), (decisions, hours) in sorted(groups.items())
+    """Median hours from reaching a stage (the latest move into it) to its decision, per province
+    and stage, for the decisions taken in the period (``review_waits`` says how it is kept, and
+    how close the median is)."""
+    rows = [
+        {"province": code, "name": annex_label((name, short_name, kind)), "stage": stage.value,
+         "decisions": waits.decisions, "median_hours": round(waits.median_seconds() / 3600, 1)}
+        for (code, name, short_name, kind), stage, waits in waits_in_period(user, first, last)
     ]
+    return sorted(rows, key=lambda row: (row["province"], row["stage"]))
 
 
 def minimum_lead_share(user: User, first: date, last: date) -> dict:
