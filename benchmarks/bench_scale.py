@@ -155,6 +155,9 @@ def routes(app, ids: dict) -> list[tuple[str, str, str]]:
         ("GET /api/v1/tickets?q=example.gov.cn/0000345/ (address)", "token", "/api/v1/tickets?q=example.gov.cn/0000345/"),
         ("GET /api/v1/tickets?sort=-days_left", "token", "/api/v1/tickets?sort=-days_left"),
         ("ticket page (ministry)", "ministry", "/tickets/1"),
+        ("总览 page (ministry, last 12 weeks)", "ministry", "/overview/"),
+        ("总览 page (province)", "henan", "/overview/"),
+        ("GET /api/v1/overview, a year of trends", "token", "/api/v1/overview?from=2025-11-28&to=2026-11-27"),
     ]
 
 

@@ -35,6 +35,7 @@ PER_TEST_TABLES = (
     "cutover_policy",
     "review_decision",
     "ticket_day_count",
+    "nation_day_count",
     "review_wait_week",
     "ticket_attachment",
     "link_revision",

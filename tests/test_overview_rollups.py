@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from linkdesk.cutovers.schedule import apply_due
 from linkdesk.extensions import db
-from linkdesk.models import AuditEvent, Center, Province, ReviewDecision, Ticket, TicketDayCount
+from linkdesk.models import AuditEvent, Center, NationDayCount, Province, ReviewDecision, Ticket, TicketDayCount
 from linkdesk.overview import rollups
 from linkdesk.overview.provinces import annex_label
 from linkdesk.workdays.calendar import local_date
@@ -143,16 +143,22 @@ def test_each_decision_keeps_its_wait_since_the_latest_move_into_the_stage(histo
     assert waits[(c, "ministry", "reject")] == 29
 
 
-def test_rebuilding_the_figures_from_the_history_changes_nothing(history):
+def test_rebuilding_the_figures_from_the_history_changes_nothing_and_the_nation_sums_the_provinces(history):
     def kept():
         days = db.session.execute(select(TicketDayCount).order_by(TicketDayCount.day, TicketDayCount.province_id))
         decisions = db.session.execute(select(ReviewDecision.id, ReviewDecision.province_id, ReviewDecision.waited_seconds)
                                        .order_by(ReviewDecision.id))
+        nation = db.session.execute(select(NationDayCount).order_by(NationDayCount.day))
         return ([(d.day, d.province_id, d.filed, d.completed, d.submitted, d.minimum_lead) for (d,) in days],
-                decisions.all())
+                decisions.all(), [(n.day, n.filed, n.completed, n.submitted, n.minimum_lead) for (n,) in nation])
 
     before = kept()
     assert before[0] and before[1]
+    sums: dict[date, Counter] = {}
+    for day, _, *counts in before[0]:
+        sums.setdefault(day, Counter()).update(dict(enumerate(counts)))
+    # The nation's row of each day is the sum of its provinces' rows (after moves from day to day).
+    assert before[2] == [(day, *(sums[day][index] for index in range(4))) for day in sorted(sums)]
     rollups.rebuild()
     db.session.commit()
     assert kept() == before

@@ -40,6 +40,11 @@ def province_clause(user: User, province_id) -> ColumnElement[bool]:
     raise ValueError(f"no per-province figures for role {user.role!r}")
 
 
+def sees_the_nation(user: User) -> bool:
+    """Whether the user's scope is the whole country: figures kept for the nation serve it."""
+    return user.role in NATIONAL_ROLES
+
+
 def scope_key(user: User) -> str:
     """A string that is equal for two users exactly when center_clause limits them alike
     (for caches of what a scope sees)."""

@@ -245,9 +245,9 @@ class ReviewDecision(db.Model):
 ATTACHMENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
 
 
-class TicketDayCount(db.Model):
-    """The overview's counts of one Beijing day in one province, kept by ``overview.rollups``
-    in the transaction of each change they count (issue 23):
+class DayCounts:
+    """The overview's counts of one Beijing day, kept by ``overview.rollups`` in the transaction
+    of each change they count (issue 23):
 
     - ``filed``, ``completed``: the day's "submit" and "complete" audit events (append-only);
     - ``submitted``: tickets whose current submission time falls on the day (a resubmission or a
@@ -255,28 +255,42 @@ class TicketDayCount(db.Model):
       earliest allowed cutover E(D).
     """
 
-    __tablename__ = "ticket_day_count"
-    __table_args__ = (
-        Index("ix_ticket_day_count_province_day", "province_id", "day"),
-        CheckConstraint(
-            "filed >= 0 AND completed >= 0 AND submitted >= 0 AND minimum_lead >= 0", name="counts_not_negative"
-        ),
-    )
-
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    province_id: Mapped[int] = mapped_column(ForeignKey("province.id"), primary_key=True)
     filed: Mapped[int] = mapped_column(default=0)
     completed: Mapped[int] = mapped_column(default=0)
     submitted: Mapped[int] = mapped_column(default=0)
     minimum_lead: Mapped[int] = mapped_column(default=0)
 
 
+COUNTS_NOT_NEGATIVE = "filed >= 0 AND completed >= 0 AND submitted >= 0 AND minimum_lead >= 0"
+
+
+class TicketDayCount(DayCounts, db.Model):
+    """A day's counts in one province (``DayCounts``)."""
+
+    __tablename__ = "ticket_day_count"
+    __table_args__ = (
+        Index("ix_ticket_day_count_province_day", "province_id", "day"),
+        CheckConstraint(COUNTS_NOT_NEGATIVE, name="counts_not_negative"),
+    )
+
+    province_id: Mapped[int] = mapped_column(ForeignKey("province.id"), primary_key=True, sort_order=1)  # key (day, province)
+
+
+class NationDayCount(DayCounts, db.Model):
+    """A day's counts in the whole country: the sum of its ``TicketDayCount`` rows, kept with
+    them, so that the national trends read one row a day rather than one per province."""
+
+    __tablename__ = "nation_day_count"
+    __table_args__ = (CheckConstraint(COUNTS_NOT_NEGATIVE, name="counts_not_negative"),)
+
+
 class ReviewWaitWeek(db.Model):
     """The review waits of one province at one stage, from the first decision up to the Sunday
-    ending the week that starts on ``week`` (a Monday, Beijing days): how many decisions, and
-    the sum of their waits, in each bucket of ``overview.review_waits`` — ``{"bucket": [count,
-    seconds]}``. Kept by that module in the transaction of each decision (issue 23), so that a
-    period's median wait reads two of these rows per province and stage, not every decision."""
+    ending the week that starts on ``week`` (a Monday, Beijing days): a histogram of
+    ``overview.review_waits`` (``Waits.stored``). Kept by that module in the transaction of each
+    decision (issue 23), so that a period's median wait reads two of these rows per province and
+    stage, not every decision."""
 
     __tablename__ = "review_wait_week"
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import event, or_, select
+from sqlalchemy import case, event, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -257,15 +257,15 @@ def waits_in_period(user: User, first: date, last: date) -> list[tuple[tuple, Re
         .where(province_clause(user, Province.id))
     ).all()
     recent = db.session.execute(
-        select(ReviewDecision.province_id, ReviewDecision.stage, ReviewDecision.decided_at,
-               ReviewDecision.waited_seconds)
+        select(ReviewDecision.province_id, ReviewDecision.stage, ReviewDecision.waited_seconds,
+               *(case((end.window(), 1), else_=0) for end in ends))
         .where(province_clause(user, ReviewDecision.province_id), ReviewDecision.waited_seconds.is_not(None),
                or_(*(end.window() for end in ends)))
     ).all()
     near: dict[tuple[int, ReviewStage, int], list[float]] = defaultdict(list)
-    for province_id, stage, at, waited in recent:
-        for index, end in enumerate(ends):
-            if end.start <= at < end.end:
+    for province_id, stage, waited, *within in recent:
+        for index, inside in enumerate(within):
+            if inside:
                 near[(province_id, stage, index)].append(waited)
     result = []
     for province_id, code, name, short_name, kind, *stored in provinces:

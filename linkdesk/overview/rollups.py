@@ -13,13 +13,14 @@ Two kinds of fact, each written in the transaction of the change it describes:
   audit events, and the tickets whose current submission time falls on the day with how many of
   them ask for the earliest cutover E(D). Audit events are append-only, so their counts only
   grow; a ticket resubmitted or given a new address moves from one day's row to another's (-1,
-  +1), in the same flush. A year of trends then reads at most 366 × 32 rows, whatever the number
-  of tickets.
+  +1), in the same flush. ``NationDayCount`` holds the same counts summed over the provinces,
+  one row a day, kept in the same statement batch: a year of trends then reads 366 rows in any
+  scope, whatever the number of tickets.
 
 The rows are kept by SQLAlchemy flush events, not by calls in each operation: every ORM write
 (the workflow, the CLI, the factories in the tests) counts, and no operation can forget to.
 Rows written around the ORM (the benchmarks' bulk loads) are counted again by ``rebuild``; the
-migration that introduced the rows (0014) computed them for the history it found.
+migrations that introduced the rows (0014, 0017) computed them for the history they found.
 
 Per province, not per center: every scope that may see the overview (a province, the nation) is
 a set of provinces, and a province's rows stay few (a center's would be ~11 times as many).
@@ -32,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import AuditEvent, Center, ReviewDecision, Ticket, TicketDayCount, TicketStatus
+from ..models import AuditEvent, Center, NationDayCount, ReviewDecision, Ticket, TicketDayCount, TicketStatus
 from ..models.types import utcnow
 from ..workdays.calendar import local_date
 from . import review_waits
@@ -135,30 +136,40 @@ def _count_changes(session: Session, _context) -> None:
 
 
 def _apply(connection, deltas: dict[tuple[date, int], Counter]) -> None:
-    """Upsert the deltas into ticket_day_count, by (day, province)."""
+    """Add the deltas to ticket_day_count by (day, province), then to nation_day_count by day.
+    Rows are taken in one order (the provinces' by key, then the nation's by day): no deadlock
+    between writers."""
     provinces = dict(connection.execute(
         select(Center.id, Center.province_id).where(Center.id.in_({center for _, center in deltas}))
     ).all())
-    by_row: dict[tuple[date, int], Counter] = {}
+    by_province: dict[tuple[date, int], Counter] = {}
+    by_day: dict[date, Counter] = {}
     for (day, center_id), counts in deltas.items():
-        by_row.setdefault((day, provinces[center_id]), Counter()).update(counts)
+        by_province.setdefault((day, provinces[center_id]), Counter()).update(counts)
+        by_day.setdefault(day, Counter()).update(counts)
+    for (day, province_id), counts in sorted(by_province.items()):
+        _add_counts(connection, TicketDayCount.__table__, {"day": day, "province_id": province_id}, counts)
+    for day, counts in sorted(by_day.items()):
+        _add_counts(connection, NationDayCount.__table__, {"day": day}, counts)
+
+
+def _add_counts(connection, table, key: dict, counts: Counter) -> None:
+    """Upsert one row's deltas."""
+    values = {column: counts[column] for column in COUNTS}
+    if not any(values.values()):
+        return
+    if min(values.values()) < 0:
+        # Taking back a counted submission: its row exists (and an insert's candidate row
+        # would already fail the check on negative counts).
+        connection.execute(update(table).where(*(table.c[name] == value for name, value in key.items()))
+                           .values({column: table.c[column] + values[column] for column in COUNTS}))
+        return
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    table = TicketDayCount.__table__
-    for (day, province_id), counts in sorted(by_row.items()):  # one order: no deadlock between writers
-        values = {column: counts[column] for column in COUNTS}
-        if not any(values.values()):
-            continue
-        if min(values.values()) < 0:
-            # Taking back a counted submission: its row exists (and an insert's candidate row
-            # would already fail the check on negative counts).
-            connection.execute(update(table).where(table.c.day == day, table.c.province_id == province_id)
-                               .values({column: table.c[column] + values[column] for column in COUNTS}))
-            continue
-        statement = insert(table).values(day=day, province_id=province_id, **values)
-        connection.execute(statement.on_conflict_do_update(
-            index_elements=[table.c.day, table.c.province_id],
-            set_={column: table.c[column] + statement.excluded[column] for column in COUNTS},
-        ))
+    statement = insert(table).values(**key, **values)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=[table.c[name] for name in key],
+        set_={column: table.c[column] + statement.excluded[column] for column in COUNTS},
+    ))
 
 
 def rebuild() -> None:
@@ -167,6 +178,7 @@ def rebuild() -> None:
     _rebuild_decisions()
     review_waits.rebuild()
     db.session.execute(delete(TicketDayCount))
+    db.session.execute(delete(NationDayCount))
     deltas: dict[tuple[date, int], Counter] = {}
     events = select(AuditEvent.at, AuditEvent.action, Ticket.center_id).join(Ticket, Ticket.id == AuditEvent.ticket_id) \
         .where(AuditEvent.action.in_((FILED, COMPLETED)))

@@ -1,15 +1,15 @@
 """Trends over a period (at most 400 days): tickets filed and completed per week, median review
 time per stage and province, the share of tickets filed with the minimum lead time only, and the
 http share of live links. A fixed number of queries, each reading figures kept at write time
-(``rollups``): the day counts from ``ticket_day_count`` (at most a row per province and day),
+(``rollups``): the day counts from ``nation_day_count`` or a province's ``ticket_day_count`` (a row a day),
 the medians from weekly running histograms of the waits (``review_waits``)."""
 from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
 
-from ..accounts.access import center_clause, province_clause
+from ..accounts.access import center_clause, province_clause, sees_the_nation
 from ..extensions import db
-from ..models import LinkRecord, TicketDayCount, User
+from ..models import LinkRecord, NationDayCount, TicketDayCount, User
 from .provinces import annex_label
 from .review_waits import waits_in_period
 
@@ -20,31 +20,37 @@ def week_start(day: date) -> date:
 
 def trends(user: User, first: date, last: date) -> dict:
     """The trends in the user's scope over [first, last]."""
+    days = day_counts(user, first, last)
     return {
-        "weeks": weekly_counts(user, first, last),
+        "weeks": weekly_counts(days, first, last),
         "review_hours": review_medians(user, first, last),
-        "minimum_lead": minimum_lead_share(user, first, last),
+        "minimum_lead": minimum_lead_share(days),
         "http": http_share(user),
     }
 
 
-def _days(user: User, first: date, last: date):
-    return (province_clause(user, TicketDayCount.province_id), TicketDayCount.day.between(first, last))
+def day_counts(user: User, first: date, last: date) -> list:
+    """(day, filed, completed, submitted, minimum_lead) for each day of the period with any, in the
+    user's scope: the nation's rows (one a day), or the province's."""
+    if sees_the_nation(user):
+        counts = NationDayCount
+        query = select(counts.day, counts.filed, counts.completed, counts.submitted, counts.minimum_lead)
+    else:
+        counts = TicketDayCount
+        query = (select(counts.day, *(func.sum(column) for column in
+                                      (counts.filed, counts.completed, counts.submitted, counts.minimum_lead)))
+                 .where(province_clause(user, counts.province_id)).group_by(counts.day))
+    return db.session.execute(query.where(counts.day.between(first, last))).all()
 
 
-def weekly_counts(user: User, first: date, last: date) -> list[dict]:
+def weekly_counts(days: list, first: date, last: date) -> list[dict]:
     """Tickets filed and completed per week (Monday to Sunday), every week of the period listed."""
-    rows = db.session.execute(
-        select(TicketDayCount.day, func.sum(TicketDayCount.filed), func.sum(TicketDayCount.completed))
-        .where(*_days(user, first, last))
-        .group_by(TicketDayCount.day)
-    ).all()
     weeks: dict[date, dict] = {}
     monday = week_start(first)
     while monday <= last:
         weeks[monday] = {"week": monday.isoformat(), "filed": 0, "completed": 0}
         monday += timedelta(days=7)
-    for day, filed, completed in rows:
+    for day, filed, completed, _, _ in days:
         week = weeks[week_start(day)]
         week["filed"] += filed
         week["completed"] += completed
@@ -63,12 +69,10 @@ def review_medians(user: User, first: date, last: date) -> list[dict]:
     return sorted(rows, key=lambda row: (row["province"], row["stage"]))
 
 
-def minimum_lead_share(user: User, first: date, last: date) -> dict:
+def minimum_lead_share(days: list) -> dict:
     """Of the tickets filed in the period, how many asked for the earliest allowed cutover E(D)."""
-    filed, minimum = db.session.execute(
-        select(func.coalesce(func.sum(TicketDayCount.submitted), 0), func.coalesce(func.sum(TicketDayCount.minimum_lead), 0))
-        .where(*_days(user, first, last))
-    ).one()
+    filed = sum(submitted for _, _, _, submitted, _ in days)
+    minimum = sum(minimum_lead for *_, minimum_lead in days)
     return {"filed": filed, "minimum_lead": minimum, "share": round(minimum / filed, 4) if filed else 0.0}
 
 
