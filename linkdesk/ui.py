@@ -1,5 +1,6 @@
 """What templates share: navigation by role, home tiles, date and time filters."""
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -148,6 +149,20 @@ def as_query(filters, **extra) -> dict:
     items = dataclasses.asdict(filters).items() if dataclasses.is_dataclass(filters) else filters.items()
     query = {name: "1" if value is True else value for name, value in items if value}
     return {**query, **extra}
+
+
+_MARKER = 7_777_777_777  # a value no id, date or filter of a link takes
+
+
+def link_maker(endpoint: str, *keys: str, **values) -> Callable[[object], str]:
+    """``url_for(endpoint, **values)`` with each of ``keys`` set to one value, for pages that
+    link to hundreds of tickets or days (the month grid): built once, then the value put in
+    by a string replace, where ``url_for`` costs ~15 µs a link. The value must need no
+    escaping in a URL (an id, an ISO date)."""
+    built = url_for(endpoint, **values, **dict.fromkeys(keys, _MARKER))
+    if built.count(str(_MARKER)) != len(keys):
+        return lambda value: url_for(endpoint, **values, **dict.fromkeys(keys, value))
+    return lambda value: built.replace(str(_MARKER), str(value))
 
 
 def init_app(app) -> None:

@@ -144,7 +144,8 @@ OVERVIEW = {
         "provinces": {"type": "array", "items": {"type": "object"},
                       "description": "按附件1顺序的各省数据：centers、links、coverage、failing_centers 等"},
         "totals": {"type": "object"},
-        "trends": {"type": "object", "description": "weeks、review_hours、minimum_lead、http"},
+        "trends": {"type": "object",
+                   "description": "weeks、review_hours（median_hours 按用时分档统计，误差不超过一档约 4.4%）、minimum_lead、http"},
     },
     "description": "总览：调用者范围内各省的情况与趋势。",
 }

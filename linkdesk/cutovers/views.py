@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import BlackoutWindow, Center, Province, Role, Service
 from ..models.types import utcnow
 from ..spreadsheet import csv_text
-from ..ui import as_query
+from ..ui import as_query, link_maker
 from ..workdays.calendar import FIRST_DAY, LAST_DAY, local_date
 from ..workdays.schedules import current_calendar
 from .feeds import cached_ical, feed_etag, feed_of, issue_feed, revoke_feed, user_for_feed
@@ -96,6 +96,9 @@ def month():
         # The list and the CSV of the month shown, with the same filters.
         month_range=as_query(filters, **{"from": date(year, number, 1).isoformat(),
                                          "to": (following - timedelta(days=1)).isoformat()}),
+        # Links to each chip's ticket and each day's list (up to ~250 and 42 a page).
+        ticket_link=link_maker("tickets.show", "ticket_id"),
+        day_link=link_maker("cutovers.list_", "from", "to", **as_query(filters)),
     )
 
 
