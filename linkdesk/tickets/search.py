@@ -17,8 +17,18 @@ index holds a piece that short, and a piece such as ``gj`` or ``.c`` is in nearl
 
 What the user types is text, never syntax: ``%``, ``_``, ``"``, ``*`` and the like are matched
 as the characters they are.
+
+On SQLite the index is not asked for the text as a phrase: FTS5 would walk the list of every
+trigram in it, and the trigrams every ticket shares (``LD-``, ``gov``, ``.cn``, ``/00``) hold one
+entry per ticket, so a search by number or address took up to 3.6 times as long at 100,000
+tickets as at 1,000 (issue 23). It asks for the few rarest trigrams of the text instead (a ticket that
+holds the text holds them), then checks the tickets that have them for the whole text in their
+own columns, folding case as FTS5 does (see ``_trigram_match``).
 """
-from sqlalchemy import ColumnElement, column, false, literal_column, or_, select, table
+from functools import cache
+
+from sqlalchemy import ColumnElement, TextClause, column, false, func, literal_column, or_, select, table
+from sqlalchemy import text as sql_text
 
 from ..extensions import db
 from ..models import Center, Ticket
@@ -27,6 +37,16 @@ from ..models.tickets import SEARCH_TABLE
 MIN_FRAGMENT = 3  # a trigram: the shortest piece a trigram index finds
 _SEARCH = table(SEARCH_TABLE, column("rowid"))
 _HIGHEST = "\U0010ffff"  # sorts after every character (SQLite compares text by its UTF-8 bytes)
+# How rare a trigram is, told by the first rows of its list in the index (the list's length would
+# take reading all of it): fewer rows than this, or few tickets between the first and the last.
+PROBE_ROWS = 16
+MAX_PROBED = 24  # trigrams probed at most, spread over the text (a search box holds 100 characters)
+MAX_ASKED = 3  # the rarest trigrams the index is asked for
+COMMON = 1 / 8  # a trigram held by more than one ticket in eight (near its first) is asked for only if rarest
+# Beyond ASCII, the only characters FTS5 folds into ASCII (ſ → s, Kelvin sign K → k), and the ones
+# SQLite reads as U+FFFD (U+FFFE, U+FFFF): a text holding them is matched by the phrase itself.
+_FOLDED_INTO_ASCII = {"\u017f": "s", "\u212a": "k"}
+_READ_AS_REPLACEMENT = frozenset("\ufffd\ufffe\uffff")
 
 
 def search_clause(text: str) -> ColumnElement[bool]:
@@ -38,11 +58,95 @@ def search_clause(text: str) -> ColumnElement[bool]:
     if len(text) < MIN_FRAGMENT:
         conditions.append(_number_starts_with(text))
     elif _dialect() == "sqlite":
-        conditions.append(Ticket.id.in_(select(_SEARCH.c.rowid).where(literal_column(SEARCH_TABLE).op("MATCH")(fts_phrase(text)))))
+        conditions.append(_trigram_match(text))
     else:
         pattern = f"%{like_escaped(text)}%"
         conditions.extend(field.ilike(pattern, escape="\\") for field in (Ticket.number, Ticket.old_url, Ticket.new_url))
     return or_(*conditions)
+
+
+def _trigram_match(text: str) -> ColumnElement[bool]:
+    """SQLite: the tickets whose number or an address holds ``text`` (three characters or more),
+    as the FTS5 phrase ``"text"`` finds them, ignoring case as its trigram tokenizer does.
+
+    The index is asked for the rarest trigrams of the text (one statement probes them first); the
+    tickets holding them all are few, and each is checked for the whole text in its columns. That
+    check lowers ASCII letters, ſ and the Kelvin sign as FTS5 does; a text with any other letter
+    that has a case (``É``, ``Σ``) or with U+FFFD is asked of the index as the phrase itself.
+    """
+    if not folds_as_ascii(text):
+        return Ticket.id.in_(_rows_matching(fts_phrase(text)))
+    trigrams = list(dict.fromkeys(text[i:i + 3].lower() for i in range(len(text) - 2)))
+    rare = rarest(trigrams) if len(trigrams) > 1 else trigrams
+    if not rare:
+        return false()  # a trigram of the text is in no ticket
+    folded = text.lower()
+    holding = Ticket.id.in_(_rows_matching(" AND ".join(fts_phrase(trigram) for trigram in rare)))
+    return holding & or_(*(func.instr(_lowered(field), folded) > 0 for field in (Ticket.number, Ticket.old_url, Ticket.new_url)))
+
+
+def rarest(trigrams: list[str]) -> list[str]:
+    """The trigrams (at most ``MAX_ASKED``) held by the fewest tickets, rarest first, by one statement
+    reading the first ``PROBE_ROWS`` rows of each one's list; none if one of them is in no ticket.
+
+    A list shorter than that is counted; a longer one is told by how closely its first rows follow
+    each other (one in every ticket, or one in a hundred). The rarest is always asked for; the next
+    ones only if they are not common, as walking a long list costs more than it narrows.
+    """
+    step = max(1, -(-len(trigrams) // MAX_PROBED))
+    probed = trigrams[::step]
+    rows = db.session.execute(_probe(len(probed)), {f"t{i}": fts_phrase(trigram) for i, trigram in enumerate(probed)})
+    found = {position: (count, spread) for position, count, spread in rows}
+    if any(count == 0 for count, _ in found.values()):
+        return []
+    rarity = {position: _rarity(*found[position]) for position in found}
+    by_rarity = sorted(rarity, key=rarity.get)
+    return [probed[by_rarity[0]]] + [probed[p] for p in by_rarity[1:MAX_ASKED] if rarity[p] <= (1, COMMON)]
+
+
+@cache
+def _probe(trigrams: int) -> TextClause:
+    """For each trigram ``:t0``, ``:t1``…: its position, and how many of the first ``PROBE_ROWS``
+    rows of its list there are and how far apart their ids lie. Plain SQL: it is SQLite's alone,
+    and as a SQLAlchemy construct of a dozen subqueries it took longer to build than to run."""
+    return sql_text(" UNION ALL ".join(
+        f"SELECT {i}, count(*), max(rowid) - min(rowid) FROM "
+        f"(SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :t{i} LIMIT {PROBE_ROWS})"
+        for i in range(trigrams)
+    ))
+
+
+def _rarity(count: int, spread: int) -> tuple[int, float]:
+    """How common a trigram is, rarest first, from the first ``PROBE_ROWS`` rows of its list
+    (``count`` of them, their ids ``spread`` apart): ``(0, count)`` for a list shorter than that,
+    else ``(1, rows per ticket id)`` — about the share of tickets that hold it."""
+    if count < PROBE_ROWS:
+        return 0, count
+    return 1, (count - 1) / (spread + 1)
+
+
+def _rows_matching(fts_query: str):
+    return select(_SEARCH.c.rowid).where(literal_column(SEARCH_TABLE).op("MATCH")(fts_query))
+
+
+def _lowered(field):
+    """``field`` with case folded as FTS5 folds it, for a text that ``folds_as_ascii``: SQLite's
+    ``lower`` (ASCII letters), and the two characters beyond ASCII that FTS5 folds into it."""
+    for character, ascii_letter in _FOLDED_INTO_ASCII.items():
+        field = func.replace(field, character, ascii_letter)
+    return func.lower(field)
+
+
+def folds_as_ascii(text: str) -> bool:
+    """Whether FTS5's case folding of ``text`` is Python's ``lower`` of it, and each character of it
+    is matched only by itself or, for an ASCII letter, its other case (and ſ for s, K for k): every
+    character ASCII (not NUL) or without case (Chinese, digits, punctuation), none read as U+FFFD."""
+    return all(
+        "\x00" < character < "\x80"
+        or (character.lower() == character.upper() == character.casefold() == character
+            and character not in _READ_AS_REPLACEMENT)
+        for character in text
+    )
 
 
 def _matching_centers(text: str) -> list[int]:
