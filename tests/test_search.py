@@ -11,7 +11,7 @@ from sqlalchemy import delete, or_, select, text, update
 from linkdesk.extensions import db
 from linkdesk.models import Center, Ticket, TicketStatus
 from linkdesk.models.tickets import SEARCH_TABLE
-from linkdesk.tickets.search import MAX_PROBED, folds_as_ascii, fts_phrase, like_escaped, rarest, search_clause
+from linkdesk.tickets.search import COMMON, MAX_PROBED, folds_as_ascii, fts_phrase, like_escaped, search_clause, trigram_rarity
 
 from .factories import ticket_request
 from .helpers import frozen
@@ -156,8 +156,8 @@ def _fts5_folding() -> dict[str, str]:
 
 
 def test_the_check_folds_case_as_fts5_does():
-    """The check of the tickets found (search._lowered) is SQLite's lower() after ſ → s and K → k.
-    For every character a text may hold (``folds_as_ascii``), the characters FTS5 takes for it are
+    """The check of the tickets found (search._holds) is SQLite's LIKE after ſ → s and K → k. For
+    every character a text may hold (``folds_as_ascii``), the characters FTS5 takes for it are
     exactly those the check takes for it: its other case for an ASCII letter (and ſ for s, K for
     k), itself for any other."""
     folding = _fts5_folding()
@@ -171,9 +171,11 @@ def test_the_check_folds_case_as_fts5_does():
         assert folding[character] == lowered, hex(ord(character))
         expected = {lowered, character.upper()} | {c for c, ascii_letter in into_ascii.items() if ascii_letter == lowered}
         assert taken_for[lowered] == (expected if character < "\x80" else {character}), hex(ord(character))
-    cased = "".join(character for character in folding if character >= "\x80" and character.lower() != character.upper())
     connection = sqlite3.connect(":memory:")
-    assert connection.execute("SELECT lower(?)", (cased,)).fetchone()[0] == cased  # lower() is ASCII's only
+    cased = [character for character in folding if character >= "\x80" and character.lower() != character.upper()]
+    like_ignores_their_case = [c for c in cased for other in {c.lower(), c.upper()} - {c}
+                               if connection.execute("SELECT ? LIKE ?", (c, other)).fetchone()[0]]
+    assert like_ignores_their_case == []  # SQLite's LIKE: ASCII's case only
 
 
 TRICKY_ADDRESSES = [
@@ -182,13 +184,14 @@ TRICKY_ADDRESSES = [
     "https://gjj.example.gov.cn/ÉCOLE/Σίσυφος/école",  # letters beyond ASCII: the phrase decides
     "https://gjj.luoyang.gov.cn/公积金/查询?a=50%25_off&b=x*",
     "https://GJJ.Example.gov.cn/UPPER/" + "x1y2z3" * 12,  # more trigrams than are probed
+    "https://gjj.example.gov.cn/ab%c/b%cd/abZcd/x_yz/yz1/xqyz1",  # every trigram of ab%cd and x_yz1, not them
 ]
 
 
 @pytest.mark.parametrize("typed", [
     "status", "STATUS", "ſtatus", "ſTATUS", "key", "KEY", "\u212aey", "kEy/s", "école", "ÉCOLE", "École", "σίσυφος",
     "ΣΊΣΥΦΟΣ", "公积金/查", "50%25_", "b=x*", "example.gov.cn/upper", "upper/" + "X1Y2Z3" * 11, "ld-t-0", "LD-T-",
-    "gov", "gov.cn/", "https://", "zzz", "query/ſ", "y/S", "\ufffdab",
+    "gov", "gov.cn/", "https://", "zzz", "query/ſ", "y/S", "\ufffdab", "ab%cd", "x_yz1", "ab%c/b",
 ])
 def test_the_search_finds_what_the_phrase_finds(team, make, sqlite_only, typed):
     """Tickets with cased letters beyond ASCII, ſ, the Kelvin sign, Chinese and % in their addresses,
@@ -206,15 +209,17 @@ def test_the_search_finds_what_the_phrase_finds(team, make, sqlite_only, typed):
     assert found == set(phrase) | set(of_centers)
 
 
-def test_the_index_is_asked_for_the_rarest_trigrams(make, sqlite_only):
-    """Of a ticket's own piece of address and trigrams every ticket holds, only the rare one is
-    asked for; a trigram no ticket holds means nothing is found, without asking more."""
+def test_a_trigram_is_told_rare_or_common_by_the_first_rows_of_its_list(make, sqlite_only):
+    """A list shorter than the probe is counted; one that every ticket is in is common; a trigram
+    no ticket holds counts none (and then the search finds nothing by number or address)."""
     ids = make.tickets(40, date(2026, 12, 14), status=TicketStatus.PENDING)
-    db.session.execute(update(Ticket).where(Ticket.id == ids[7]).values(new_url="https://gjj.example.gov.cn/qxz"))
+    db.session.execute(update(Ticket).where(Ticket.id.in_(ids[7:9])).values(new_url="https://gjj.example.gov.cn/qxz"))
     db.session.commit()
-    assert rarest(["htt", "qxz", "gov", "tps"]) == ["qxz"]
-    assert rarest(["htt", "gov", "q#!"]) == []
-    assert rarest(["htt", "gov"])[0] in {"htt", "gov"}
+    rarity = trigram_rarity(["htt", "qxz", "gov", "q#!"])
+    assert rarity["qxz"] == (0, 2) and rarity["q#!"] == (0, 0)
+    assert rarity["htt"][0] == rarity["gov"][0] == 1 and rarity["htt"][1] > COMMON and rarity["gov"][1] > COMMON
+    assert set(db.session.scalars(select(Ticket.id).join(Center).where(search_clause("q#!qxz")))) == set()
+    assert set(db.session.scalars(select(Ticket.id).join(Center).where(search_clause("gov.cn/QXZ")))) == set(ids[7:9])
 
 
 def test_a_long_search_probes_a_few_trigrams_and_still_checks_all_of_it(make, sqlite_only):

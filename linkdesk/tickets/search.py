@@ -42,7 +42,7 @@ _HIGHEST = "\U0010ffff"  # sorts after every character (SQLite compares text by 
 PROBE_ROWS = 16
 MAX_PROBED = 24  # trigrams probed at most, spread over the text (a search box holds 100 characters)
 MAX_ASKED = 3  # the rarest trigrams the index is asked for
-COMMON = 1 / 8  # a trigram held by more than one ticket in eight (near its first) is asked for only if rarest
+COMMON = 1 / 8  # a trigram held by more than one ticket in eight (near its first) is not asked for
 # Beyond ASCII, the only characters FTS5 folds into ASCII (ſ → s, Kelvin sign K → k), and the ones
 # SQLite reads as U+FFFD (U+FFFE, U+FFFF): a text holding them is matched by the phrase itself.
 _FOLDED_INTO_ASCII = {"\u017f": "s", "\u212a": "k"}
@@ -69,39 +69,37 @@ def _trigram_match(text: str) -> ColumnElement[bool]:
     """SQLite: the tickets whose number or an address holds ``text`` (three characters or more),
     as the FTS5 phrase ``"text"`` finds them, ignoring case as its trigram tokenizer does.
 
-    The index is asked for the rarest trigrams of the text (one statement probes them first); the
-    tickets holding them all are few, and each is checked for the whole text in its columns. That
-    check lowers ASCII letters, ſ and the Kelvin sign as FTS5 does; a text with any other letter
-    that has a case (``É``, ``Σ``) or with U+FFFD is asked of the index as the phrase itself.
+    One statement probes the trigrams of the text first. If some are rare, the index is asked
+    for the rarest (the tickets holding them all are few), and each ticket found is checked for the
+    whole text in its columns. If every one is common (``gov.cn/``), checking every ticket that
+    holds one would cost more than the phrase: the phrase it is. It is also for a text of one
+    trigram (``gjj``, ``0000``), which it answers alone, and for a text whose case the check cannot
+    fold as FTS5 does (see ``folds_as_ascii``).
     """
-    if not folds_as_ascii(text):
-        return Ticket.id.in_(_rows_matching(fts_phrase(text)))
+    phrase = Ticket.id.in_(_rows_matching(fts_phrase(text)))
     trigrams = list(dict.fromkeys(text[i:i + 3].lower() for i in range(len(text) - 2)))
-    rare = rarest(trigrams) if len(trigrams) > 1 else trigrams
-    if not rare:
+    if len(trigrams) == 1 or not folds_as_ascii(text):
+        return phrase
+    rarity = trigram_rarity(trigrams)
+    if (0, 0) in rarity.values():
         return false()  # a trigram of the text is in no ticket
-    folded = text.lower()
+    rare = sorted((trigram for trigram in rarity if rarity[trigram] <= (1, COMMON)), key=rarity.get)[:MAX_ASKED]
+    if not rare:
+        return phrase
     holding = Ticket.id.in_(_rows_matching(" AND ".join(fts_phrase(trigram) for trigram in rare)))
-    return holding & or_(*(func.instr(_lowered(field), folded) > 0 for field in (Ticket.number, Ticket.old_url, Ticket.new_url)))
+    return holding & or_(*(_holds(field, text) for field in (Ticket.number, Ticket.old_url, Ticket.new_url)))
 
 
-def rarest(trigrams: list[str]) -> list[str]:
-    """The trigrams (at most ``MAX_ASKED``) held by the fewest tickets, rarest first, by one statement
-    reading the first ``PROBE_ROWS`` rows of each one's list; none if one of them is in no ticket.
-
-    A list shorter than that is counted; a longer one is told by how closely its first rows follow
-    each other (one in every ticket, or one in a hundred). The rarest is always asked for; the next
-    ones only if they are not common, as walking a long list costs more than it narrows.
+def trigram_rarity(trigrams: list[str]) -> dict[str, tuple[int, float]]:
+    """How common each trigram is (at most ``MAX_PROBED`` of them, spread over the list), by one
+    statement reading the first ``PROBE_ROWS`` rows of each one's list in the index: ``(0, count)``
+    for a list shorter than that, else ``(1, rows per ticket id)`` — about the share of tickets
+    that hold it, told by how closely its first rows follow each other. Sorts rarest first.
     """
     step = max(1, -(-len(trigrams) // MAX_PROBED))
     probed = trigrams[::step]
     rows = db.session.execute(_probe(len(probed)), {f"t{i}": fts_phrase(trigram) for i, trigram in enumerate(probed)})
-    found = {position: (count, spread) for position, count, spread in rows}
-    if any(count == 0 for count, _ in found.values()):
-        return []
-    rarity = {position: _rarity(*found[position]) for position in found}
-    by_rarity = sorted(rarity, key=rarity.get)
-    return [probed[by_rarity[0]]] + [probed[p] for p in by_rarity[1:MAX_ASKED] if rarity[p] <= (1, COMMON)]
+    return {probed[position]: _rarity(count, spread) for position, count, spread in rows}
 
 
 @cache
@@ -117,9 +115,6 @@ def _probe(trigrams: int) -> TextClause:
 
 
 def _rarity(count: int, spread: int) -> tuple[int, float]:
-    """How common a trigram is, rarest first, from the first ``PROBE_ROWS`` rows of its list
-    (``count`` of them, their ids ``spread`` apart): ``(0, count)`` for a list shorter than that,
-    else ``(1, rows per ticket id)`` — about the share of tickets that hold it."""
     if count < PROBE_ROWS:
         return 0, count
     return 1, (count - 1) / (spread + 1)
@@ -129,12 +124,14 @@ def _rows_matching(fts_query: str):
     return select(_SEARCH.c.rowid).where(literal_column(SEARCH_TABLE).op("MATCH")(fts_query))
 
 
-def _lowered(field):
-    """``field`` with case folded as FTS5 folds it, for a text that ``folds_as_ascii``: SQLite's
-    ``lower`` (ASCII letters), and the two characters beyond ASCII that FTS5 folds into it."""
+def _holds(field, text: str) -> ColumnElement[bool]:
+    """``field`` holds ``text`` (one that ``folds_as_ascii``), case folded as FTS5 folds it: SQLite's
+    ``LIKE`` ignores the case of ASCII letters only, and ſ and K are read as the s and k they fold to."""
+    folded = text.lower()
     for character, ascii_letter in _FOLDED_INTO_ASCII.items():
-        field = func.replace(field, character, ascii_letter)
-    return func.lower(field)
+        if ascii_letter in folded:  # otherwise they cannot be part of a match: no need to read them
+            field = func.replace(field, character, ascii_letter)
+    return field.like(f"%{like_escaped(text)}%", escape="\\")
 
 
 def folds_as_ascii(text: str) -> bool:
