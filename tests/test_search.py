@@ -198,7 +198,7 @@ def test_the_search_finds_what_the_phrase_finds(team, make, sqlite_only, typed):
     among others that share most trigrams: the search finds the tickets the FTS5 phrase finds,
     and those of the centers the text names."""
     ids = make.tickets(40, date(2026, 12, 14), status=TicketStatus.PENDING)
-    for ticket_id, address in zip(ids, TRICKY_ADDRESSES):
+    for ticket_id, address in zip(ids[:len(TRICKY_ADDRESSES)], TRICKY_ADDRESSES, strict=True):
         db.session.execute(update(Ticket).where(Ticket.id == ticket_id).values(new_url=address, old_url=address.upper()))
     db.session.commit()
     phrase = db.session.scalars(text(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q"),

@@ -21,9 +21,10 @@ as the characters they are.
 On SQLite the index is not asked for the text as a phrase: FTS5 would walk the list of every
 trigram in it, and the trigrams every ticket shares (``LD-``, ``gov``, ``.cn``, ``/00``) hold one
 entry per ticket, so a search by number or address took up to 3.6 times as long at 100,000
-tickets as at 1,000 (issue 23). It asks for the few rarest trigrams of the text instead (a ticket that
-holds the text holds them), then checks the tickets that have them for the whole text in their
-own columns, folding case as FTS5 does (see ``_trigram_match``).
+tickets as at 1,000 (issue 23). It asks for the few rarest trigrams of the text instead (a ticket
+that holds the text holds them), then checks the tickets that have them for the whole text in
+their own columns, folding case as FTS5 does; they are the tickets the phrase finds. Where no
+trigram is rare, it asks for the phrase (see ``_trigram_match``).
 """
 from functools import cache
 
@@ -38,7 +39,7 @@ MIN_FRAGMENT = 3  # a trigram: the shortest piece a trigram index finds
 _SEARCH = table(SEARCH_TABLE, column("rowid"))
 _HIGHEST = "\U0010ffff"  # sorts after every character (SQLite compares text by its UTF-8 bytes)
 # How rare a trigram is, told by the first rows of its list in the index (the list's length would
-# take reading all of it): fewer rows than this, or few tickets between the first and the last.
+# take reading all of it): fewer rows than this, or rows that lie far apart.
 PROBE_ROWS = 16
 MAX_PROBED = 24  # trigrams probed at most, spread over the text (a search box holds 100 characters)
 MAX_ASKED = 3  # the rarest trigrams the index is asked for
