@@ -17,8 +17,19 @@ index holds a piece that short, and a piece such as ``gj`` or ``.c`` is in nearl
 
 What the user types is text, never syntax: ``%``, ``_``, ``"``, ``*`` and the like are matched
 as the characters they are.
+
+On SQLite the index is not asked for the text as a phrase: FTS5 would walk the list of every
+trigram in it, and the trigrams every ticket shares (``LD-``, ``gov``, ``.cn``, ``/00``) hold one
+entry per ticket, so a search by number or address took up to 3.6 times as long at 100,000
+tickets as at 1,000 (issue 23). It asks for the few rarest trigrams of the text instead (a ticket
+that holds the text holds them), then checks the tickets that have them for the whole text in
+their own columns, folding case as FTS5 does; they are the tickets the phrase finds. Where no
+trigram is rare, it asks for the phrase (see ``_trigram_match``).
 """
-from sqlalchemy import ColumnElement, column, false, literal_column, or_, select, table
+from functools import cache
+
+from sqlalchemy import ColumnElement, TextClause, column, false, func, literal_column, or_, select, table
+from sqlalchemy import text as sql_text
 
 from ..extensions import db
 from ..models import Center, Ticket
@@ -27,6 +38,16 @@ from ..models.tickets import SEARCH_TABLE
 MIN_FRAGMENT = 3  # a trigram: the shortest piece a trigram index finds
 _SEARCH = table(SEARCH_TABLE, column("rowid"))
 _HIGHEST = "\U0010ffff"  # sorts after every character (SQLite compares text by its UTF-8 bytes)
+# How rare a trigram is, told by the first rows of its list in the index (the list's length would
+# take reading all of it): fewer rows than this, or rows that lie far apart.
+PROBE_ROWS = 16
+MAX_PROBED = 24  # trigrams probed at most, spread over the text (a search box holds 100 characters)
+MAX_ASKED = 3  # the rarest trigrams the index is asked for
+COMMON = 1 / 8  # a trigram held by more than one ticket in eight (near its first) is not asked for
+# Beyond ASCII, the only characters FTS5 folds into ASCII (ſ → s, Kelvin sign K → k), and the ones
+# SQLite reads as U+FFFD (U+FFFE, U+FFFF): a text holding them is matched by the phrase itself.
+_FOLDED_INTO_ASCII = {"\u017f": "s", "\u212a": "k"}
+_READ_AS_REPLACEMENT = frozenset("\ufffd\ufffe\uffff")
 
 
 def search_clause(text: str) -> ColumnElement[bool]:
@@ -38,11 +59,92 @@ def search_clause(text: str) -> ColumnElement[bool]:
     if len(text) < MIN_FRAGMENT:
         conditions.append(_number_starts_with(text))
     elif _dialect() == "sqlite":
-        conditions.append(Ticket.id.in_(select(_SEARCH.c.rowid).where(literal_column(SEARCH_TABLE).op("MATCH")(fts_phrase(text)))))
+        conditions.append(_trigram_match(text))
     else:
         pattern = f"%{like_escaped(text)}%"
         conditions.extend(field.ilike(pattern, escape="\\") for field in (Ticket.number, Ticket.old_url, Ticket.new_url))
     return or_(*conditions)
+
+
+def _trigram_match(text: str) -> ColumnElement[bool]:
+    """SQLite: the tickets whose number or an address holds ``text`` (three characters or more),
+    as the FTS5 phrase ``"text"`` finds them, ignoring case as its trigram tokenizer does.
+
+    One statement probes the trigrams of the text first. If some are rare, the index is asked
+    for the rarest (the tickets holding them all are few), and each ticket found is checked for the
+    whole text in its columns. If every one is common (``gov.cn/``), checking every ticket that
+    holds one would cost more than the phrase: the phrase it is. It is also for a text of one
+    trigram (``gjj``, ``0000``), which it answers alone, and for a text whose case the check cannot
+    fold as FTS5 does (see ``folds_as_ascii``).
+    """
+    phrase = Ticket.id.in_(_rows_matching(fts_phrase(text)))
+    trigrams = list(dict.fromkeys(text[i:i + 3].lower() for i in range(len(text) - 2)))
+    if len(trigrams) == 1 or not folds_as_ascii(text):
+        return phrase
+    rarity = trigram_rarity(trigrams)
+    if (0, 0) in rarity.values():
+        return false()  # a trigram of the text is in no ticket
+    rare = sorted((trigram for trigram in rarity if rarity[trigram] <= (1, COMMON)), key=rarity.get)[:MAX_ASKED]
+    if not rare:
+        return phrase
+    holding = Ticket.id.in_(_rows_matching(" AND ".join(fts_phrase(trigram) for trigram in rare)))
+    return holding & or_(*(_holds(field, text) for field in (Ticket.number, Ticket.old_url, Ticket.new_url)))
+
+
+def trigram_rarity(trigrams: list[str]) -> dict[str, tuple[int, float]]:
+    """How common each trigram is (at most ``MAX_PROBED`` of them, spread over the list), by one
+    statement reading the first ``PROBE_ROWS`` rows of each one's list in the index: ``(0, count)``
+    for a list shorter than that, else ``(1, rows per ticket id)`` — about the share of tickets
+    that hold it, told by how closely its first rows follow each other. Sorts rarest first.
+    """
+    step = max(1, -(-len(trigrams) // MAX_PROBED))
+    probed = trigrams[::step]
+    rows = db.session.execute(_probe(len(probed)), {f"t{i}": fts_phrase(trigram) for i, trigram in enumerate(probed)})
+    return {probed[position]: _rarity(count, spread) for position, count, spread in rows}
+
+
+@cache
+def _probe(trigrams: int) -> TextClause:
+    """For each trigram ``:t0``, ``:t1``…: its position, and how many of the first ``PROBE_ROWS``
+    rows of its list there are and how far apart their ids lie. Plain SQL: it is SQLite's alone,
+    and as a SQLAlchemy construct of a dozen subqueries it took longer to build than to run."""
+    return sql_text(" UNION ALL ".join(
+        f"SELECT {i}, count(*), max(rowid) - min(rowid) FROM "
+        f"(SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :t{i} LIMIT {PROBE_ROWS})"
+        for i in range(trigrams)
+    ))
+
+
+def _rarity(count: int, spread: int) -> tuple[int, float]:
+    if count < PROBE_ROWS:
+        return 0, count
+    return 1, (count - 1) / (spread + 1)
+
+
+def _rows_matching(fts_query: str):
+    return select(_SEARCH.c.rowid).where(literal_column(SEARCH_TABLE).op("MATCH")(fts_query))
+
+
+def _holds(field, text: str) -> ColumnElement[bool]:
+    """``field`` holds ``text`` (one that ``folds_as_ascii``), case folded as FTS5 folds it: SQLite's
+    ``LIKE`` ignores the case of ASCII letters only, and ſ and K are read as the s and k they fold to."""
+    folded = text.lower()
+    for character, ascii_letter in _FOLDED_INTO_ASCII.items():
+        if ascii_letter in folded:  # otherwise they cannot be part of a match: no need to read them
+            field = func.replace(field, character, ascii_letter)
+    return field.like(f"%{like_escaped(text)}%", escape="\\")
+
+
+def folds_as_ascii(text: str) -> bool:
+    """Whether FTS5's case folding of ``text`` is Python's ``lower`` of it, and each character of it
+    is matched only by itself or, for an ASCII letter, its other case (and ſ for s, K for k): every
+    character ASCII (not NUL) or without case (Chinese, digits, punctuation), none read as U+FFFD."""
+    return all(
+        "\x00" < character < "\x80"
+        or (character.lower() == character.upper() == character.casefold() == character
+            and character not in _READ_AS_REPLACEMENT)
+        for character in text
+    )
 
 
 def _matching_centers(text: str) -> list[int]:
