@@ -5,6 +5,7 @@ from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import url_for
 from icalendar import Calendar
 from sqlalchemy import func, select
 
@@ -12,6 +13,7 @@ from linkdesk.accounts import users
 from linkdesk.cutovers.schedule import PAGE_SIZE, SHOWN_PER_DAY, CalendarFilters, add_blackout, cutovers_by_day, set_max_per_day
 from linkdesk.extensions import db
 from linkdesk.models import Center, Province, Role, Ticket, TicketStatus
+from linkdesk.ui import link_maker
 
 from .factories import ticket_request
 from .helpers import frozen, statements_of_page
@@ -344,3 +346,35 @@ def test_the_list_pages_through_a_busy_range_a_hundred_at_a_time(client, auth, m
         assert pages == 3 and len(seen) == len(set(seen)) == 230
         broken = client.get("/calendar/list?from=2026-12-01&to=2026-12-31&cursor=2026-13-01_5").get_data(as_text=True)
         assert "分页游标无效" in broken and len(re.findall(r'href="/tickets/(\d+)"', broken)) == PAGE_SIZE
+
+
+def test_the_month_grid_links_each_chip_to_its_ticket_and_a_busy_day_to_its_list_with_the_filters(app, client, auth, make):
+    ministry = make.user(Role.MINISTRY_REVIEWER)
+    ids = make.tickets(40, date(2026, 12, 15))
+    with frozen():
+        auth.login(ministry.username, ministry.password)
+        page = client.get("/calendar/?month=2026-12&service=info_query&province=11").get_data(as_text=True)
+        page_all = client.get("/calendar/?month=2026-12").get_data(as_text=True)
+    chips = re.findall(r'class="chip[^"]*" href="([^"]+)"', page_all)
+    assert len(chips) == 6 and all(re.fullmatch(r"/tickets/\d+", href) for href in chips)
+    assert {int(href.rsplit("/", 1)[1]) for href in chips} <= set(ids)
+    more = re.findall(r'class="more" href="([^"]+)"', page_all)
+    assert [html.unescape(href) for href in more] == ["/calendar/list?from=2026-12-15&to=2026-12-15"]
+    assert "另有" not in page  # 北京 has one center: one chip that day
+    with frozen():
+        assert client.get(chips[0]).status_code == 200
+    ids_many = make.tickets(300, date(2026, 12, 16))
+    assert ids_many
+    with frozen():
+        page = client.get("/calendar/?month=2026-12&service=info_query").get_data(as_text=True)
+    more = [html.unescape(href) for href in re.findall(r'class="more" href="([^"]+)"', page)]
+    assert more == ["/calendar/list?service=info_query&from=2026-12-15&to=2026-12-15",
+                    "/calendar/list?service=info_query&from=2026-12-16&to=2026-12-16"]
+
+
+def test_link_maker_gives_what_url_for_gives_even_when_a_value_holds_its_marker(app):
+    with app.test_request_context("/"):
+        for values in ({}, {"service": "info_query"}, {"center": "7777777777"}):
+            day = link_maker("cutovers.list_", "from", "to", **values)
+            assert day("2026-12-15") == url_for("cutovers.list_", **values, **{"from": "2026-12-15", "to": "2026-12-15"})
+        assert link_maker("tickets.show", "ticket_id")(42) == url_for("tickets.show", ticket_id=42)
