@@ -152,6 +152,8 @@ def routes(app, ids: dict) -> list[tuple[str, str, str]]:
         # each finding the same ticket(s) at any size (the number and address of ticket 345, the clerk's center).
         ("GET /api/v1/tickets?q=LD-B-0000345 (number)", "token", "/api/v1/tickets?q=LD-B-0000345"),
         ("GET /api/v1/tickets?q=<center> sorted by center", "token", f"/api/v1/tickets?q={quote(ids['center'])}&sort=center"),
+        # The same with the page the center fills at 1,000 (9 tickets): the search alone, without 91 more to send.
+        ("… the same, limit=9", "token", f"/api/v1/tickets?q={quote(ids['center'])}&sort=center&limit=9"),
         ("GET /api/v1/tickets?q=example.gov.cn/0000345/ (address)", "token", "/api/v1/tickets?q=example.gov.cn/0000345/"),
         ("GET /api/v1/tickets?sort=-days_left", "token", "/api/v1/tickets?sort=-days_left"),
         ("ticket page (ministry)", "ministry", "/tickets/1"),
