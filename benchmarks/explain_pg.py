@@ -1,5 +1,6 @@
 """The PostgreSQL plans of the statements the heavy pages send (issue 23): EXPLAIN ANALYZE of
-every statement on tickets that one request of each route issues, as captured from the request.
+every statement on tickets, decisions and the 总览's kept counts that one request of each route
+issues, as captured from the request.
 
 Needs a database built by bench_scale's ``build`` and ``add_tickets`` (e.g. 100,000 tickets):
 
@@ -25,7 +26,9 @@ ROUTES = [
     ("token", "/api/v1/cutovers?from=2026-09-01&to=2026-11-30"),
     ("ministry", "/review/"), ("clerk", "/tickets/"), ("token", "/api/v1/tickets"),
     ("token", "/api/v1/tickets?q=LD-B-0000345"), ("token", "/api/v1/tickets?q=example.gov.cn/0000345/"),
+    ("ministry", "/overview/"), ("token", "/api/v1/overview?from=2025-11-28&to=2026-11-27"),
 ]
+READS = ("ticket", "review_", "day_count")  # the tables whose statements are shown
 SHOWN = re.compile(r"Scan|Sort|Aggregate|Join|Loop|Execution Time")
 
 
@@ -47,7 +50,7 @@ def main(url: str) -> None:
             seen = []
 
             def record(_connection, _cursor, statement, parameters, _context, _many, seen=seen):
-                if statement.lstrip().upper().startswith("SELECT") and "ticket" in statement:
+                if statement.lstrip().upper().startswith("SELECT") and any(name in statement for name in READS):
                     seen.append((statement, parameters))
             event.listen(engine, "before_cursor_execute", record)
             status = clients[who].get(path, headers=headers).status_code

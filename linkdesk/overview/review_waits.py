@@ -4,7 +4,8 @@ period reads a bounded number of rows, whatever the number of decisions (issue 2
 A wait (``ReviewDecision.waited_seconds``) falls in a **bucket**: 16 per doubling from one minute,
 each about 4.4 % wide (24.0 to 25.1 hours, say); waits under a minute share bucket -1. Each row of
 ``review_wait_week`` holds, for one province and stage, the count and the sum of the waits in each
-bucket of every decision up to the Sunday ending its week (Beijing days). A decision adds itself
+bucket (as running totals over the buckets, see ``Waits``) of every decision up to the Sunday ending
+its week (Beijing days). A decision adds itself
 to its week's row, started from the latest earlier row when it is the first of its week.
 
 **A period's waits** are those up to its last day minus those up to the day before its first.
@@ -36,6 +37,7 @@ from ..workdays.calendar import BEIJING, local_date
 
 BUCKETS_PER_DOUBLING = 16
 SHORTEST = 60.0  # seconds: the lower edge of bucket 0
+
 
 def bucket(seconds: float) -> int:
     """The bucket of a wait: 16 per doubling from one minute; -1 below a minute."""
