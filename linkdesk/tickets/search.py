@@ -26,6 +26,7 @@ that holds the text holds them), then checks the tickets that have them for the 
 their own columns, folding case as FTS5 does; they are the tickets the phrase finds. Where no
 trigram is rare, it asks for the phrase (see ``_trigram_match``).
 """
+from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import ColumnElement, TextClause, column, false, func, literal_column, or_, select, table
@@ -44,6 +45,10 @@ PROBE_ROWS = 16
 MAX_PROBED = 24  # trigrams probed at most, spread over the text (a search box holds 100 characters)
 MAX_ASKED = 3  # the rarest trigrams the index is asked for
 COMMON = 1 / 8  # a trigram held by more than one ticket in eight (near its first) is not asked for
+# A text held by half the tickets or more is dense: a list finds its page's matches by walking its
+# own order, checking each ticket (about two rows read per match), instead of asking the index.
+SAMPLED = 64  # tickets sampled for it, spread over the history (16 in each quarter)
+DENSE = 1 / 2
 # Beyond ASCII, the only characters FTS5 folds into ASCII (ſ → s, Kelvin sign K → k), and the ones
 # SQLite reads as U+FFFD (U+FFFE, U+FFFF): a text holding them is matched by the phrase itself.
 _FOLDED_INTO_ASCII = {"\u017f": "s", "\u212a": "k"}
@@ -70,49 +75,88 @@ def _trigram_match(text: str) -> ColumnElement[bool]:
     """SQLite: the tickets whose number or an address holds ``text`` (three characters or more),
     as the FTS5 phrase ``"text"`` finds them, ignoring case as its trigram tokenizer does.
 
-    One statement probes the trigrams of the text first. If some are rare, the index is asked
-    for the rarest (the tickets holding them all are few), and each ticket found is checked for the
-    whole text in its columns. If every one is common (``gov.cn/``), checking every ticket that
-    holds one would cost more than the phrase: the phrase it is. It is also for a text of one
-    trigram (``gjj``, ``0000``), which it answers alone, and for a text whose case the check cannot
-    fold as FTS5 does (see ``folds_as_ascii``).
+    One statement probes the text first (``probe_text``). If most tickets hold it, all through
+    the history (``gov.cn/``, ``gjj``, ``https``), each ticket is checked for the whole text in
+    its columns: a list then walks its sort's index and stops at its page's end a few hundred
+    tickets in, where asking the index would read every match and sort them all. Otherwise, if
+    some trigrams are rare, the index is asked for the rarest (the tickets holding them all are
+    few), and each ticket found is checked for the whole text. If every one is common
+    (``cn/0000000``), checking every ticket that holds one would cost more than the phrase: the
+    phrase it is. It is also for a text of one trigram that is not dense, which it answers
+    alone, and for a text whose case the check cannot fold as FTS5 does (see ``folds_as_ascii``).
     """
     phrase = Ticket.id.in_(_rows_matching(fts_phrase(text)))
-    trigrams = list(dict.fromkeys(text[i:i + 3].lower() for i in range(len(text) - 2)))
-    if len(trigrams) == 1 or not folds_as_ascii(text):
+    if not folds_as_ascii(text):
         return phrase
-    rarity = trigram_rarity(trigrams)
+    held = or_(*(_holds(field, text) for field in (Ticket.number, Ticket.old_url, Ticket.new_url)))
+    probe = probe_text(text)
+    if probe.dense:
+        return held
+    rarity = probe.rarity
     if (0, 0) in rarity.values():
         return false()  # a trigram of the text is in no ticket
     rare = sorted((trigram for trigram in rarity if rarity[trigram] <= (1, COMMON)), key=rarity.get)[:MAX_ASKED]
-    if not rare:
+    if len(rarity) == 1 or not rare:
         return phrase
     holding = Ticket.id.in_(_rows_matching(" AND ".join(fts_phrase(trigram) for trigram in rare)))
-    return holding & or_(*(_holds(field, text) for field in (Ticket.number, Ticket.old_url, Ticket.new_url)))
+    return holding & held
 
 
-def trigram_rarity(trigrams: list[str]) -> dict[str, tuple[int, float]]:
-    """How common each trigram is (at most ``MAX_PROBED`` of them, spread over the list), by one
-    statement reading the first ``PROBE_ROWS`` rows of each one's list in the index: ``(0, count)``
-    for a list shorter than that, else ``(1, rows per ticket id)`` — about the share of tickets
-    that hold it, told by how closely its first rows follow each other. Sorts rarest first.
-    """
-    step = max(1, -(-len(trigrams) // MAX_PROBED))
-    probed = trigrams[::step]
-    rows = db.session.execute(_probe(len(probed)), {f"t{i}": fts_phrase(trigram) for i, trigram in enumerate(probed)})
-    return {probed[position]: _rarity(count, spread) for position, count, spread in rows}
+@dataclass(frozen=True)
+class TextProbe:
+    """What one statement tells of a search text on SQLite (``probe_text``)."""
+
+    # How common each trigram is (at most ``MAX_PROBED`` of them, spread over the text), told by
+    # the first ``PROBE_ROWS`` rows of its list in the index: ``(0, count)`` for a list shorter
+    # than that, else ``(1, rows per ticket id)`` — about the share of tickets that hold it, told
+    # by how closely its first rows follow each other. Sorts rarest first.
+    rarity: dict[str, tuple[int, float]]
+    # Whether at least ``DENSE`` of ``SAMPLED`` tickets spread evenly over the ids hold the text,
+    # in each quarter of them: a list sorted by date walks from the oldest tickets or from the
+    # newest, so a text that only recent tickets hold is not dense.
+    dense: bool
+
+
+def probe_text(text: str) -> TextProbe:
+    """How common the trigrams of ``text`` are and whether the text itself is dense, in one
+    statement. The sample matches with LIKE and so ignores ſ and K (see ``_holds``): it chooses
+    how to search, never what is found."""
+    trigrams = list(dict.fromkeys(text[i:i + 3].lower() for i in range(len(text) - 2)))
+    probed = trigrams[::max(1, -(-len(trigrams) // MAX_PROBED))]
+    parameters = {f"t{i}": fts_phrase(trigram) for i, trigram in enumerate(probed)}
+    parameters["pattern"] = f"%{like_escaped(text)}%"
+    rarity, dense = {}, True
+    for position, count, spread in db.session.execute(_probe(len(probed)), parameters):
+        if position >= 0:
+            rarity[probed[position]] = _rarity(count, spread)
+        else:  # a quarter of the sample: its tickets, and those holding the text
+            dense = dense and count > 0 and spread >= DENSE * count
+    return TextProbe(rarity, dense)
 
 
 @cache
 def _probe(trigrams: int) -> TextClause:
     """For each trigram ``:t0``, ``:t1``…: its position, and how many of the first ``PROBE_ROWS``
-    rows of its list there are and how far apart their ids lie. Plain SQL: it is SQLite's alone,
-    and as a SQLAlchemy construct of a dozen subqueries it took longer to build than to run."""
-    return sql_text(" UNION ALL ".join(
+    rows of its list there are and how far apart their ids lie; then for each quarter of the
+    sample (position -1 to -4), how many tickets it read and how many hold ``:pattern``. Plain
+    SQL: it is SQLite's alone, and as a SQLAlchemy construct of a dozen subqueries it took longer
+    to build than to run."""
+    rarity = [
         f"SELECT {i}, count(*), max(rowid) - min(rowid) FROM "
         f"(SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :t{i} LIMIT {PROBE_ROWS})"
         for i in range(trigrams)
-    ))
+    ]
+    held = " OR ".join(f"{field} LIKE :pattern ESCAPE '\\'" for field in ("number", "old_url", "new_url"))
+    # Ids evenly spaced from the first to the last (each looked up by its primary key; a missing
+    # one is not counted), their quarters as positions -1 (oldest) to -4 (newest).
+    sample = (
+        f"SELECT -1 - sampled.i * 4 / {SAMPLED}, count(ticket.id), total({held}) FROM "
+        f"(WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < {SAMPLED - 1}) "
+        f"SELECT i, (SELECT min(id) FROM ticket) + ((SELECT max(id) FROM ticket) - (SELECT min(id) FROM ticket)) "
+        f"* i / {SAMPLED - 1} AS id FROM k) AS sampled "
+        f"LEFT JOIN ticket ON ticket.id = sampled.id GROUP BY 1"
+    )
+    return sql_text(" UNION ALL ".join([*rarity, sample]))
 
 
 def _rarity(count: int, spread: int) -> tuple[int, float]:
@@ -127,12 +171,22 @@ def _rows_matching(fts_query: str):
 
 def _holds(field, text: str) -> ColumnElement[bool]:
     """``field`` holds ``text`` (one that ``folds_as_ascii``), case folded as FTS5 folds it: SQLite's
-    ``LIKE`` ignores the case of ASCII letters only, and ſ and K are read as the s and k they fold to."""
+    ``LIKE`` ignores the case of ASCII letters only, and ſ and K are read as the s and k they fold to.
+
+    A dense search checks ten thousand tickets to count them: the copy of a field with ſ and K
+    replaced is made only for a field that holds one (``instr`` finds none in nearly all of them);
+    it doubled the check of ``https``."""
+    pattern = f"%{like_escaped(text)}%"
     folded = text.lower()
-    for character, ascii_letter in _FOLDED_INTO_ASCII.items():
-        if ascii_letter in folded:  # otherwise they cannot be part of a match: no need to read them
-            field = func.replace(field, character, ascii_letter)
-    return field.like(f"%{like_escaped(text)}%", escape="\\")
+    # Only those whose letter is in the text can be part of a match: no need to look for the others.
+    foldable = {character: letter for character, letter in _FOLDED_INTO_ASCII.items() if letter in folded}
+    if not foldable:
+        return field.like(pattern, escape="\\")
+    replaced = field
+    for character, ascii_letter in foldable.items():
+        replaced = func.replace(replaced, character, ascii_letter)
+    holds_one = or_(*(func.instr(field, character) > 0 for character in foldable))
+    return field.like(pattern, escape="\\") | (holds_one & replaced.like(pattern, escape="\\"))
 
 
 def folds_as_ascii(text: str) -> bool:
