@@ -25,6 +25,14 @@ tickets as at 1,000 (issue 23). It asks for the few rarest trigrams of the text 
 that holds the text holds them), then checks the tickets that have them for the whole text in
 their own columns, folding case as FTS5 does; they are the tickets the phrase finds. Where no
 trigram is rare, it asks for the phrase (see ``_trigram_match``).
+
+A **dense** text, one that most tickets hold all through the history (``gov.cn/``, ``gjj``,
+``https``), is not asked of the index at all: every ticket is checked for it, so that a list walks
+its own sort's index and stops at its page's end, a few hundred tickets in, where the index would
+hand over every match to be sorted (100 ms at 100,000 tickets, 10 at 1,000). Whether a text is
+dense, a sample of 64 tickets spread over the ids tells, in a statement the search asks anyway.
+Counting up to ``COUNT_LIMIT`` then checks ten thousand tickets: on PostgreSQL a plain LIKE accepts
+those that hold the text as typed before ILIKE lowers them (see ``_pattern_match``).
 """
 from dataclasses import dataclass
 from functools import cache
@@ -95,12 +103,9 @@ def _pattern_match(text: str) -> ColumnElement[bool]:
         return or_(_of_centers(_matching_centers(text)), *ignoring_case)
     sample = _PG_SAMPLE.bindparams(pattern=pattern).columns(position=Integer, count=Integer, holding=Integer)
     rows = db.session.execute(union_all(select(literal(-1), Center.id, literal(0)).where(_names_a_center(text)), sample))
-    centers, quarters = [], []
-    for position, count, holding in rows:
-        if position < 0:  # a center's id
-            centers.append(count)
-        else:
-            quarters.append((position, count, holding))
+    rows = rows.all()
+    centers = [center_id for position, center_id, _ in rows if position < 0]
+    quarters = [row for row in rows if row[0] >= 0]
     as_typed = [field.like(pattern, escape="\\") for field in _FIELDS] if _is_dense(quarters) else []
     return or_(_of_centers(centers), *as_typed, *ignoring_case)
 
