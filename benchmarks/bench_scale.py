@@ -155,6 +155,12 @@ def routes(app, ids: dict) -> list[tuple[str, str, str]]:
         # The same with the page the center fills at 1,000 (9 tickets): the search alone, without 91 more to send.
         ("… the same, limit=9", "token", f"/api/v1/tickets?q={quote(ids['center'])}&sort=center&limit=9"),
         ("GET /api/v1/tickets?q=example.gov.cn/0000345/ (address)", "token", "/api/v1/tickets?q=example.gov.cn/0000345/"),
+        # Broad searches: a text most tickets hold, whose matches fill the page at any size.
+        ("GET /api/v1/tickets?q=gov.cn/ (broad)", "token", "/api/v1/tickets?q=gov.cn/"),
+        ("GET /api/v1/tickets?q=gjj (broad, one trigram)", "token", "/api/v1/tickets?q=gjj"),
+        ("GET /api/v1/tickets?q=https&sort=cutover (broad)", "token", "/api/v1/tickets?q=https&sort=cutover"),
+        ("GET /api/v1/tickets?q=.gov&sort=-center (broad)", "token", "/api/v1/tickets?q=.gov&sort=-center"),
+        ("ticket list (ministry), q=gov.cn/ (broad)", "ministry", "/tickets/?q=gov.cn/"),
         ("GET /api/v1/tickets?sort=-days_left", "token", "/api/v1/tickets?sort=-days_left"),
         ("ticket page (ministry)", "ministry", "/tickets/1"),
         ("总览 page (ministry, last 12 weeks)", "ministry", "/overview/"),

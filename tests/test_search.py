@@ -11,7 +11,7 @@ from sqlalchemy import delete, or_, select, text, update
 from linkdesk.extensions import db
 from linkdesk.models import Center, Ticket, TicketStatus
 from linkdesk.models.tickets import SEARCH_TABLE
-from linkdesk.tickets.search import COMMON, MAX_PROBED, folds_as_ascii, fts_phrase, like_escaped, search_clause, trigram_rarity
+from linkdesk.tickets.search import COMMON, MAX_PROBED, folds_as_ascii, fts_phrase, like_escaped, probe_text, search_clause
 
 from .factories import ticket_request
 from .helpers import frozen
@@ -215,7 +215,7 @@ def test_a_trigram_is_told_rare_or_common_by_the_first_rows_of_its_list(make, sq
     ids = make.tickets(40, date(2026, 12, 14), status=TicketStatus.PENDING)
     db.session.execute(update(Ticket).where(Ticket.id.in_(ids[7:9])).values(new_url="https://gjj.example.gov.cn/qxz"))
     db.session.commit()
-    rarity = trigram_rarity(["htt", "qxz", "gov", "q#!"])
+    rarity = probe_text("htt/qxz/gov/q#!").rarity
     assert rarity["qxz"] == (0, 2) and rarity["q#!"] == (0, 0)
     assert rarity["htt"][0] == rarity["gov"][0] == 1 and rarity["htt"][1] > COMMON and rarity["gov"][1] > COMMON
     assert set(db.session.scalars(select(Ticket.id).join(Center).where(search_clause("q#!qxz")))) == set()
