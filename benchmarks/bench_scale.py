@@ -66,8 +66,12 @@ def build(url: str):
         clerk = create_user("bench-clerk", PASSWORD, Role.CENTER_STAFF, center=centers[0].code)
         ministry = create_user("bench-ministry", PASSWORD, Role.MINISTRY_REVIEWER)
         create_user("bench-henan", PASSWORD, Role.PROVINCE_REVIEWER, province="河南")
+        # Tickets go to the links in this order, then round again: the clerk's first, the others shuffled,
+        # so that at 1,000 every province has some (河南's reviewer sees a list as at 100,000).
+        others = [(c.id, s.id) for c in centers[1:] for s in services]
+        random.Random(23).shuffle(others)
         ids = {"clerk": clerk.id, "token": create_token(ministry), "center": centers[0].short_name,
-               "feed": issue_feed(ministry), "links": [(c.id, s.id) for c in centers for s in services]}
+               "feed": issue_feed(ministry), "links": [(centers[0].id, s.id) for s in services] + others}
         db.session.commit()
         db.session.remove()
     return app, ids
@@ -147,6 +151,7 @@ def routes(app, ids: dict) -> list[tuple[str, str, str]]:
         ("iCal feed, If-None-Match → 304", "feed304", f"/calendar/feed/{ids['feed']}.ics"),
         ("review queue (ministry)", "ministry", "/review/"),
         ("ticket list (clerk)", "clerk", "/tickets/"),
+        ("ticket list (province)", "henan", "/tickets/"),
         ("GET /api/v1/tickets", "token", "/api/v1/tickets"),
         # The reviewer's workbench (issue 16): search by number, by center name, by a fragment of an address,
         # each finding the same ticket(s) at any size (the number and address of ticket 345, the clerk's center).
