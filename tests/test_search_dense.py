@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from linkdesk.extensions import db
 from linkdesk.models import Ticket, TicketStatus
-from linkdesk.tickets import listing
+from linkdesk.tickets import listing, search
 from linkdesk.tickets.listing import SORT_LABELS
 from linkdesk.tickets.search import probe_text, search_clause
 
@@ -152,3 +152,23 @@ def test_a_text_only_recent_tickets_hold_is_not_dense(team, tickets):
     with frozen():
         assert set(_listed(team["ministry"][0], "filed", q="recent-move")) == _holding("recent-move")
     assert len(_holding("recent-move")) == 30
+
+
+@pytest.mark.parametrize("resolved", [500, 3])
+def test_a_sparse_text_is_listed_alike_by_the_ids_it_resolves_to_and_past_them(team, tickets, monkeypatch, resolved):
+    """On PostgreSQL a text that few tickets hold is asked of the index once and searched by the
+    ids found; one held by more than RESOLVED (here 3) by ILIKE as before. Either way, every sort
+    and page lists the same tickets in the same order, with the tickets of a center it names."""
+    monkeypatch.setattr(search, "RESOLVED", resolved)
+    newest = tickets[len(tickets) // 2:]
+    db.session.execute(update(Ticket).where(Ticket.id.in_(newest)).values(old_url="https://gjj.recent-move.gov.cn/"))
+    db.session.commit()
+    ministry = team["ministry"][0]
+    if db.engine.dialect.name == "postgresql":
+        clause = str(search_clause("recent-move").compile(dialect=db.engine.dialect))
+        assert ("ILIKE" in clause) == (resolved < 30)
+    with frozen():
+        for sort in SORT_LABELS:
+            everything = _numbers(ministry.get("/tickets", query_string={"sort": sort, "limit": 500}))
+            expected = [number for number in everything if number in _holding("recent-move")]
+            assert len(expected) == 30 and _listed(ministry, sort, q="recent-move") == expected, sort
