@@ -8,9 +8,11 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import Boolean, MetaData, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.functions import FunctionElement
 
 # Stable constraint names, so that Alembic migrations name (and can drop) them on every database.
 NAMING_CONVENTION = {
@@ -121,6 +123,30 @@ def refresh_planner_statistics() -> None:
         db.session.commit()  # on the session's own connection: a second one would wait for its lock
         db.session.execute(text("PRAGMA optimize"))
         db.session.commit()
+
+
+class broad(FunctionElement):  # lower case: used as a SQL function, broad(condition)
+    """A condition that holds for a large share of the rows (a province's tickets), as the
+    planner should take it. SQLite's, lacking statistics on how the rows spread, reads a province
+    condition as narrow: it collects the province's tickets by center and sorts them all, where an
+    ordered, limited list had better walk its sort's index (8 ms against 0.1 at 100,000 tickets).
+    On SQLite this is ``likelihood(condition, 0.9)``; elsewhere the condition itself."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "broad"
+
+
+@compiles(broad)
+def _broad(element, compiler, **kw):
+    (condition,) = element.clauses.clauses
+    return compiler.process(condition, **kw)
+
+
+@compiles(broad, "sqlite")
+def _broad_on_sqlite(element, compiler, **kw):
+    (condition,) = element.clauses.clauses
+    return f"likelihood({compiler.process(condition, **kw)}, 0.9)"
 
 
 def init_app(app) -> None:
