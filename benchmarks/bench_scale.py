@@ -169,6 +169,8 @@ def routes(app, ids: dict) -> list[tuple[str, str, str]]:
         ("GET /api/v1/tickets?q=https&sort=cutover (broad)", "token", "/api/v1/tickets?q=https&sort=cutover"),
         ("GET /api/v1/tickets?q=.gov&sort=-center (broad)", "token", "/api/v1/tickets?q=.gov&sort=-center"),
         ("ticket list (ministry), q=gov.cn/ (broad)", "ministry", "/tickets/?q=gov.cn/"),
+        ("GET /api/v1/tickets?province=河南 (a filter)", "token", f"/api/v1/tickets?province={quote('河南')}"),
+        ("GET /api/v1/tickets?center=<clerk's center>", "token", f"/api/v1/tickets?center={quote(ids['center'])}"),
         ("GET /api/v1/tickets?sort=-days_left", "token", "/api/v1/tickets?sort=-days_left"),
         ("ticket page (ministry)", "ministry", "/tickets/1"),
         ("总览 page (ministry, last 12 weeks)", "ministry", "/overview/"),
@@ -177,8 +179,8 @@ def routes(app, ids: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def measure(apps: dict[int, tuple], runs: int) -> dict[int, dict[str, tuple[float, float, int]]]:
-    """By size, p50 and p99 in ms and the statements of one request, by route name.
+def measure(apps: dict[int, tuple], runs: int) -> dict[int, dict[str, tuple[float, float, int, int]]]:
+    """By size, p50 and p99 in ms, the statements of one request and its answer's bytes, by route name.
 
     The sizes take turns request by request, so that a busy moment of the machine falls on
     both alike and the ratio compares like with like."""
@@ -210,19 +212,20 @@ def measure(apps: dict[int, tuple], runs: int) -> dict[int, dict[str, tuple[floa
                 def record(*args, seen=seen):
                     seen.append(args[2])
                 event.listen(engines[size], "before_cursor_execute", record)
-                client.get(path, headers=extra).close()
+                answer = client.get(path, headers=extra)
                 event.remove(engines[size], "before_cursor_execute", record)
-                asks[size] = (client, path, extra, len(seen))
+                asks[size] = (client, path, extra, len(seen), len(answer.get_data()))
+                answer.close()
             times: dict[int, list[float]] = {size: [] for size in apps}
             for _ in range(runs):
-                for size, (client, path, extra, _) in asks.items():
+                for size, (client, path, extra, *_) in asks.items():
                     started = time.perf_counter()
                     client.get(path, headers=extra).close()
                     times[size].append((time.perf_counter() - started) * 1000)
             for size, measured in times.items():
                 measured.sort()
                 p99 = measured[min(len(measured) - 1, round(.99 * (len(measured) - 1)))]
-                results[size][name] = (statistics.median(measured), p99, asks[size][3])
+                results[size][name] = (statistics.median(measured), p99, asks[size][3], asks[size][4])
     return results
 
 
@@ -271,18 +274,21 @@ def main() -> None:
 
 
 def report(by_size: dict, sizes: list[int], backend: str, markdown: bool) -> None:
+    """The table: a route whose answer is much larger at the larger size (a page that 1,000
+    tickets do not fill) shows it in its KB, so that its ratio is read for what it is."""
     first, last = sizes[0], sizes[-1]
-    print(f"\n{backend}: p50 / p99 ms, statements per request; ratio = p50 at {last:,} / p50 at {first:,}")
+    print(f"\n{backend}: p50 / p99 ms, statements per request, answer KB; ratio = p50 at {last:,} / p50 at {first:,}")
     if markdown:
-        columns = " | ".join(f"{size:,}: p50 / p99 (stmts)" for size in sizes)
+        columns = " | ".join(f"{size:,}: p50 / p99 (stmts, KB)" for size in sizes)
         print(f"| route | {columns} | ratio |\n|---|" + "---|" * (len(sizes) + 1))
     for name in by_size[first]:
-        cells = [f"{by_size[s][name][0]:.1f} / {by_size[s][name][1]:.1f} ({by_size[s][name][2]})" for s in sizes]
+        cells = [f"{by_size[s][name][0]:.1f} / {by_size[s][name][1]:.1f} ({by_size[s][name][2]}, {by_size[s][name][3] / 1024:.0f})"
+                 for s in sizes]
         ratio = by_size[last][name][0] / by_size[first][name][0]
         if markdown:
             print(f"| {name} | {' | '.join(cells)} | {ratio:.2f}× |")
         else:
-            print(f"{name:<44} " + "  ".join(f"{c:>26}" for c in cells) + f"  {ratio:5.2f}×")
+            print(f"{name:<44} " + "  ".join(f"{c:>30}" for c in cells) + f"  {ratio:5.2f}×")
 
 
 if __name__ == "__main__":
