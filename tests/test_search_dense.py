@@ -172,3 +172,17 @@ def test_a_sparse_text_is_listed_alike_by_the_ids_it_resolves_to_and_past_them(t
             everything = _numbers(ministry.get("/tickets", query_string={"sort": sort, "limit": 500}))
             expected = [number for number in everything if number in _holding("recent-move")]
             assert len(expected) == 30 and _listed(ministry, sort, q="recent-move") == expected, sort
+
+
+@pytest.mark.parametrize("query", [{}, {"province": "河北"}, {"center": "石家庄"}, {"q": "50%_off", "province": "河北"},
+                                   {"q": "example.gov.cn", "center": "130100"}, {"status": "pending", "province": "13"}])
+def test_the_nation_counts_without_the_join_what_it_lists(team, tickets, query):
+    """The ministry's count is taken from the tickets alone (access.countable_tickets), its list
+    from the tickets joined to their centers: with filters that name centers, they agree."""
+    ministry = team["ministry"][0]
+    with frozen():
+        listed = _listed(ministry, "-filed", **query)
+        response = ministry.get("/tickets", query_string={**query, "limit": 1})
+    assert response.headers["X-Total-Count"] == str(len(listed))
+    if "province" in query or "center" in query:
+        assert 0 < len(listed) < len(tickets)

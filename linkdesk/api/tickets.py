@@ -3,7 +3,7 @@ from flask import current_app, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, selectinload
 
-from ..accounts.access import api_roles, awaiting_review, scoped_tickets, visible_ticket_or_404
+from ..accounts.access import api_roles, awaiting_review, countable_tickets, scoped_tickets, visible_ticket_or_404
 from ..extensions import db
 from ..models import Center, Role, Ticket
 from ..models.types import utcnow
@@ -24,6 +24,7 @@ from ..tickets.operations import (
     resubmit_ticket,
     withdraw_ticket,
 )
+from ..tickets.search import search_clause
 from ..tickets.workflow import REVIEWER_STAGE
 from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
@@ -102,15 +103,19 @@ def list_tickets():
         raise WorkflowError(errors)
     if request.args.get("awaiting_me") and current_user.role in REVIEWER_STAGE:
         query, default_sort = awaiting_review(current_user), "cutover"
+        counted = query
     else:
         query, default_sort = scoped_tickets(current_user), "-filed"
+        counted = countable_tickets(current_user)
     clock = review_clock(current_calendar(), local_date(utcnow()), current_app.config)
-    query = filtered_tickets(query, filters, current_user, clock)
+    search = search_clause(filters.q) if filters.q else None
+    query = filtered_tickets(query, filters, current_user, clock, search=search)
     limit = int_arg(request.args, "limit", 100, low=1, high=500)
     offset = int_arg(request.args, "offset", 0, low=0, high=10**9)
     if "offset" not in request.args and "page" in request.args:
         offset = (filters.page - 1) * limit
-    total = count_matching(query, past=offset + limit)
+    counted = filtered_tickets(counted, filters, current_user, clock, search=search, counting=True)
+    total = count_matching(counted, past=offset + limit)
     page = ordered(query, filters, default_sort).options(
         contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service))
     tickets = db.session.scalars(page.limit(limit).offset(offset)).all()

@@ -5,10 +5,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, String, case, cast, false, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, String, case, cast, false, func, select, tuple_
 from sqlalchemy.orm import contains_eager, selectinload
 
-from ..extensions import db
+from ..extensions import broad, db
 from ..labels import WARNING_LABELS
 from ..models import Center, Province, ReviewDecision, ReviewStage, Service, Ticket, TicketStatus, User
 from ..query_args import MAX_SEARCH_LENGTH, page_arg
@@ -154,20 +154,26 @@ def _warning(code: str):
 
 
 def filtered_tickets(query: Select, filters: TicketFilters, user: User | None = None,
-                     clock: ReviewClock | None = None) -> Select:
-    """Narrow a scoped ticket query (joined to Center) by the filters; pages and the API share it."""
+                     clock: ReviewClock | None = None, *, search: ColumnElement[bool] | None = None,
+                     counting: bool = False) -> Select:
+    """Narrow a scoped ticket query by the filters; pages and the API share it. ``search`` is the
+    condition of ``filters.q`` when the caller has it already (it costs statements to make);
+    ``counting`` for the query a count reads (see the province filter)."""
     if filters.q:
-        query = query.where(search_clause(filters.q))
+        query = query.where(search if search is not None else search_clause(filters.q))
     if filters.status:
         query = query.where(Ticket.status == filters.status)
     if filters.stage:
         query = query.where(Ticket.stage == filters.stage)
     if filters.service:
         query = query.where(Ticket.service.has(Service.code == filters.service))
-    if filters.center:
-        query = query.where(Center.named(filters.center))
+    if filters.center:  # by the ticket's column, so that a query without the join takes it too
+        query = query.where(Ticket.center_id.in_(select(Center.id).where(Center.named(filters.center))))
     if filters.province:
-        query = query.where(Center.province.has(Province.named(filters.province)))
+        in_province = Ticket.center_id.in_(select(Center.id).where(Center.province.has(Province.named(filters.province))))
+        # A province is broad: its page walks the sort's index (see access.center_clause); its
+        # count goes center by center, which the hint would turn into a scan of every ticket.
+        query = query.where(in_province if counting else broad(in_province))
     if filters.date_from:
         query = query.where(Ticket.cutover_date >= filters.date_from)
     if filters.date_to:
@@ -227,17 +233,21 @@ def days_left_until(day: date, calendar: WorkingDayCalendar, today: date) -> int
 
 def ticket_page(query: Select, filters: TicketFilters, calendar: WorkingDayCalendar, today: date,
                 *, urgent_first: bool = False, user: User | None = None, clock: ReviewClock | None = None,
-                per_page: int = PER_PAGE) -> TicketPage:
+                per_page: int = PER_PAGE, counted: Select | None = None) -> TicketPage:
     """One page of tickets, filtered and sorted, with working days left and review deadlines;
     the page, the centers' provinces and services, a count (``count_matching``) and, with a search,
-    the centers it names: five statements at most, however many match."""
+    the centers it names: five statements at most, however many match. ``counted``, when given, is
+    the same tickets for the count (``access.countable_tickets``)."""
     clock = clock or ReviewClock(calendar, today)
-    query = filtered_tickets(query, filters, user, clock)
+    search = search_clause(filters.q) if filters.q else None
+    counted = filtered_tickets(counted if counted is not None else query, filters, user, clock, search=search,
+                               counting=True)
+    query = filtered_tickets(query, filters, user, clock, search=search)
     page = ordered(query, filters, "cutover" if urgent_first else "-filed").options(
         contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service)
     )
     pagination = db.paginate(page, page=filters.page, per_page=per_page, error_out=False, count=False)
-    total = count_matching(query, past=filters.page * per_page)
+    total = count_matching(counted, past=filters.page * per_page)
     pagination.total = total.count
     days_left, deadlines, due = {}, {}, {}
     for ticket in pagination.items:

@@ -8,6 +8,7 @@ from ..accounts.access import (
     REVIEWER_ROLES,
     awaiting_review,
     center_clause,
+    countable_tickets,
     login_required,
     roles_required,
     scoped_tickets,
@@ -98,8 +99,8 @@ def index():
     """Every ticket in the user's scope: search, filters, sort (工单查询; the clerk's 我的工单)."""
     filters, errors = TicketFilters.parse(request.args)
     clock = current_review_clock()
-    page = ticket_page(scoped_tickets(current_user), filters, clock.calendar, clock.today,
-                       user=current_user, clock=clock, per_page=current_app.config["LINKDESK_TICKETS_PER_PAGE"])
+    page = ticket_page(scoped_tickets(current_user), filters, clock.calendar, clock.today, user=current_user, clock=clock,
+                       per_page=current_app.config["LINKDESK_TICKETS_PER_PAGE"], counted=countable_tickets(current_user))
     return render_template("tickets/index.html", page=page, filters=filters, errors=errors,
                            **list_choices(current_user)), 422 if errors else 200
 
