@@ -1,8 +1,9 @@
 """Roles and scope: pages, the admin area, the create-user and create-token commands."""
 import pytest
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from linkdesk.accounts.access import scoped_centers
+from linkdesk.accounts.access import center_clause, scoped_centers
 from linkdesk.extensions import db
 from linkdesk.models import Role, User
 
@@ -106,3 +107,12 @@ def test_a_bearer_token_wins_over_the_session_cookie(client, auth, api_as):
         bad = client.get("/api/v1/tickets", headers={"Authorization": "Bearer ld_not-a-real-token"})
         assert bad.status_code == 401 and bad.is_json
         assert hubei.get("/tickets").get_json() == []
+
+
+def test_a_province_scope_is_told_broad_to_sqlite_and_is_plain_sql_elsewhere(app, make):
+    """extensions.broad: SQLite's planner hears that a province's condition holds for many rows
+    (likelihood), so that a province's list walks its sort's index; PostgreSQL gets the condition."""
+    reviewer = make.user(Role.PROVINCE_REVIEWER, province="河南").user
+    clause = center_clause(reviewer)
+    assert str(clause.compile(dialect=sqlite.dialect())) == "likelihood(center.province_id = ?, 0.9)"
+    assert str(clause.compile(dialect=postgresql.dialect())) == "center.province_id = %(province_id_1)s::INTEGER"
