@@ -172,6 +172,8 @@ def routes(app, ids: dict) -> list[tuple[str, str, str]]:
         ("GET /api/v1/tickets?province=河南 (a filter)", "token", f"/api/v1/tickets?province={quote('河南')}"),
         ("GET /api/v1/tickets?center=<clerk's center>", "token", f"/api/v1/tickets?center={quote(ids['center'])}"),
         ("GET /api/v1/tickets?sort=-days_left", "token", "/api/v1/tickets?sort=-days_left"),
+        ("GET /api/v1/tickets?warning=emergency (2 % of tickets)", "token", "/api/v1/tickets?warning=emergency"),
+        ("ticket list (ministry), warning=http", "ministry", "/tickets/?warning=http"),
         ("ticket page (ministry)", "ministry", "/tickets/1"),
         ("总览 page (ministry, last 12 weeks)", "ministry", "/overview/"),
         ("总览 page (province)", "henan", "/overview/"),

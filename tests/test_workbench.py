@@ -3,7 +3,7 @@ survive a decision, 上一个/下一个, bulk decisions, review deadlines."""
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from linkdesk.extensions import db
 from linkdesk.models import AuditEvent, Role, Ticket, TicketStatus
@@ -316,3 +316,32 @@ def test_reviewers_are_reminded_the_day_before_and_on_the_deadline_once(team, ma
             result = runner.invoke(args=["outbox", "remind", "--date", day])
             assert result.exit_code == 0, result.output
             assert reminders() == expected, day
+
+
+@pytest.mark.parametrize("code", listing.WARNING_FILTERS)
+def test_each_warning_filter_finds_exactly_the_tickets_that_carry_it(app, team, make, code):
+    """Forty tickets, every fifth carrying the warning (as a column, the probe's own, or a code in
+    the JSON list among others): the filter lists those, counts them, and on SQLite reads them from
+    the warning's partial index (the filter states its condition as the index does)."""
+    ids = make.tickets(40, date(2026, 12, 14), status=TicketStatus.PENDING)
+    carrying = set(ids[::5])
+    for ticket in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids))):
+        has = ticket.id in carrying
+        ticket.warnings = [{"code": "other", "message": "其他"}] + ([{"code": code, "message": "提示"}] if has else [])
+        if code in ("emergency", "provisional"):
+            setattr(ticket, code, has)
+            ticket.emergency_reason = "系统故障" if has and code == "emergency" else ticket.emergency_reason
+        if code == "probe":
+            ticket.probe_warning = {"code": "probe", "message": "无法访问"} if has else None
+    db.session.commit()
+    expected = {number for (number,) in db.session.execute(select(Ticket.number).where(Ticket.id.in_(carrying)))}
+    with frozen():
+        response = team["ministry"][0].get(f"/tickets?warning={code}&limit=100")
+    assert set(_numbers(response)) == expected and response.headers["X-Total-Count"] == str(len(expected))
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("ANALYZE"))
+        query = listing.ordered(listing.filtered_tickets(select(Ticket), listing.TicketFilters(warning=code)),
+                                listing.TicketFilters(), "-filed").limit(25)
+        sql = str(query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(row) for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+        assert f"ix_ticket_warning_{code}" in plan, plan

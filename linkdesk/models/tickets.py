@@ -55,6 +55,21 @@ _OPEN_SQL = "status IN ('pending', 'returned', 'approved')"
 # On the cutover calendar for good (approved or completed): the month grid's partial index.
 SCHEDULED_STATUSES = (TicketStatus.APPROVED, TicketStatus.COMPLETED)
 _SCHEDULED_SQL = "status IN ('approved', 'completed')"
+# The warnings a list can be narrowed to, each as the condition its partial index states (and the
+# list's filter states literally, as SQLite requires to use it), on SQLite and on PostgreSQL.
+# Emergency and provisional are columns, the probe's warning has its own; the others are codes in
+# the ticket's warnings (a JSON list written by json.dumps, whose text keeps its default separators).
+_CODE_SQL = "CAST(warnings AS TEXT) LIKE '%\"code\": \"{code}\"%'"
+WARNING_SQL = {
+    "http": (_CODE_SQL.format(code="http"),) * 2,
+    "emergency": ("emergency = 1", "emergency"),
+    "host_changed": (_CODE_SQL.format(code="host_changed"),) * 2,
+    "day_full": (_CODE_SQL.format(code="day_full"),) * 2,
+    "blackout": (_CODE_SQL.format(code="blackout"),) * 2,
+    "provisional": ("provisional = 1", "provisional"),
+    "probe": ("probe_warning IS NOT NULL",) * 2,
+    "non_gov_domain": (_CODE_SQL.format(code="non_gov_domain"),) * 2,
+}
 # SQLite's search index over ticket number and addresses: an FTS5 trigram table, external content
 # (rowid = ticket.id), kept in step with ``ticket`` by triggers (migration 0015).
 SEARCH_TABLE = "ticket_search"
@@ -110,6 +125,11 @@ class Ticket(db.Model):
             sqlite_where=db.text(_SCHEDULED_SQL),
             postgresql_where=db.text(_SCHEDULED_SQL),
         ),
+        # A list narrowed to a warning that few tickets carry (an emergency) reads them from these
+        # instead of walking every ticket (issue 23).
+        *(Index(f"ix_ticket_warning_{code}", "submitted_at", "id", sqlite_where=db.text(on_sqlite),
+                postgresql_where=db.text(on_postgresql))
+          for code, (on_sqlite, on_postgresql) in WARNING_SQL.items()),
         # Any part of the number or of an address (issue 16), on PostgreSQL. SQLite's trigram index
         # is an FTS5 table that a model cannot declare: SEARCH_TABLE, built by migration 0015.
         Index(

@@ -5,12 +5,13 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, String, case, cast, false, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, case, false, func, select, text, tuple_
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import broad, db
 from ..labels import WARNING_LABELS
 from ..models import Center, Province, ReviewDecision, ReviewStage, Service, Ticket, TicketStatus, User
+from ..models.tickets import WARNING_SQL
 from ..query_args import MAX_SEARCH_LENGTH, page_arg
 from ..workdays.calendar import CalendarRangeError, WorkingDayCalendar, parse_date
 from .deadlines import ReviewClock
@@ -34,9 +35,8 @@ SORT_LABELS = {
     "filed": "提交时间（早→晚）", "-filed": "提交时间（晚→早）",
     "center": "中心代码（升序）", "-center": "中心代码（降序）",
 }
-# Warnings a list can be narrowed to. Emergency and provisional are columns; the others are codes
-# in the ticket's warnings (a JSON list of {"code", "message"}), matched in its text.
-WARNING_FILTERS = ("http", "emergency", "host_changed", "day_full", "blackout", "provisional", "probe", "non_gov_domain")
+# Warnings a list can be narrowed to (models.tickets.WARNING_SQL says how each is found).
+WARNING_FILTERS = tuple(WARNING_SQL)
 DUE_FILTERS = {"overdue": "已逾期", "soon": "即将逾期"}
 
 
@@ -141,16 +141,11 @@ class TicketPage:
         return self.pagination.items
 
 
-def _warning(code: str):
-    if code == "emergency":
-        return Ticket.emergency.is_(True)
-    if code == "provisional":
-        return Ticket.provisional.is_(True)
-    if code == "probe":  # the filing-time probe's warning has its own column
-        return Ticket.probe_warning.is_not(None)
-    # The JSON is written by json.dumps with its default separators (SQLite and PostgreSQL keep
-    # that text), so a code is found as this exact key-value pair.
-    return cast(Ticket.warnings, String).contains(f'"code": "{code}"', autoescape=True)
+def _warning(code: str) -> ColumnElement[bool]:
+    """The condition of a warning filter, stated as its partial index states it (``WARNING_SQL``):
+    SQLite uses a partial index only for a query that states the index's condition literally."""
+    on_sqlite, on_postgresql = WARNING_SQL[code]
+    return text(on_sqlite if db.session.get_bind().dialect.name == "sqlite" else on_postgresql)
 
 
 def filtered_tickets(query: Select, filters: TicketFilters, user: User | None = None,
