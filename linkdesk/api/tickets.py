@@ -11,7 +11,7 @@ from ..query_args import int_arg
 from ..tickets.attachments import read_uploads
 from ..tickets.deadlines import review_clock
 from ..tickets.filing import FIELDS, ChangeRequest
-from ..tickets.listing import TicketFilters, count_matching, filtered_tickets, ordered
+from ..tickets.listing import TicketFilters, count_matching, ordered, page_and_count
 from ..tickets.operations import (
     DecisionItem,
     OpenTicketExists,
@@ -24,7 +24,6 @@ from ..tickets.operations import (
     resubmit_ticket,
     withdraw_ticket,
 )
-from ..tickets.search import search_clause
 from ..tickets.workflow import REVIEWER_STAGE
 from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
@@ -108,13 +107,11 @@ def list_tickets():
         query, default_sort = scoped_tickets(current_user), "-filed"
         counted = countable_tickets(current_user)
     clock = review_clock(current_calendar(), local_date(utcnow()), current_app.config)
-    search = search_clause(filters.q) if filters.q else None
-    query = filtered_tickets(query, filters, current_user, clock, search=search)
+    query, counted = page_and_count(query, counted, filters, current_user, clock)
     limit = int_arg(request.args, "limit", 100, low=1, high=500)
     offset = int_arg(request.args, "offset", 0, low=0, high=10**9)
     if "offset" not in request.args and "page" in request.args:
         offset = (filters.page - 1) * limit
-    counted = filtered_tickets(counted, filters, current_user, clock, search=search, counting=True)
     total = count_matching(counted, past=offset + limit)
     page = ordered(query, filters, default_sort).options(
         contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service))

@@ -5,8 +5,8 @@ A wait (``ReviewDecision.waited_seconds``) falls in a **bucket**: 16 per doublin
 each about 4.4 % wide (24.0 to 25.1 hours, say); waits under a minute share bucket -1. Each row of
 ``review_wait_week`` holds, for one province and stage, the count and the sum of the waits in each
 bucket (as running totals over the buckets, see ``Waits``) of every decision up to the Sunday ending
-its week (Beijing days). A decision adds itself
-to its week's row, started from the latest earlier row when it is the first of its week.
+its week (Beijing days). A decision adds itself to its week's row, started from the latest
+earlier row when it is the first of its week.
 
 **A period's waits** are those up to its last day minus those up to the day before its first.
 The waits up to a day D are a week row plus or minus the decisions of D's own week on one side
@@ -71,7 +71,7 @@ class Waits:
     def _running(cls, by_bucket: dict[int, list]) -> "Waits":
         keys = [key for key, (count, _) in by_bucket.items() if count]
         if not keys:
-            return cls()
+            return EMPTY
         first, last = min(keys), max(keys)
         counts, milliseconds, count, total = [], [], 0, 0
         for key in range(first, last + 1):
@@ -148,7 +148,7 @@ class PeriodWaits:
 
 
 def week_of(day: date) -> date:
-    """The Monday that starts the week of ``day``."""
+    """The Monday that starts the week of ``day`` (the trends' weeks too)."""
     return day - timedelta(days=day.weekday())
 
 
@@ -176,7 +176,7 @@ def _add(connection, added: dict[tuple[int, ReviewStage, date], list[float]]) ->
             earlier = connection.scalar(
                 select(table.c.waits).where(group, table.c.week < week).order_by(table.c.week.desc()).limit(1))
             connection.execute(insert(table).values(province_id=province_id, stage=stage, week=week,
-                                                    waits=earlier or Waits().stored()).on_conflict_do_nothing())
+                                                    waits=earlier or EMPTY.stored()).on_conflict_do_nothing())
         more = Waits.of(waits)
         rows = connection.execute(
             select(table.c.week, table.c.waits).where(group, table.c.week >= week).with_for_update()).all()
@@ -193,7 +193,7 @@ def weekly_rows(decided: Iterable[tuple[int, str, datetime, float]]) -> list[dic
         by_week[(province_id, str(stage))][week_of(local_date(decided_at))].append(waited)
     rows = []
     for (province_id, stage), weeks in sorted(by_week.items()):
-        running = Waits()
+        running = EMPTY
         for week in sorted(weeks):
             running = running.plus(Waits.of(weeks[week]))
             rows.append({"province_id": province_id, "stage": stage, "week": week, "waits": running.stored()})

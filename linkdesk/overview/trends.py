@@ -11,11 +11,7 @@ from ..accounts.access import center_clause, province_clause, sees_the_nation
 from ..extensions import db
 from ..models import LinkRecord, NationDayCount, TicketDayCount, User
 from .provinces import annex_label
-from .review_waits import waits_in_period
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
+from .review_waits import waits_in_period, week_of
 
 
 def trends(user: User, first: date, last: date) -> dict:
@@ -46,12 +42,12 @@ def day_counts(user: User, first: date, last: date) -> list:
 def weekly_counts(days: list, first: date, last: date) -> list[dict]:
     """Tickets filed and completed per week (Monday to Sunday), every week of the period listed."""
     weeks: dict[date, dict] = {}
-    monday = week_start(first)
+    monday = week_of(first)
     while monday <= last:
         weeks[monday] = {"week": monday.isoformat(), "filed": 0, "completed": 0}
         monday += timedelta(days=7)
     for day, filed, completed, _, _ in days:
-        week = weeks[week_start(day)]
+        week = weeks[week_of(day)]
         week["filed"] += filed
         week["completed"] += completed
     return list(weeks.values())

@@ -185,6 +185,17 @@ def filtered_tickets(query: Select, filters: TicketFilters, user: User | None = 
     return query
 
 
+def page_and_count(query: Select, counted: Select | None, filters: TicketFilters, user: User | None = None,
+                   clock: ReviewClock | None = None) -> tuple[Select, Select]:
+    """The filtered queries of a list: for its page, and for its count from ``counted`` (the same
+    tickets read for counting, ``access.countable_tickets``; None: the page's own). The search
+    condition is made once, its statements asked once."""
+    search = search_clause(filters.q) if filters.q else None
+    counted = filtered_tickets(counted if counted is not None else query, filters, user, clock, search=search,
+                               counting=True)
+    return filtered_tickets(query, filters, user, clock, search=search), counted
+
+
 def sort_order(filters: TicketFilters, default: str) -> tuple[tuple, bool]:
     """The key columns of the list's order and whether it runs backwards."""
     name = filters.sort or default
@@ -234,10 +245,7 @@ def ticket_page(query: Select, filters: TicketFilters, calendar: WorkingDayCalen
     the centers it names: five statements at most, however many match. ``counted``, when given, is
     the same tickets for the count (``access.countable_tickets``)."""
     clock = clock or ReviewClock(calendar, today)
-    search = search_clause(filters.q) if filters.q else None
-    counted = filtered_tickets(counted if counted is not None else query, filters, user, clock, search=search,
-                               counting=True)
-    query = filtered_tickets(query, filters, user, clock, search=search)
+    query, counted = page_and_count(query, counted, filters, user, clock)
     page = ordered(query, filters, "cutover" if urgent_first else "-filed").options(
         contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service)
     )
@@ -315,6 +323,7 @@ __all__ = [
     "neighbours",
     "ordered",
     "overdue_by_province",
+    "page_and_count",
     "ticket_page",
     "warning_choices",
 ]
