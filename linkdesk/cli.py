@@ -10,12 +10,17 @@ from . import seed
 from .accounts import tokens, users
 from .extensions import db, refresh_planner_statistics
 from .models import Role, User
+from .overview import review_waits
 
 
 @click.command("init-db")
 def init_db_command():
     """Create or upgrade the database schema (Alembic migrations)."""
     upgrade()
+    if review_waits.missing():
+        review_waits.rebuild()
+        db.session.commit()
+        click.echo("已按审核记录重新统计审核等待时间。")
     click.echo("数据库结构已是最新。")
 
 

@@ -163,3 +163,25 @@ def test_decisions_at_once_in_one_province_and_week_are_each_counted_once(databa
                               .where(ReviewWaitWeek.stage == ReviewStage.MINISTRY)).all()
     assert [(week, waits["counts"][-1]) for week, waits in rows] == [(date(2026, 11, 23), 6)]
     assert Waits.loaded(rows[0].waits) == Waits.of([24 * 3600.0] * 6)  # Thursday 10:00 to Friday 10:00 in Beijing
+
+
+def test_init_db_counts_the_waits_into_an_empty_table(app, make, runner):
+    """Migration 0016 only creates the table (a migration imports no application code): ``init-db``
+    then counts the decisions' waits into it, once, and leaves kept rows alone afterwards."""
+    _decided(make, 40, seed=11)
+    columns = (ReviewWaitWeek.province_id, ReviewWaitWeek.stage, ReviewWaitWeek.week, ReviewWaitWeek.waits)
+    def rows() -> dict:
+        return {(province_id, stage, week): waits for province_id, stage, week, waits in db.session.execute(select(*columns))}
+
+    kept = rows()
+    db.session.execute(ReviewWaitWeek.__table__.delete())
+    db.session.commit()
+    assert review_waits.missing()
+    db.session.commit()  # the command's migrations take the database on their own connection
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert "重新统计审核等待时间" in result.output
+    db.session.expire_all()
+    assert rows() == kept and len(kept) > 5
+    assert not review_waits.missing()
+    assert "重新统计" not in runner.invoke(args=["init-db"]).output

@@ -200,6 +200,14 @@ def weekly_rows(decided: Iterable[tuple[int, str, datetime, float]]) -> list[dic
     return rows
 
 
+def missing() -> bool:
+    """True when decisions hold waits but no week row counts them (a database just upgraded past
+    migration 0016, which creates the table and leaves the counting to ``init-db``)."""
+    if db.session.scalar(select(ReviewWaitWeek.province_id).limit(1)) is not None:
+        return False
+    return db.session.scalar(select(ReviewDecision.id).where(ReviewDecision.waited_seconds.is_not(None)).limit(1)) is not None
+
+
 def rebuild() -> None:
     """Count every decision's wait again (after decisions were written around the ORM)."""
     db.session.execute(ReviewWaitWeek.__table__.delete())
