@@ -4,6 +4,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from flask import Config
+
 
 class Defaults:
     """Settings every deployment starts from; override in instance/config.py or the environment."""
@@ -73,36 +75,50 @@ class Defaults:
     LINKDESK_MAIL_FROM = "linkdesk@localhost"
 
 
-ENVIRONMENT = {
-    "LINKDESK_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
-    "LINKDESK_SECRET_KEY": "SECRET_KEY",
-    "LINKDESK_BASE_URL": "LINKDESK_BASE_URL",
-    "LINKDESK_SMTP_HOST": "LINKDESK_SMTP_HOST",
-    "LINKDESK_SMTP_USERNAME": "LINKDESK_SMTP_USERNAME",
-    "LINKDESK_SMTP_PASSWORD": "LINKDESK_SMTP_PASSWORD",
-    "LINKDESK_MAIL_FROM": "LINKDESK_MAIL_FROM",
-    "LINKDESK_WECOM_CORP_ID": "LINKDESK_WECOM_CORP_ID",
-    "LINKDESK_WECOM_AGENT_ID": "LINKDESK_WECOM_AGENT_ID",
-    "LINKDESK_WECOM_SECRET": "LINKDESK_WECOM_SECRET",
-    "LINKDESK_WECOM_API_BASE": "LINKDESK_WECOM_API_BASE",
+# Variables whose setting is not named LINKDESK_<variable>; every other LINKDESK_X sets LINKDESK_X.
+RENAMED = {
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI",),
+    "SECRET_KEY": ("SECRET_KEY",),
+    "SECURE_COOKIES": ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"),
 }
+TRUE_WORDS = {"1", "true", "yes", "on"}
 
 
-def from_environment(config) -> None:
-    """Apply LINKDESK_* environment variables over the file-based settings."""
-    for variable, key in ENVIRONMENT.items():
-        if os.environ.get(variable):
-            config[key] = os.environ[variable]
-    for variable in ("LINKDESK_PROXY_HOPS", "LINKDESK_SMTP_PORT", "LINKDESK_REVIEW_DEADLINE_WORKING_DAYS"):
-        value = os.environ.get(variable, "").strip()
-        if value.isascii() and value.isdigit():
-            config[variable] = int(value)
-    for variable in ("LINKDESK_PROBE_ON_FILING", "LINKDESK_PROBE_AFTER_CUTOVER"):
-        if os.environ.get(variable):
-            config[variable] = os.environ[variable].lower() in {"1", "true", "yes"}
-    if os.environ.get("LINKDESK_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}:
-        config["SESSION_COOKIE_SECURE"] = True
-        config["REMEMBER_COOKIE_SECURE"] = True
+def from_environment(config: Config) -> None:
+    """Apply the LINKDESK_* environment variables over the file-based settings.
+
+    Flask's ``from_prefixed_env`` finds them; each value is read in the type of its setting's
+    default (``LINKDESK_PROXY_HOPS=1`` is the number 1, ``LINKDESK_PROBE_ON_FILING=no`` is off,
+    ``LINKDESK_PROBE_PORTS=80,443`` a tuple), and one that cannot be read so keeps the default
+    rather than breaking the app at its first use."""
+    read = Config(config.root_path)
+    read.from_prefixed_env("LINKDESK", loads=str)  # typed below, by the default: a secret stays text
+    for name, value in read.items():
+        if not isinstance(value, str) or not value.strip():
+            continue
+        for key in RENAMED.get(name, (f"LINKDESK_{name}",)):
+            typed = _as_default(config.get(key), value.strip())
+            if typed is not None:
+                config[key] = typed
+
+
+def _as_default(default, text: str):
+    """``text`` in the type of ``default``; None when it cannot be read so."""
+    if isinstance(default, bool):
+        return text.lower() in TRUE_WORDS
+    if isinstance(default, int | float):
+        try:
+            return type(default)(text) if text.isascii() else None
+        except ValueError:
+            return None
+    if isinstance(default, tuple):
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        kind = type(default[0]) if default else str
+        try:
+            return tuple(kind(item) for item in items)
+        except ValueError:
+            return None
+    return text
 
 
 def finalize(app) -> None:

@@ -58,3 +58,23 @@ def test_secure_cookies_from_the_environment(monkeypatch, database_url):
 def test_the_secret_key_file_is_not_tracked():
     ignored = (REPO_ROOT / ".gitignore").read_text()
     assert "instance/*" in ignored
+
+
+def test_every_setting_reads_from_the_environment_in_its_own_type(monkeypatch, database_url):
+    """Flask's from_prefixed_env finds every LINKDESK_* variable; each is read as its default's type,
+    and a value that cannot be read so keeps the default."""
+    monkeypatch.setenv("LINKDESK_PROXY_HOPS", "2")
+    monkeypatch.setenv("LINKDESK_PROBE_ON_FILING", "no")
+    monkeypatch.setenv("LINKDESK_PROBE_TIMEOUT_SECONDS", "2.5")
+    monkeypatch.setenv("LINKDESK_PROBE_PORTS", "80, 443, 8443")
+    monkeypatch.setenv("LINKDESK_LEAD_WORKING_DAYS", "１２")  # full-width digits: not a number here
+    monkeypatch.setenv("LINKDESK_TICKETS_PER_PAGE", "many")
+    monkeypatch.setenv("LINKDESK_WECOM_CORP_ID", "0123")  # text stays text, leading zero and all
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url})
+    assert app.config["LINKDESK_PROXY_HOPS"] == 2
+    assert app.config["LINKDESK_PROBE_ON_FILING"] is False
+    assert app.config["LINKDESK_PROBE_TIMEOUT_SECONDS"] == 2.5
+    assert app.config["LINKDESK_PROBE_PORTS"] == (80, 443, 8443)
+    assert app.config["LINKDESK_LEAD_WORKING_DAYS"] == 10
+    assert app.config["LINKDESK_TICKETS_PER_PAGE"] == 25
+    assert app.config["LINKDESK_WECOM_CORP_ID"] == "0123"
