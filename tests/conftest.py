@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+import linkdesk.models  # noqa: F401 (every table in the metadata, for PER_TEST_TABLES)
 from linkdesk import create_app
 from linkdesk.extensions import db
 from linkdesk.links.filing_probe import wait_for_probes
@@ -24,33 +25,10 @@ from .helpers import app_config as _config
 from .helpers import frozen
 
 POSTGRES_URL = os.environ.get("LINKDESK_TEST_DATABASE_URL")
-# Tables whose rows belong to one test; the registry (provinces, centers, services) is shared.
-PER_TEST_TABLES = (
-    "audit_event",
-    "inbox_message",
-    "outbox_message",
-    "notification_channel",
-    "blackout_window",
-    "calendar_feed",
-    "cutover_policy",
-    "review_decision",
-    "ticket_day_count",
-    "nation_day_count",
-    "review_wait_week",
-    "ticket_attachment",
-    "link_revision",
-    "link_check",
-    "link_record",
-    "ticket",
-    "ticket_number_counter",
-    "account_event",
-    "password_reset",
-    "api_token",
-    "user_session",
-    "login_attempt",
-    "holiday_schedule",
-    "user_account",
-)
+# The registry (provinces, centers, services) is loaded once and shared; every other table's rows
+# belong to one test. Derived from the models, so that a new table is emptied too.
+SHARED_TABLES = {"province", "center", "service"}
+PER_TEST_TABLES = tuple(table.name for table in db.metadata.sorted_tables if table.name not in SHARED_TABLES)
 
 
 def _migrate_and_seed(url: str) -> None:
