@@ -28,6 +28,7 @@ run: db
 	$(BIN)/flask --app linkdesk run --host $(HOST) --port $(PORT)
 
 test: install
+	$(BIN)/ruff check linkdesk tests benchmarks
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
