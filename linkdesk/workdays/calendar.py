@@ -59,11 +59,32 @@ from .year_schedules import (
 )
 
 __all__ = [
-    "BEIJING", "DEFAULT_LEAD_DAYS", "FIRST_DAY", "HOLIDAY", "LAST_DAY", "MAKEUP_WORKDAY", "MAX_PERIOD_DAYS",
-    "WEEKEND", "WORKALENDAR_NAMES", "WORKALENDAR_SOURCE", "WORKDAY", "CalendarRangeError", "Earliest",
-    "ScheduleError", "WorkingDayCalendar", "YearSchedule", "calendar_for", "default_calendar", "local_date",
-    "load_shipped_schedules", "parse_date", "parse_schedule_file", "provisional_schedule", "qingming",
-    "statutory_periods", "workalendar_schedules",
+    "BEIJING",
+    "DEFAULT_LEAD_DAYS",
+    "FIRST_DAY",
+    "HOLIDAY",
+    "LAST_DAY",
+    "MAKEUP_WORKDAY",
+    "MAX_PERIOD_DAYS",
+    "WEEKEND",
+    "WORKALENDAR_NAMES",
+    "WORKALENDAR_SOURCE",
+    "WORKDAY",
+    "CalendarRangeError",
+    "Earliest",
+    "ScheduleError",
+    "WorkingDayCalendar",
+    "YearSchedule",
+    "calendar_for",
+    "default_calendar",
+    "load_shipped_schedules",
+    "local_date",
+    "parse_date",
+    "parse_schedule_file",
+    "provisional_schedule",
+    "qingming",
+    "statutory_periods",
+    "workalendar_schedules",
 ]
 
 DEFAULT_LEAD_DAYS = 10
