@@ -56,6 +56,8 @@ def main() -> None:
           lambda: [calendar.earliest_cutover(d) for d in recent], 20)
     timed("linkdesk working_days_between(a, b) (2,000 pairs)",
           lambda: [calendar.working_days_between(d, d + timedelta(days=40)) for d in recent], 20)
+    timed("linkdesk get_working_days_delta(a, b) (2,000 pairs)",
+          lambda: [calendar.get_working_days_delta(d, d + timedelta(days=40)) for d in recent], 20)
 
 
 if __name__ == "__main__":
