@@ -96,7 +96,7 @@ def reset_password_command(username):
 @click.option("--date", "day", help="Apply tickets due on or before this date (default: today in Beijing).")
 def apply_cutovers_command(day: str | None):
     """Complete approved tickets that are due and make their addresses live (for cron)."""
-    from .cutovers.schedule import apply_due
+    from .cutovers.operations import apply_due
     from .models.types import utcnow
     from .workdays.calendar import local_date, parse_date
 

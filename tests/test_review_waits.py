@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from linkdesk import create_app
 from linkdesk.extensions import db
-from linkdesk.models import AuditEvent, Decision, Province, ReviewDecision, ReviewStage, ReviewWaitWeek, Role, Ticket, TicketStatus
+from linkdesk.models import AuditEvent, Decision, Province, ReviewStage, ReviewWaitWeek, Role, Ticket, TicketStatus
 from linkdesk.overview import review_waits
 from linkdesk.overview.review_waits import PeriodWaits, Waits, bucket
 from linkdesk.overview.trends import review_medians
+from linkdesk.tickets import figures
 from linkdesk.workdays.calendar import BEIJING, local_date
 
 from .helpers import app_config, at_once, frozen
@@ -66,8 +67,7 @@ def _decided(make, count: int, seed: int) -> list[tuple]:
         db.session.add(AuditEvent(ticket_id=ticket.id, actor_role="province_reviewer", action="forward",
                                   at=decided - timedelta(seconds=wait), to_status="pending",
                                   to_stage=stage.value))
-        db.session.add(ReviewDecision(ticket_id=ticket.id, stage=stage, decision=Decision.APPROVE, reviewer_id=reviewer.id,
-                                      ticket_version=ticket.version, decided_at=decided))
+        figures.decided(ticket, stage, Decision.APPROVE, reviewer, decided_at=decided)
         db.session.commit()
     return [(ticket.center.province.code, stage.value, decided, wait) for ticket, stage, decided, wait in plans]
 
