@@ -40,13 +40,18 @@ class Factory:
         return tokens.create_token(account.user)
 
     def tickets(self, count: int, cutover_date: date, status: TicketStatus = TicketStatus.APPROVED,
-                author: Account | None = None) -> list[int]:
-        """Many tickets on one day, one per (center, service), written straight to the database.
+                author: Account | None = None, *, stage: ReviewStage | None = None,
+                center: str | None = None) -> list[int]:
+        """Many tickets on one day, one per (center, service), written straight to the database, in
+        any state: a pending one waits at ``stage`` (default the ministry's); ``center`` (a short
+        name) keeps them to one center.
 
-        For calendar tests that need volume; the workflow itself is tested through the API.
+        For calendar tests that need volume, and the state machine's table; the operations
+        themselves are tested through the API.
         """
         author = author or self.user()
-        centers = db.session.scalars(select(Center).order_by(Center.code)).all()
+        centers = db.session.scalars(select(Center).where(Center.short_name == center) if center
+                                     else select(Center).order_by(Center.code)).all()
         services = db.session.scalars(select(Service).order_by(Service.position)).all()
         taken = set(db.session.execute(
             select(Ticket.center_id, Ticket.service_id).where(Ticket.status.in_(OPEN_STATUSES))
@@ -58,7 +63,7 @@ class Factory:
                 number=f"LD-T-{next(_numbers):06d}", center=center, service=service, new_url=f"https://gjj{center.code}.gov.cn/{service.code}",
                 cutover_date=cutover_date, submitted_at=submitted, submitted_on=submitted.date(),
                 earliest_cutover=cutover_date, reason="批量测试数据", contact_name="测试", contact_phone="0371-12345678",
-                status=status, stage=ReviewStage.MINISTRY if status is TicketStatus.PENDING else None,
+                status=status, stage=(stage or ReviewStage.MINISTRY) if status is TicketStatus.PENDING else None,
                 created_by=author.user, warnings=[],
             )
             for center, service in links

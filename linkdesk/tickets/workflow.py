@@ -214,9 +214,11 @@ def move(ticket: Ticket, action: str, actor: User | None, version: int | None, *
     {"field", "old", "new"}) and counts a filing or completion, all in the caller's transaction.
     Returns the domain event for the operation to announce.
     """
-    check_transition(ticket, action, actor, version)
-    before = (ticket.status, ticket.stage)
-    with db.session.no_autoflush:  # loading the ticket's path must not write (and re-version) it midway
+    # Loading the actor or the ticket's path must not write the ticket (and move its version) midway,
+    # nor insert one being filed before it has its status.
+    with db.session.no_autoflush:
+        check_transition(ticket, action, actor, version)
+        before = (ticket.status, ticket.stage)
         ticket.status, ticket.stage = TRANSITIONS[action].target(ticket)
     now = utcnow()
     if ticket.version is not None:
