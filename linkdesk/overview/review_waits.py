@@ -42,6 +42,7 @@ from ..tickets.wait_weeks import (  # noqa: F401  (the histogram and its writing
 )
 from ..workdays.calendar import BEIJING
 
+
 class PeriodWaits:
     """The waits of a period as a sum of histograms, each added or taken away (``terms``)."""
 

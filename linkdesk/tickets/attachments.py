@@ -11,8 +11,8 @@ from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import Role, Ticket, TicketAttachment, User
-from .evidence import MEGABYTE, CheckedFile, FileRefused, Upload, check_upload, describe
 from .events import TicketMoved, announce
+from .evidence import MEGABYTE, CheckedFile, FileRefused, Upload, check_upload, describe
 from .workflow import WorkflowError, check_transition, commit_or_conflict, move
 
 FIELD = "attachments"

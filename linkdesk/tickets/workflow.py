@@ -34,7 +34,7 @@ from ..models import (
 from ..models.types import utcnow
 from ..workdays.calendar import BEIJING
 from . import figures
-from .errors import Conflict, WorkflowError  # noqa: F401  (importable from the workflow, as before)
+from .errors import Conflict, WorkflowError
 from .events import TicketMoved
 
 S = TicketStatus
