@@ -6,7 +6,7 @@ most services), then tickets: 300 open ones (one per link, the same at every siz
 the rest completed, rejected or withdrawn, each with its audit events, spread over a year. Asks
 GET /api/v1/overview?from=…&to=… (a year of trends) as the ministry and prints the statements
 sent and the median wall time of 15 requests, at each size. The rows are bulk-inserted, around the ORM: the overview's
-figures kept at write time are counted afterwards by ``overview.rollups.rebuild``.
+figures kept at write time are counted afterwards by ``tickets.figures.rebuild``.
 
 Run: .venv/bin/python benchmarks/bench_overview.py [--sizes 1000 100000] [--database-url postgresql://…/postgres]
 Asserts nothing; prints figures.
@@ -30,8 +30,8 @@ from linkdesk.accounts.tokens import create_token
 from linkdesk.accounts.users import create_user
 from linkdesk.extensions import db
 from linkdesk.models import AuditEvent, Center, LinkRecord, ReviewDecision, Role, Service, Ticket
-from linkdesk.overview import rollups
 from linkdesk.seed import seed_registry
+from linkdesk.tickets import figures
 
 NOW = "2026-11-27 10:00:00+08:00"
 OPEN = ("pending", "returned", "approved")
@@ -94,7 +94,7 @@ def add_tickets(app, links, author: int, start: int, count: int) -> None:
         db.session.execute(insert(AuditEvent), events)
         if decisions:
             db.session.execute(insert(ReviewDecision), decisions)
-        rollups.rebuild()  # bulk rows go around the ORM's flush events: count them as the app would have
+        figures.rebuild()  # bulk rows go around the operations that keep the figures: count them as the app would have
         db.session.commit()
         db.session.execute(text("ANALYZE"))  # as a live database's statistics would be
         db.session.commit()

@@ -37,8 +37,8 @@ from linkdesk.accounts.users import create_user
 from linkdesk.cutovers.feeds import issue_feed
 from linkdesk.extensions import db
 from linkdesk.models import AuditEvent, Center, LinkRecord, LinkRevision, ReviewDecision, Role, Service, Ticket
-from linkdesk.overview import rollups
 from linkdesk.seed import seed_registry
+from linkdesk.tickets import figures
 
 NOW = "2026-11-27 10:00:00+08:00"
 TODAY = date(2026, 11, 27)
@@ -130,7 +130,7 @@ def add_tickets(app, ids: dict, start: int, count: int) -> None:
                 if rows:
                     db.session.execute(insert(model), rows)
             db.session.commit()
-        rollups.rebuild()  # bulk rows go around the ORM's flush events: count them as the app would have
+        figures.rebuild()  # bulk rows go around the operations that keep the figures: count them as the app would have
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("SELECT setval('ticket_id_seq', (SELECT max(id) FROM ticket))"))
         db.session.execute(text("ANALYZE"))

@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cutovers.views import bp as cutover_pages
     from .links.views import bp as link_pages
     from .main.views import bp as home_page
+    from .notify import events as notifications
     from .notify.inbox_views import bp as inbox_pages
     from .notify.views import bp as notify_pages
     from .overview.views import bp as overview_pages
@@ -41,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .workdays.views import bp as workday_pages
 
     input_guard.init_app(app)  # first: no CSRF check, session lookup or view sees bad input
+    notifications.subscribe()  # notify hears the tickets' and links' announcements
     extensions.init_app(app)
     sessions.init_app(app)
     errors.init_app(app)

@@ -10,15 +10,15 @@ from . import seed
 from .accounts import tokens, users
 from .extensions import db, refresh_planner_statistics
 from .models import Role, User
-from .overview import review_waits
+from .tickets import wait_weeks
 
 
 @click.command("init-db")
 def init_db_command():
     """Create or upgrade the database schema (Alembic migrations)."""
     upgrade()
-    if review_waits.missing():
-        review_waits.rebuild()
+    if wait_weeks.missing():
+        wait_weeks.rebuild()
         db.session.commit()
         click.echo("已按审核记录重新统计审核等待时间。")
     click.echo("数据库结构已是最新。")
@@ -101,7 +101,7 @@ def reset_password_command(username):
 @click.option("--date", "day", help="Apply tickets due on or before this date (default: today in Beijing).")
 def apply_cutovers_command(day: str | None):
     """Complete approved tickets that are due and make their addresses live (for cron)."""
-    from .cutovers.schedule import apply_due
+    from .cutovers.operations import apply_due
     from .models.types import utcnow
     from .workdays.calendar import local_date, parse_date
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from .extensions import db
-from .tickets.workflow import Conflict
+from .tickets.errors import Conflict
 
 MESSAGES = {
     400: "请求无效。",

@@ -133,7 +133,8 @@ DEMO_LINKS = (
 
 def seed_demo_tickets() -> int:
     """Demo registry entries and tickets in three states; nothing when tickets already exist."""
-    from .models import LinkRecord, LinkRevision, Service, Ticket
+    from .links.registry import set_live_address
+    from .models import Service, Ticket
     from .models.types import utcnow
     from .tickets.filing import ChangeRequest
     from .tickets.operations import decide, file_ticket
@@ -149,9 +150,7 @@ def seed_demo_tickets() -> int:
         center = db.session.scalar(select(Center).where(Center.short_name == center_name))
         service = db.session.scalar(select(Service).where(Service.code == service_code))
         # As a first load of the registry does it: the live address and its first history entry.
-        db.session.add(LinkRecord(center=center, service=service, url=url, effective_date=date(2025, 3, 1)))
-        db.session.add(LinkRevision(center_id=center.id, service_id=service.id, url=url,
-                                    effective_date=date(2025, 3, 1), note="台账导入（演示数据）"))
+        set_live_address(center.id, service.id, url, date(2025, 3, 1), note="台账导入（演示数据）")
     db.session.commit()
     calendar = current_calendar()
     earliest = calendar.earliest_cutover(local_date(utcnow())).earliest_cutover

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from linkdesk.accounts import tokens, users
 from linkdesk.extensions import db
 from linkdesk.models import OPEN_STATUSES, Center, ReviewStage, Role, Service, Ticket, TicketStatus, User
+from linkdesk.tickets import figures
 
 PASSWORD = "correct-horse-battery"
 _numbers = itertools.count(1)
@@ -39,13 +40,18 @@ class Factory:
         return tokens.create_token(account.user)
 
     def tickets(self, count: int, cutover_date: date, status: TicketStatus = TicketStatus.APPROVED,
-                author: Account | None = None) -> list[int]:
-        """Many tickets on one day, one per (center, service), written straight to the database.
+                author: Account | None = None, *, stage: ReviewStage | None = None,
+                center: str | None = None) -> list[int]:
+        """Many tickets on one day, one per (center, service), written straight to the database, in
+        any state: a pending one waits at ``stage`` (default the ministry's); ``center`` (a short
+        name) keeps them to one center.
 
-        For calendar tests that need volume; the workflow itself is tested through the API.
+        For calendar tests that need volume, and the state machine's table; the operations
+        themselves are tested through the API.
         """
         author = author or self.user()
-        centers = db.session.scalars(select(Center).order_by(Center.code)).all()
+        centers = db.session.scalars(select(Center).where(Center.short_name == center) if center
+                                     else select(Center).order_by(Center.code)).all()
         services = db.session.scalars(select(Service).order_by(Service.position)).all()
         taken = set(db.session.execute(
             select(Ticket.center_id, Ticket.service_id).where(Ticket.status.in_(OPEN_STATUSES))
@@ -57,13 +63,14 @@ class Factory:
                 number=f"LD-T-{next(_numbers):06d}", center=center, service=service, new_url=f"https://gjj{center.code}.gov.cn/{service.code}",
                 cutover_date=cutover_date, submitted_at=submitted, submitted_on=submitted.date(),
                 earliest_cutover=cutover_date, reason="批量测试数据", contact_name="测试", contact_phone="0371-12345678",
-                status=status, stage=ReviewStage.MINISTRY if status is TicketStatus.PENDING else None,
+                status=status, stage=(stage or ReviewStage.MINISTRY) if status is TicketStatus.PENDING else None,
                 created_by=author.user, warnings=[],
             )
             for center, service in links
         ]
         db.session.add_all(rows)
         db.session.flush()
+        figures.count_new_tickets(rows)  # as filing counts them for the overview
         ids = [row.id for row in rows]
         db.session.commit()  # and no new transaction after it: SQLite's write lock stays free
         return ids

@@ -10,7 +10,8 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from linkdesk.accounts import users
-from linkdesk.cutovers.schedule import PAGE_SIZE, SHOWN_PER_DAY, CalendarFilters, add_blackout, cutovers_by_day, set_max_per_day
+from linkdesk.cutovers.operations import add_blackout, set_max_per_day
+from linkdesk.cutovers.schedule import PAGE_SIZE, SHOWN_PER_DAY, CalendarFilters, cutovers_by_day
 from linkdesk.extensions import db
 from linkdesk.models import Center, Province, Role, Ticket, TicketStatus
 from linkdesk.ui import link_maker

@@ -6,7 +6,7 @@ from email.header import decode_header, make_header
 import pytest
 from sqlalchemy import func, select
 
-from linkdesk.cutovers.schedule import remind_upcoming
+from linkdesk.cutovers.operations import remind_upcoming
 from linkdesk.extensions import db
 from linkdesk.models import MessageStatus, OutboxMessage, Role, Ticket, TicketStatus
 from linkdesk.models.types import utcnow

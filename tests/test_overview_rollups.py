@@ -10,11 +10,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from linkdesk.cutovers.schedule import apply_due
+from linkdesk.cutovers.operations import apply_due
 from linkdesk.extensions import db
 from linkdesk.models import AuditEvent, Center, NationDayCount, Province, ReviewDecision, Ticket, TicketDayCount
-from linkdesk.overview import rollups
 from linkdesk.overview.provinces import annex_label
+from linkdesk.tickets import figures
 from linkdesk.workdays.calendar import local_date
 
 from .factories import ticket_request
@@ -159,6 +159,6 @@ def test_rebuilding_the_figures_from_the_history_changes_nothing_and_the_nation_
         sums.setdefault(day, Counter()).update(dict(enumerate(counts)))
     # The nation's row of each day is the sum of its provinces' rows (after moves from day to day).
     assert before[2] == [(day, *(sums[day][index] for index in range(4))) for day in sorted(sums)]
-    rollups.rebuild()
+    figures.rebuild()
     db.session.commit()
     assert kept() == before

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from linkdesk.cutovers.schedule import add_blackout, set_max_per_day
+from linkdesk.cutovers.operations import add_blackout, set_max_per_day
 from linkdesk.extensions import db
 from linkdesk.models import Role, Ticket, TicketStatus
 

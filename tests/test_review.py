@@ -278,7 +278,7 @@ class TestPages:
     """The reviewer's and the clerk's forms: refusals come back with what was typed."""
 
     def test_a_refused_decision_keeps_the_comment(self, people, client, auth, make):
-        from linkdesk.cutovers.schedule import set_max_per_day
+        from linkdesk.cutovers.operations import set_max_per_day
 
         ministry = make.user(Role.MINISTRY_REVIEWER)
         with frozen():

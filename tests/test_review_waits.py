@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from linkdesk import create_app
 from linkdesk.extensions import db
-from linkdesk.models import AuditEvent, Decision, Province, ReviewDecision, ReviewStage, ReviewWaitWeek, Role, Ticket, TicketStatus
+from linkdesk.models import AuditEvent, Decision, Province, ReviewStage, ReviewWaitWeek, Role, Ticket, TicketStatus
 from linkdesk.overview import review_waits
 from linkdesk.overview.review_waits import PeriodWaits, Waits, bucket
 from linkdesk.overview.trends import review_medians
+from linkdesk.tickets import figures, wait_weeks
 from linkdesk.workdays.calendar import BEIJING, local_date
 
 from .helpers import app_config, at_once, frozen
@@ -66,8 +67,7 @@ def _decided(make, count: int, seed: int) -> list[tuple]:
         db.session.add(AuditEvent(ticket_id=ticket.id, actor_role="province_reviewer", action="forward",
                                   at=decided - timedelta(seconds=wait), to_status="pending",
                                   to_stage=stage.value))
-        db.session.add(ReviewDecision(ticket_id=ticket.id, stage=stage, decision=Decision.APPROVE, reviewer_id=reviewer.id,
-                                      ticket_version=ticket.version, decided_at=decided))
+        figures.decided(ticket, stage, Decision.APPROVE, reviewer, decided_at=decided)
         db.session.commit()
     return [(ticket.center.province.code, stage.value, decided, wait) for ticket, stage, decided, wait in plans]
 
@@ -112,7 +112,7 @@ def test_kept_rows_equal_a_rebuild_from_the_decisions(app, make):
         return {(province_id, stage, week): waits for province_id, stage, week, waits in db.session.execute(select(*columns))}
 
     kept = rows()
-    review_waits.rebuild()
+    wait_weeks.rebuild()
     rebuilt = rows()
     assert kept == rebuilt and len(kept) > 10
     # Each group's rows run on: every week's row counts more decisions than the one before.
@@ -176,12 +176,12 @@ def test_init_db_counts_the_waits_into_an_empty_table(app, make, runner):
     kept = rows()
     db.session.execute(ReviewWaitWeek.__table__.delete())
     db.session.commit()
-    assert review_waits.missing()
+    assert wait_weeks.missing()
     db.session.commit()  # the command's migrations take the database on their own connection
     result = runner.invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
     assert "重新统计审核等待时间" in result.output
     db.session.expire_all()
     assert rows() == kept and len(kept) > 5
-    assert not review_waits.missing()
+    assert not wait_weeks.missing()
     assert "重新统计" not in runner.invoke(args=["init-db"]).output

@@ -11,9 +11,8 @@ from sqlalchemy import Select, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import broad, db, login_manager
-from ..models import Center, Role, Ticket, TicketStatus, User
+from ..models import REVIEWER_STAGE, Center, Role, Ticket, TicketStatus, User
 from ..query_args import ascii_int
-from ..tickets.workflow import REVIEWER_STAGE
 
 NATIONAL_ROLES = (Role.MINISTRY_REVIEWER, Role.ADMIN)
 REVIEWER_ROLES = (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)

@@ -75,6 +75,13 @@ def end_sessions(user: User, keep_key: str | None = None) -> int:
     return db.session.execute(query.values(ended_at=utcnow())).rowcount
 
 
+def sign_out_elsewhere(user: User, keep_key: str | None) -> int:
+    """End every live session of the user but this one ("退出其他登录"); returns how many. Commits."""
+    ended = end_sessions(user, keep_key)
+    db.session.commit()
+    return ended
+
+
 def live_sessions(user: User, now: datetime, limits: SessionLimits) -> list[UserSession]:
     """The user's sessions that still work, newest first (for the account page)."""
     return db.session.scalars(

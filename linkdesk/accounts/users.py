@@ -232,6 +232,12 @@ def _free_wecom_userid(value: str | None, owner: User | None) -> str | None:
     return value
 
 
+def note_login(user: User) -> None:
+    """Record a login that asked no password (企业微信 scan): when it happened. Commits."""
+    user.last_login_at = utcnow()
+    db.session.commit()
+
+
 def user_for_wecom(userid: str) -> User | None:
     """The active user whose 企业微信 UserID this is, or None."""
     user = db.session.scalar(select(User).where(User.wecom_userid == userid.strip().lower()))

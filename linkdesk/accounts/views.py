@@ -25,7 +25,7 @@ from ..models.types import utcnow
 from .access import login_required, roles_required
 from .forms import ActiveForm, LoginForm, TokenForm, UserForm
 from .passwords import token_digest
-from .sessions import SESSION_KEY, end_sessions, limits, live_sessions, sign_in, sign_out
+from .sessions import SESSION_KEY, limits, live_sessions, sign_in, sign_out, sign_out_elsewhere
 from .tokens import TokenError, create_token, revoke_token, tokens_of
 from .users import AccountError, ThrottlePolicy, authenticate, create_user, set_active
 from .wecom import WeComSettings
@@ -189,8 +189,7 @@ def revoke_own_token(prefix: str):
 def end_other_sessions():
     if not ActiveForm().validate_on_submit():
         abort(400)
-    ended = end_sessions(current_user, keep_key=session.get(SESSION_KEY))
-    db.session.commit()
+    ended = sign_out_elsewhere(current_user, session.get(SESSION_KEY))
     flash(f"已退出其他 {ended} 处登录。", "success")
     return redirect(url_for("accounts.account"))
 

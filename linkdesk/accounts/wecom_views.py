@@ -6,10 +6,8 @@ import secrets
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import login_user
 
-from ..extensions import db
-from ..models.types import utcnow
 from .sessions import sign_in
-from .users import user_for_wecom
+from .users import note_login, user_for_wecom
 from .views import bp, wecom_settings
 from .wecom import AccessTokenCache, WeComError, authorize_url, member_userid
 
@@ -53,8 +51,7 @@ def wecom_callback():
     user = user_for_wecom(userid)
     if user is None:
         return _refused(UNKNOWN_MEMBER, 403)
-    user.last_login_at = utcnow()
-    db.session.commit()
+    note_login(user)
     session.clear()  # a fresh session at login: no fixation
     login_user(user)
     sign_in(user)

@@ -1,10 +1,10 @@
 """The cutover calendar (切换日历): what changes on which day, the daily limit and blackout
-windows, and applying due cutovers to the link registry.
+windows, and which approved tickets are due.
 
-Knows nothing of Flask requests: the calendar pages, the API, the iCalendar feed and the
-``apply-cutovers`` command all call these functions.
+The rules only: they read, and never commit. Knows nothing of Flask requests: the calendar pages,
+the API and the iCalendar feed call these functions; what changes the calendar (applying due
+cutovers, the settings, the reminders) is ``operations``.
 """
-import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -12,8 +12,6 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_, union_all
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.access import NATIONAL_ROLES, center_clause
 from ..extensions import db
@@ -23,19 +21,14 @@ from ..models import (
     BlackoutWindow,
     Center,
     CutoverPolicy,
-    LinkRecord,
-    LinkRevision,
     Province,
     Service,
     Ticket,
     TicketStatus,
     User,
 )
-from ..notify.events import notify
-from ..tickets.workflow import record
 from ..workdays.calendar import WorkingDayCalendar
 
-log = logging.getLogger(__name__)
 S = TicketStatus
 
 SCHEDULED = SCHEDULED_STATUSES  # on the calendar for good
@@ -263,29 +256,6 @@ def policy() -> CutoverPolicy:
     return row if row is not None else CutoverPolicy(id=1, max_per_day=None)
 
 
-def set_max_per_day(user: User, limit: int | None) -> CutoverPolicy:
-    """Set (or lift, with None) the national limit of cutovers per day."""
-    if limit is not None and limit < 1:
-        raise ValueError("每日上限至少为 1。")
-    row = db.session.get(CutoverPolicy, 1) or CutoverPolicy(id=1)
-    row.max_per_day, row.updated_by_id = limit, user.id
-    db.session.add(row)
-    db.session.commit()
-    return row
-
-
-def add_blackout(user: User, first: date, last: date, reason: str) -> BlackoutWindow:
-    """Close [first, last] to cutovers."""
-    if last < first:
-        raise ValueError("结束日期不能早于开始日期。")
-    if not reason.strip():
-        raise ValueError("请填写封网原因。")
-    window = BlackoutWindow(first_day=first, last_day=last, reason=reason.strip(), created_by_id=user.id)
-    db.session.add(window)
-    db.session.commit()
-    return window
-
-
 def blackout_on(day: date) -> BlackoutWindow | None:
     return db.session.scalar(
         select(BlackoutWindow).where(BlackoutWindow.first_day <= day, BlackoutWindow.last_day >= day)
@@ -373,77 +343,8 @@ def load_findings(day: date, calendar: WorkingDayCalendar, exclude_ticket_id: in
     return findings
 
 
-# --- applying cutovers -----------------------------------------------------------------
-
-
 def due_ticket_ids(day: date) -> list[int]:
     """Approved tickets whose cutover date is on or before ``day``."""
     return list(db.session.scalars(
         select(Ticket.id).where(Ticket.status == S.APPROVED, Ticket.cutover_date <= day).order_by(Ticket.cutover_date, Ticket.id)
     ))
-
-
-def apply_cutover(ticket_id: int) -> Ticket | None:
-    """Complete one approved ticket and make its address live, in one transaction.
-
-    Returns None when the ticket is no longer approved: another process applied it first
-    (its version moved on), or it was cancelled meanwhile. Safe to run concurrently.
-    """
-    # Lock the ticket row first (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises):
-    # a second apply-cutovers waits here, then sees the ticket completed and skips it.
-    ticket = db.session.get(Ticket, ticket_id, populate_existing=True, with_for_update=True)
-    if ticket is None or ticket.status is not S.APPROVED:
-        db.session.rollback()
-        return None
-    link = db.session.scalar(
-        select(LinkRecord).where(LinkRecord.center_id == ticket.center_id, LinkRecord.service_id == ticket.service_id)
-    )
-    before = (ticket.status, ticket.stage)
-    ticket.status = S.COMPLETED
-    if link is None:
-        link = LinkRecord(center_id=ticket.center_id, service_id=ticket.service_id)
-        db.session.add(link)
-    link.url, link.effective_date, link.ticket_id = ticket.new_url, ticket.cutover_date, ticket.id
-    db.session.add(LinkRevision(
-        center_id=ticket.center_id, service_id=ticket.service_id, url=ticket.new_url,
-        effective_date=ticket.cutover_date, ticket_id=ticket.id, note=f"工单 {ticket.number}",
-    ))
-    record(ticket, None, "complete", before)
-    try:
-        notify("applied", ticket)
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        # The version check or the registry's unique link lost: another run committed first.
-        db.session.rollback()
-        return None
-    return ticket
-
-
-def apply_due(day: date) -> list[Ticket]:
-    """Apply every approved ticket due by ``day``; one transaction per ticket, idempotent."""
-    applied = []
-    for ticket_id in due_ticket_ids(day):
-        ticket = apply_cutover(ticket_id)
-        if ticket is not None:
-            applied.append(ticket)
-            log.info("applied %s: %s", ticket.number, ticket.new_url)
-    return applied
-
-
-def remind_upcoming(today: date, calendar: WorkingDayCalendar, working_days_before: int = 2) -> list[Ticket]:
-    """Queue the reminder for approved cutovers ``working_days_before`` working days from today.
-
-    Each ticket is reminded once per cutover date, however often this runs.
-    """
-    horizon = today + timedelta(days=working_days_before * 3 + 14)
-    tickets = db.session.scalars(
-        select(Ticket).where(Ticket.status == S.APPROVED, Ticket.cutover_date > today, Ticket.cutover_date <= horizon)
-    ).all()
-    reminded = []
-    for ticket in tickets:
-        if calendar.working_days_between(today, ticket.cutover_date) == working_days_before:
-            if notify("reminder", ticket, f"请做好 {ticket.cutover_date.isoformat()} 的切换准备",
-                      dedupe=f"reminder:{ticket.id}:{ticket.cutover_date.isoformat()}"):
-                reminded.append(ticket)
-    db.session.commit()
-    return reminded

@@ -20,11 +20,12 @@ from ..ui import as_query, link_maker
 from ..workdays.calendar import FIRST_DAY, LAST_DAY, local_date
 from ..workdays.schedules import current_calendar
 from .feeds import cached_ical, feed_etag, feed_of, issue_feed, revoke_feed, user_for_feed
+from .operations import add_blackout, set_max_per_day
+from .operations import delete_blackout as remove_blackout
 from .schedule import (
     PAGE_SIZE,
     CalendarFilters,
     RangeError,
-    add_blackout,
     calendar_generation,
     cutovers_between,
     cutovers_by_day,
@@ -34,7 +35,6 @@ from .schedule import (
     parse_cursor,
     parse_range,
     policy,
-    set_max_per_day,
 )
 
 bp = Blueprint("cutovers", __name__, url_prefix="/calendar")
@@ -240,8 +240,7 @@ def settings():
 def delete_blackout(window_id: int):
     if not FeedForm().validate_on_submit():
         abort(400)
-    window = db.session.get(BlackoutWindow, window_id) or abort(404)
-    db.session.delete(window)
-    db.session.commit()
+    if not remove_blackout(window_id):
+        abort(404)
     flash("封网期已删除。", "success")
     return redirect(url_for("cutovers.settings"))

@@ -5,5 +5,7 @@
 - ``health``: what to probe, with which settings, and what to remember (链接健康);
 - ``filing_probe``: a ticket's new address probed after filing, off the request (提交时检测);
 - ``registry``: the link registry (链接台账), its history, export and first load from CSV;
+  ``set_live_address`` is its one writer;
+- ``events``: a link that starts failing, announced (notify listens);
 - ``views``: the registry and health pages; ``cli``: the ``links`` command group.
 """

@@ -1,5 +1,5 @@
 """Link health (链接健康): probe the live links, keep the results, and tell a center once when
-one of its links starts failing.
+one of its links starts failing (announced by ``events.link_failed``; notify listens).
 
 The probing itself (DNS, TLS, redirects, the SSRF guard) is ``probe.py``; this module decides
 what to probe, with which settings, and what to remember. A ticket's newly filed address is
@@ -16,7 +16,7 @@ from flask import current_app
 from ..extensions import db
 from ..models import LinkCheck, LinkRecord, User
 from ..models.types import utcnow
-from ..notify.events import notify_link
+from .events import link_failed
 from .registry import filtered, scoped_links
 
 
@@ -94,8 +94,9 @@ def record_result(link: LinkRecord, result) -> bool:
     if link.unhealthy_since is not None:
         return False
     link.unhealthy_since = check.checked_at
-    notify_link("link_unhealthy", link, f"{result.problem_label}（{link.url}）",
-                dedupe=f"unhealthy:{link.id}:{check.checked_at.isoformat()}")
+    # Announced, in this transaction: notify tells the center (once, by the dedupe key).
+    link_failed.send(link, note=f"{result.problem_label}（{link.url}）",
+                     dedupe=f"unhealthy:{link.id}:{check.checked_at.isoformat()}")
     return True
 
 

@@ -167,16 +167,28 @@ def load_registry(rows: list[RegistryRow], user: User | None = None) -> tuple[in
         link = existing.get((row.center.id, row.service.id))
         if link is not None and (link.url, link.effective_date) == (row.url, row.effective_date):
             continue
-        if link is None:
-            link = LinkRecord(center_id=row.center.id, service_id=row.service.id)
-            db.session.add(link)
-            added += 1
-        else:
-            changed += 1
-        link.url, link.effective_date, link.ticket_id = row.url, row.effective_date, None
-        db.session.add(LinkRevision(
-            center_id=row.center.id, service_id=row.service.id, url=row.url,
-            effective_date=row.effective_date, note=note,
-        ))
+        added, changed = added + (link is None), changed + (link is not None)
+        set_live_address(row.center.id, row.service.id, row.url, row.effective_date, note=note, link=link)
     db.session.commit()
     return added, changed
+
+
+_LOOK_UP = object()
+
+
+def set_live_address(center_id: int, service_id: int, url: str, effective_date: date, *, note: str,
+                     ticket_id: int | None = None, link: LinkRecord | None = _LOOK_UP) -> LinkRecord:
+    """Make ``url`` the live address of a center's service from ``effective_date`` and append the
+    revision that says so (with the ticket that changed it, if one did): the one writer of the
+    registry, in the caller's transaction. ``link`` is the current entry when the caller has read
+    it already (None: there is none yet)."""
+    if link is _LOOK_UP:
+        link = db.session.scalar(
+            select(LinkRecord).where(LinkRecord.center_id == center_id, LinkRecord.service_id == service_id))
+    if link is None:
+        link = LinkRecord(center_id=center_id, service_id=service_id)
+        db.session.add(link)
+    link.url, link.effective_date, link.ticket_id = url, effective_date, ticket_id
+    db.session.add(LinkRevision(center_id=center_id, service_id=service_id, url=url, effective_date=effective_date,
+                                ticket_id=ticket_id, note=note))
+    return link

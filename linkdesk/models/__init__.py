@@ -7,7 +7,9 @@ from .registry import Center, LinkCheck, LinkRecord, LinkRevision, Province, Pro
 from .tickets import (
     ATTACHMENT_TYPES,
     OPEN_STATUSES,
+    REVIEWER_STAGE,
     SCHEDULED_STATUSES,
+    STAGE_REVIEWER,
     AuditEvent,
     Decision,
     NationDayCount,
@@ -24,8 +26,10 @@ from .tickets import (
 __all__ = [
     "ATTACHMENT_TYPES",
     "OPEN_STATUSES",
+    "REVIEWER_STAGE",
     "ROLE_LABELS",
     "SCHEDULED_STATUSES",
+    "STAGE_REVIEWER",
     "AccountEvent",
     "ApiToken",
     "AuditEvent",

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..extensions import db
-from .accounts import User
+from .accounts import Role, User
 from .registry import Center, Province, Service
 from .types import UTCDateTime, enum_column, utcnow
 
@@ -83,6 +83,14 @@ class ReviewStage(StrEnum):
     @property
     def label(self) -> str:
         return {ReviewStage.PROVINCE: "省级审核", ReviewStage.MINISTRY: "部级审核"}[self]
+
+
+# Who reviews at each stage, and the stage each reviewer role decides at.
+STAGE_REVIEWER: dict[ReviewStage, Role] = {
+    ReviewStage.PROVINCE: Role.PROVINCE_REVIEWER,
+    ReviewStage.MINISTRY: Role.MINISTRY_REVIEWER,
+}
+REVIEWER_STAGE: dict[Role, ReviewStage] = {role: stage for stage, role in STAGE_REVIEWER.items()}
 
 
 class Decision(StrEnum):
@@ -156,11 +164,10 @@ class Ticket(db.Model):
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
     old_url: Mapped[str | None] = mapped_column(Text)
     new_url: Mapped[str] = mapped_column(Text)
-    # active_history: the overview's day counts need the old value of these (overview.rollups).
-    cutover_date: Mapped[date] = mapped_column(Date, index=True, active_history=True)
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True, active_history=True)  # lists sorted by filing time
+    cutover_date: Mapped[date] = mapped_column(Date, index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # lists sorted by filing time
     submitted_on: Mapped[date] = mapped_column(Date)  # D: local date in Asia/Shanghai
-    earliest_cutover: Mapped[date] = mapped_column(Date, active_history=True)  # E(D) it was judged by
+    earliest_cutover: Mapped[date] = mapped_column(Date)  # E(D) it was judged by
     provisional: Mapped[bool] = mapped_column(default=False)
     emergency: Mapped[bool] = mapped_column(default=False)
     emergency_reason: Mapped[str | None] = mapped_column(Text)
@@ -231,7 +238,7 @@ class ReviewDecision(db.Model):
 
     ``province_id`` and ``waited_seconds`` are facts of the moment the decision is written (the
     ticket's province, and how long the ticket had been at the stage since its latest move into
-    it), set then by ``overview.rollups`` and never changed: the overview's median review times
+    it), set by ``tickets.figures.decided`` as the decision is made and never changed: the overview's median review times
     read them from one index instead of replaying the audit trail (issue 23).
     """
 
@@ -266,7 +273,7 @@ ATTACHMENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
 
 
 class DayCounts:
-    """The overview's counts of one Beijing day, kept by ``overview.rollups`` in the transaction
+    """The overview's counts of one Beijing day, kept by ``tickets.figures`` in the transaction
     of each change they count (issue 23):
 
     - ``filed``, ``completed``: the day's "submit" and "complete" audit events (append-only);
@@ -308,7 +315,7 @@ class NationDayCount(DayCounts, db.Model):
 class ReviewWaitWeek(db.Model):
     """The review waits of one province at one stage, from the first decision up to the Sunday
     ending the week that starts on ``week`` (a Monday, Beijing days): a histogram of
-    ``overview.review_waits`` (``Waits.stored``). Kept by that module in the transaction of each
+    ``tickets.wait_weeks`` (``Waits.stored``). Kept by that module in the transaction of each
     decision (issue 23), so that a period's median wait reads two of these rows per province and
     stage, not every decision."""
 

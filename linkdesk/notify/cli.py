@@ -31,7 +31,7 @@ def deliver_command(once: bool, interval: float):
 @click.option("--date", "day", help="Today's date (default: today in Beijing).")
 def remind_command(day: str | None):
     """Queue reminders for approved cutovers two working days ahead, and for review deadlines (run daily)."""
-    from ..cutovers.schedule import remind_upcoming
+    from ..cutovers.operations import remind_upcoming
     from ..models.types import utcnow
     from ..workdays.calendar import local_date, parse_date
     from ..workdays.schedules import current_calendar

@@ -1,7 +1,9 @@
 """Who hears about what: notification events, their audiences, the messages, and the channels.
 
-``notify()`` only adds outbox rows to the caller's session, so a message exists exactly when the
-change that caused it is committed (a rolled-back change leaves none). ``notify.outbox`` delivers.
+The features announce what happened (``tickets.events``, ``links.events``); ``subscribe()``
+connects the listeners here, which turn each announcement into its messages. ``notify()`` only
+adds outbox rows to the caller's session, so a message exists exactly when the change that caused
+it is committed (a rolled-back change leaves none). ``notify.outbox`` delivers.
 """
 import re
 import uuid
@@ -14,14 +16,18 @@ from sqlalchemy import or_, select
 from ..accounts.users import find_center, find_province
 from ..extensions import db
 from ..labels import WARNING_LABELS, weekday_zh
+from ..links.events import link_failed
 from ..models import (
     ChannelKind,
     ChannelScope,
+    Decision,
     NotificationChannel,
     OutboxMessage,
     ReviewStage,
     Ticket,
+    TicketStatus,
 )
+from ..tickets.events import TicketMoved, ticket_moved, ticket_reminder
 from . import inbox, webhooks
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -171,6 +177,46 @@ def notify_link(event: str, link, note: str, dedupe: str | None = None) -> list[
     hooks = webhooks.queue(event, link.center, subject, ("link", {
         "center": center_json(link.center), "service": link.service.code, "url": link.url, "problem": note}), dedupe)
     return _queue(channels, event, subject, body, None, dedupe) + hooks
+
+
+# --- what the features announce -----------------------------------------------------
+
+# The moves of the state machine that tell someone, by the event they send ("approve" depends on
+# where the ticket went); edits, attachments and withdrawals tell nobody.
+MOVE_EVENTS = {"submit": "submitted", "resubmit": "resubmitted", "cancel": "cancelled", "complete": "applied",
+               "flag": "flagged"}
+DECISIONS = {decision.value for decision in Decision}
+
+
+def on_ticket_moved(moved: TicketMoved) -> None:
+    """Queue the messages of a move, in the transaction of the operation that announced it."""
+    ticket, action = moved.ticket, moved.action
+    if action in MOVE_EVENTS:
+        notify(MOVE_EVENTS[action], ticket, moved.comment)
+    elif action in DECISIONS and ticket.status is TicketStatus.APPROVED:
+        notify("approved", ticket, moved.comment)
+    elif action in DECISIONS:
+        comment = f"。意见：{moved.comment}" if moved.comment else ""
+        notify("decided", ticket, f"{moved.actor.scope_label}：{Decision(action).label}{comment}")
+        if ticket.status is TicketStatus.PENDING:
+            notify("forwarded", ticket)
+
+
+def on_ticket_reminder(ticket: Ticket, *, reminder: str, note: str, dedupe: str) -> list[OutboxMessage]:
+    """Queue a reminder about a ticket (once per dedupe key); returns what was queued."""
+    return notify(reminder, ticket, note, dedupe=dedupe)
+
+
+def on_link_failed(link, *, note: str, dedupe: str) -> list[OutboxMessage]:
+    """Tell a link's center once that it started failing."""
+    return notify_link("link_unhealthy", link, note, dedupe=dedupe)
+
+
+def subscribe() -> None:
+    """Listen to the features' announcements (the app factory calls this; connecting twice is harmless)."""
+    ticket_moved.connect(on_ticket_moved)
+    ticket_reminder.connect(on_ticket_reminder)
+    link_failed.connect(on_link_failed)
 
 
 # --- channels ------------------------------------------------------------------------

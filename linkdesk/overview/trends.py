@@ -1,7 +1,7 @@
 """Trends over a period (at most 400 days): tickets filed and completed per week, median review
 time per stage and province, the share of tickets filed with the minimum lead time only, and the
 http share of live links. A fixed number of queries, each reading figures kept at write time
-(``rollups``): the day counts from ``nation_day_count`` or a province's ``ticket_day_count`` (a row a day),
+(``tickets.figures``): the day counts from ``nation_day_count`` or a province's ``ticket_day_count`` (a row a day),
 the medians from weekly running histograms of the waits (``review_waits``)."""
 from datetime import date, timedelta
 

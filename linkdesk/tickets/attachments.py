@@ -8,13 +8,12 @@ reviewer has decided on is part of the record: it can no longer be removed.
 """
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.orm.attributes import flag_modified
 
 from ..extensions import db
 from ..models import Role, Ticket, TicketAttachment, User
-from ..models.types import utcnow
+from .events import TicketMoved, announce
 from .evidence import MEGABYTE, CheckedFile, FileRefused, Upload, check_upload, describe
-from .workflow import WorkflowError, check_transition, commit_or_conflict, record
+from .workflow import WorkflowError, check_transition, commit_or_conflict, move
 
 FIELD = "attachments"
 
@@ -78,19 +77,22 @@ def count(ticket: Ticket) -> int:
     return db.session.scalar(select(func.count()).where(TicketAttachment.ticket_id == ticket.id))
 
 
-def store(ticket: Ticket, user: User, files: list[CheckedFile]) -> list[TicketAttachment]:
-    """Add accepted files to the ticket, each with its audit event, in the caller's transaction."""
-    rows = []
+def store(ticket: Ticket, user: User, files: list[CheckedFile],
+          version: int | None) -> tuple[list[TicketAttachment], list[TicketMoved]]:
+    """Add accepted files to the ticket (on the ``version`` the clerk saw), each an "attach" move
+    of the state machine with its audit event, in the caller's transaction; returns the rows and
+    the moves for the caller to announce."""
+    rows, moves = [], []
     for file in files:
         row = TicketAttachment(
             ticket=ticket, filename=file.filename, content_type=file.content_type, size=file.size,
             sha256=file.sha256, data=file.data, uploaded_by=user,
         )
         db.session.add(row)
-        record(ticket, user, "attach", (ticket.status, ticket.stage),
-               describe(file.filename, file.content_type, file.size, file.sha256))
+        moves.append(move(ticket, "attach", user, version,
+                          comment=describe(file.filename, file.content_type, file.size, file.sha256)))
         rows.append(row)
-    return rows
+    return rows, moves
 
 
 def has_new_document(ticket: Ticket) -> bool:
@@ -130,8 +132,8 @@ def add_attachments(user: User, ticket: Ticket, uploads: list[Upload], version: 
     files, errors, status = check_uploads(uploads, count(ticket))
     if errors:
         raise AttachmentRefused(errors, status)
-    rows = store(ticket, user, files)
-    _touch(ticket)
+    rows, moves = store(ticket, user, files, version)
+    announce(*moves)
     commit_or_conflict()
     return rows
 
@@ -144,15 +146,8 @@ def remove_attachment(user: User, ticket: Ticket, attachment: TicketAttachment, 
         raise WorkflowError("审核人员已据此附件作出决定，它已成为工单记录的一部分，不能删除；如有更正，请上传新的附件。", FIELD)
     if ticket.emergency and count(ticket) <= 1:
         raise WorkflowError("紧急变更须保留至少一个附件（申请紧急变更的盖章公函）；请先上传替换的文件再删除。", FIELD)
-    record(ticket, user, "detach", (ticket.status, ticket.stage),
-           describe(attachment.filename, attachment.content_type, attachment.size, attachment.sha256))
+    detached = move(ticket, "detach", user, version,
+                    comment=describe(attachment.filename, attachment.content_type, attachment.size, attachment.sha256))
     db.session.delete(attachment)
-    _touch(ticket)
+    announce(detached)
     commit_or_conflict()
-
-
-def _touch(ticket: Ticket) -> None:
-    # The ticket's row is written even when the clock has not moved, which bumps its version:
-    # a reviewer's open page is now stale, and a concurrent upload loses instead of passing the limit.
-    ticket.updated_at = utcnow()
-    flag_modified(ticket, "updated_at")

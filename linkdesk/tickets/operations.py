@@ -1,8 +1,9 @@
 """What people do with tickets: file, edit, resubmit, withdraw, decide, cancel.
 
-Each operation checks the request and the move, writes the change and its audit event in one
-transaction, and commits; a refusal raises WorkflowError (or Conflict, OpenTicketExists) and
-leaves nothing behind.
+Each operation checks the request, moves the ticket through the state machine (``workflow.move``),
+keeps the overview's figures (``figures``), announces what happened (``events``: notify listens)
+and commits, once; a refusal raises WorkflowError (or Conflict, OpenTicketExists) and leaves
+nothing behind.
 """
 from dataclasses import dataclass, field
 
@@ -14,13 +15,13 @@ from ..accounts.access import scoped_tickets
 from ..cutovers.schedule import load_findings
 from ..extensions import db
 from ..links.filing_probe import request_probe, start_probe
-from ..models import Center, Decision, ReviewDecision, Role, Ticket, TicketStatus, User
+from ..models import Center, Decision, Role, Ticket, TicketStatus, User
 from ..models.types import utcnow
-from ..notify.events import notify
 from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
-from . import attachments
+from . import attachments, figures
 from .deadlines import ReviewClock
+from .events import announce, remind
 from .evidence import Upload
 from .filing import MAX_TEXT_LENGTH, Assessment, ChangeRequest, assess
 from .workflow import (
@@ -33,11 +34,10 @@ from .workflow import (
     live_link,
     may_decide,
     may_edit,
+    move,
     next_number,
     next_stage,
     open_ticket_for,
-    record,
-    review_path,
     service_by_code,
 )
 
@@ -120,8 +120,6 @@ def file_ticket(user: User, request: ChangeRequest, uploads: list[Upload] = ()) 
         center=center,
         service=service,
         old_url=live.url if live else None,
-        status=S.PENDING,
-        stage=review_path(center)[0],
         created_by=user,
     )
     _apply(ticket, request, verdict, submitted_at)
@@ -130,10 +128,11 @@ def file_ticket(user: User, request: ChangeRequest, uploads: list[Upload] = ()) 
         # Any statement from here may flush the insert (autoflush): the database's refusal is
         # caught wherever it comes.
         db.session.add(ticket)
-        record(ticket, user, "submit", (None, None))
-        attachments.store(ticket, user, files)
+        filed = move(ticket, "submit", user, None)
+        _, attached = attachments.store(ticket, user, files, None)
         db.session.flush()  # the database decides here; the ticket's id is needed by the message
-        notify("submitted", ticket)
+        figures.count_submission(None, ticket)
+        announce(filed, *attached)
         db.session.commit()
     except IntegrityError as error:
         # Two filings for one link at the same moment: the database let one win.
@@ -194,9 +193,10 @@ def changed_fields(before: dict, ticket: Ticket) -> list[dict]:
 
 
 def _revise(user: User, ticket: Ticket, changes: dict, version: int | None, action: str,
-            uploads: list[Upload] = ()) -> tuple[tuple, list[dict]]:
-    """Judge a ticket's new fields (and new documents) and write them; returns the state before
-    and the fields changed. Editing and resubmitting differ only in what happens next.
+            uploads: list[Upload] = ()) -> tuple[figures.Submission | None, list[dict], list]:
+    """Judge a ticket's new fields (and new documents) and write them; returns the submission as
+    it was counted, the fields changed and the documents' moves. Editing and resubmitting differ
+    only in what happens next.
 
     A returned ticket is judged as if submitted now. A pending one nobody decided yet may be
     corrected: a new address restarts the lead time from the edit; a new date or text keeps the
@@ -216,13 +216,13 @@ def _revise(user: User, ticket: Ticket, changes: dict, version: int | None, acti
     if action == "resubmit" and ticket.evidence_requested and not files and not attachments.has_new_document(ticket):
         verdict.refuse("attachments", "审核人员退回时要求补充材料（见退回意见），请上传附件后再重新提交。")
     _refuse(verdict, file_errors, file_status)
-    before, fields = (ticket.status, ticket.stage), _snapshot(ticket)
+    counted, fields = figures.submission(ticket), _snapshot(ticket)
     _apply(ticket, request, verdict, submitted_at)
     changed = changed_fields(fields, ticket)
     if action == "resubmit" or any(change["field"] == "new_url" for change in changed):
         request_probe(ticket)  # otherwise the address keeps its result, or its probe still running
-    attachments.store(ticket, user, files)
-    return before, changed
+    _, attached = attachments.store(ticket, user, files, version)
+    return counted, changed, attached
 
 
 def _same_address(request: ChangeRequest, ticket: Ticket) -> bool:
@@ -232,8 +232,10 @@ def _same_address(request: ChangeRequest, ticket: Ticket) -> bool:
 def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None,
                 uploads: list[Upload] = ()) -> Ticket:
     """Correct a returned ticket, or a pending one before any decision; its state stays."""
-    before, fields = _revise(user, ticket, changes, version, "edit", uploads)
-    record(ticket, user, "edit", before, changes=fields)
+    counted, fields, attached = _revise(user, ticket, changes, version, "edit", uploads)
+    edited = move(ticket, "edit", user, version, changes=fields)
+    figures.count_submission(counted, ticket)
+    announce(*attached, edited)
     commit_or_conflict()
     start_probe(ticket)
     return ticket
@@ -242,11 +244,11 @@ def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None,
 def resubmit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None,
                     uploads: list[Upload] = ()) -> Ticket:
     """Send a returned ticket back to review; the lead time counts again from today."""
-    before, fields = _revise(user, ticket, changes, version, "resubmit", uploads)
-    ticket.status, ticket.stage = S.PENDING, review_path(ticket.center)[0]
+    counted, fields, attached = _revise(user, ticket, changes, version, "resubmit", uploads)
+    resubmitted = move(ticket, "resubmit", user, version, changes=fields)
     ticket.evidence_requested = False
-    record(ticket, user, "resubmit", before, changes=fields)
-    notify("resubmitted", ticket)
+    figures.count_submission(counted, ticket)
+    announce(*attached, resubmitted)
     commit_or_conflict()
     start_probe(ticket)
     return ticket
@@ -257,9 +259,7 @@ def withdraw_ticket(user: User, ticket: Ticket, version: int | None, comment: st
     _owner_check(user, ticket)
     check_transition(ticket, "withdraw", user, version)
     comment = _comment(comment)
-    before = (ticket.status, ticket.stage)
-    ticket.status, ticket.stage = S.WITHDRAWN, None
-    record(ticket, user, "withdraw", before, comment)
+    announce(move(ticket, "withdraw", user, version, comment=comment))
     commit_or_conflict()
     return ticket
 
@@ -294,26 +294,12 @@ def decide(
     following = next_stage(ticket)
     if decision is Decision.APPROVE and following is None:
         _check_load(ticket, comment, override)
-    before = (ticket.status, ticket.stage)
-    db.session.add(ReviewDecision(
-        ticket=ticket, stage=ticket.stage, decision=decision, comment=comment,
-        reviewer=user, ticket_version=ticket.version,
-    ))
-    if decision is Decision.APPROVE:
-        ticket.status, ticket.stage = (S.PENDING, following) if following else (S.APPROVED, None)
-    elif decision is Decision.RETURN:
-        ticket.status, ticket.stage = S.RETURNED, None
+    figures.decided(ticket, ticket.stage, decision, user, comment)
+    decided = move(ticket, decision.value, user, version, comment=comment)
+    if decision is Decision.RETURN:
         ticket.evidence_requested = require_document
-    else:
-        ticket.status, ticket.stage = S.REJECTED, None
     attachments.lock_reviewed(ticket)
-    record(ticket, user, decision.value, before, comment)
-    if ticket.status is S.APPROVED:
-        notify("approved", ticket, comment)
-    else:
-        notify("decided", ticket, f"{user.scope_label}：{decision.label}" + (f"。意见：{comment}" if comment else ""))
-        if ticket.status is S.PENDING:
-            notify("forwarded", ticket)
+    announce(decided)
     commit_or_conflict()
     return ticket
 
@@ -329,7 +315,7 @@ def remind_review_deadlines(clock: ReviewClock) -> list[Ticket]:
         deadline = clock.deadline(ticket.cutover_date)
         note = f"请在 {deadline.isoformat()} 前完成审核（切换前 {clock.working_days} 个工作日），以便小程序按期配置"
         dedupe = f"review_due:{ticket.id}:{ticket.stage.value}:{ticket.cutover_date.isoformat()}:{clock.today.isoformat()}"
-        notify("review_due", ticket, note, dedupe=dedupe)
+        remind(ticket, "review_due", note, dedupe)
         reminded.append(ticket)
     db.session.commit()
     return reminded
@@ -420,10 +406,7 @@ def cancel_ticket(user: User, ticket: Ticket, version: int | None, comment: str 
         raise WorkflowError({"comment": ["取消已批准的变更时必须说明理由。"]})
     if ticket.cutover_date <= local_date(utcnow()):
         raise WorkflowError("切换日当天及之后不能再取消，请联系部监管司。")
-    before = (ticket.status, ticket.stage)
-    ticket.status = S.CANCELLED
-    record(ticket, user, "cancel", before, comment)
-    notify("cancelled", ticket, comment)
+    announce(move(ticket, "cancel", user, version, comment=comment))
     commit_or_conflict()
     return ticket
 

@@ -1,18 +1,25 @@
-"""The ticket workflow: routing, the state machine, decisions and the audit trail.
+"""The ticket workflow: routing, the state machine, and the audit trail.
 
-Every change of state goes through transition(), which checks the move against TRANSITIONS,
-bumps the version (a stale version loses with a Conflict), and writes the audit event in the
-same transaction. Views, the API and the CLI call these functions; none of them commit on
-their own.
+``TRANSITIONS`` declares every action: the states it may start from, who may take it, and where
+it leads. ``move()`` is the only way a ticket's status or stage changes: it checks the move
+(a stale version loses with a Conflict), sets the status and stage, writes the ticket's row (which
+bumps its version) and the audit event, keeps the day counts, and returns the domain event, which
+the operation announces (``events``) before its one commit. Views, the API and the CLI call the
+operations; none of them commit on their own.
 """
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import (
+    OPEN_STATUSES,
+    REVIEWER_STAGE,
+    STAGE_REVIEWER,  # noqa: F401  (importable from the workflow, as before)
     AuditEvent,
     Center,
     LinkRecord,
@@ -24,34 +31,13 @@ from ..models import (
     TicketStatus,
     User,
 )
+from ..models.types import utcnow
 from ..workdays.calendar import BEIJING
+from . import figures
+from .errors import Conflict, WorkflowError
+from .events import TicketMoved
 
 S = TicketStatus
-
-
-class WorkflowError(Exception):
-    """A refusal, with Chinese messages by field (422 in the API)."""
-
-    status = 422
-
-    def __init__(self, errors: dict[str, list[str]] | str, field: str = "ticket"):
-        self.errors = {field: [errors]} if isinstance(errors, str) else errors
-        super().__init__("; ".join(m for ms in self.errors.values() for m in ms))
-
-    @property
-    def message(self) -> str:
-        return "；".join(m.rstrip("。") for ms in self.errors.values() for m in ms) + "。"
-
-
-class Conflict(WorkflowError):
-    """Someone else changed the ticket first (409)."""
-
-    status = 409
-
-    MESSAGE = "该工单已被他人处理或修改，您的操作没有保存。请查看最新状态后再操作。"
-
-    def __init__(self, message: str = MESSAGE):
-        super().__init__(message, "version")
 
 
 class OpenTicketExists(WorkflowError):
@@ -74,27 +60,6 @@ REVIEW_PATHS: dict[ProvinceKind, tuple[ReviewStage, ...]] = {
     ProvinceKind.AUTONOMOUS_REGION: (ReviewStage.PROVINCE, ReviewStage.MINISTRY),
     ProvinceKind.MUNICIPALITY: (ReviewStage.MINISTRY,),
     ProvinceKind.XPCC: (ReviewStage.MINISTRY,),
-}
-# Who reviews at each stage.
-STAGE_REVIEWER: dict[ReviewStage, Role] = {
-    ReviewStage.PROVINCE: Role.PROVINCE_REVIEWER,
-    ReviewStage.MINISTRY: Role.MINISTRY_REVIEWER,
-}
-REVIEWER_STAGE = {role: stage for stage, role in STAGE_REVIEWER.items()}
-
-# action -> (states it may start from, who may take it)
-TRANSITIONS: dict[str, tuple[tuple[TicketStatus, ...], tuple[Role, ...]]] = {
-    "edit": ((S.RETURNED, S.PENDING), (Role.CENTER_STAFF,)),  # pending: only before any decision (may_edit)
-    "resubmit": ((S.RETURNED,), (Role.CENTER_STAFF,)),
-    "withdraw": ((S.PENDING, S.RETURNED), (Role.CENTER_STAFF,)),
-    "approve": ((S.PENDING,), (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)),
-    "return": ((S.PENDING,), (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)),
-    "reject": ((S.PENDING,), (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)),
-    "cancel": ((S.APPROVED,), (Role.CENTER_STAFF, Role.MINISTRY_REVIEWER)),
-    "complete": ((S.APPROVED,), ()),  # the system, applying a cutover
-    # Not moves between states, but changes to the ticket that are audited and versioned alike.
-    "attach": ((S.PENDING, S.RETURNED), (Role.CENTER_STAFF,)),
-    "detach": ((S.PENDING, S.RETURNED), (Role.CENTER_STAFF,)),
 }
 ACTION_LABELS = {
     "submit": "提交",
@@ -137,7 +102,7 @@ def open_ticket_for(center_id: int, service_id: int) -> Ticket | None:
         select(Ticket).where(
             Ticket.center_id == center_id,
             Ticket.service_id == service_id,
-            Ticket.status.in_([S.PENDING, S.RETURNED, S.APPROVED]),
+            Ticket.status.in_(OPEN_STATUSES),
         )
     )
 
@@ -169,14 +134,103 @@ def latest_change(ticket: Ticket) -> str:
     return f"最新变化：{when} {who}{ACTION_LABELS.get(event.action, event.action)}（现为“{ticket.status.label}”）。"
 
 
-def record(ticket: Ticket, actor: User | None, action: str, before: tuple, comment: str | None = None,
-           changes: list[dict] | None = None) -> AuditEvent:
-    """Append the audit event of a change (in the caller's transaction); ``changes`` lists the
-    fields an edit changed, each {"field", "old", "new"}."""
-    event = AuditEvent(
+# -- The state machine ---------------------------------------------------------------------------
+
+Target = Callable[[Ticket], tuple[TicketStatus, ReviewStage | None]]
+
+
+def _stays(ticket: Ticket) -> tuple[TicketStatus, ReviewStage | None]:
+    """A change to the ticket that is audited and versioned like a move, in the same state."""
+    return ticket.status, ticket.stage
+
+
+def _first_stage(ticket: Ticket) -> tuple[TicketStatus, ReviewStage | None]:
+    """Into review at the first stage of the ticket's path."""
+    return S.PENDING, review_path(ticket.center)[0]
+
+
+def _onward(ticket: Ticket) -> tuple[TicketStatus, ReviewStage | None]:
+    """To the next stage of the path, or approved after the last."""
+    following = next_stage(ticket)
+    return (S.PENDING, following) if following else (S.APPROVED, None)
+
+
+def _to(status: TicketStatus) -> Target:
+    """Out of review, into ``status``."""
+    return lambda ticket: (status, None)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An action of the state machine: the states it may start from (None: a ticket not filed
+    yet), who may take it (nobody: only the system), and the (status, stage) it leads to."""
+
+    sources: tuple[TicketStatus | None, ...]
+    roles: tuple[Role, ...]
+    target: Target
+
+
+CLERK, REVIEWERS = (Role.CENTER_STAFF,), (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)
+TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition((None,), CLERK, _first_stage),
+    "edit": Transition((S.RETURNED, S.PENDING), CLERK, _stays),  # pending: only before any decision (may_edit)
+    "resubmit": Transition((S.RETURNED,), CLERK, _first_stage),
+    "withdraw": Transition((S.PENDING, S.RETURNED), CLERK, _to(S.WITHDRAWN)),
+    "approve": Transition((S.PENDING,), REVIEWERS, _onward),
+    "return": Transition((S.PENDING,), REVIEWERS, _to(S.RETURNED)),
+    "reject": Transition((S.PENDING,), REVIEWERS, _to(S.REJECTED)),
+    "cancel": Transition((S.APPROVED,), (Role.CENTER_STAFF, Role.MINISTRY_REVIEWER), _to(S.CANCELLED)),
+    "complete": Transition((S.APPROVED,), (), _to(S.COMPLETED)),  # the system, applying a cutover
+    # Not moves between states, but changes to the ticket that are audited and versioned alike.
+    "attach": Transition((S.PENDING, S.RETURNED), CLERK, _stays),
+    "detach": Transition((S.PENDING, S.RETURNED), CLERK, _stays),
+    "flag": Transition(OPEN_STATUSES, (Role.ADMIN,), _stays),  # a calendar import (the admin, or the CLI)
+}
+
+
+def check_transition(ticket: Ticket, action: str, actor: User | None, version: int | None) -> None:
+    """Refuse a move the state machine does not allow, or one made on a stale version; ``move``
+    checks again, this lets an operation refuse before it does any other work."""
+    transition = TRANSITIONS[action]
+    if actor is not None and actor.role not in transition.roles:
+        raise WorkflowError(f"您的角色不能{ACTION_LABELS[action]}工单。", "ticket")
+    stored = ticket.version is not None  # a ticket being filed has no version yet
+    if actor is not None and stored and version is None:  # a person acts on the version they saw, always
+        raise WorkflowError({"version": ["缺少工单版本号：请按您看到的工单版本提交（页面请刷新后重试），以免覆盖他人的修改。"]})
+    if version is not None and version != ticket.version:
+        raise Conflict()
+    if ticket.status not in transition.sources:
+        state = f"工单当前状态为“{ticket.status.label}”" if ticket.status else "工单尚未提交"
+        raise WorkflowError(f"{state}，不能{ACTION_LABELS[action]}。", "ticket")
+
+
+def move(ticket: Ticket, action: str, actor: User | None, version: int | None, *, comment: str | None = None,
+         changes: list[dict] | None = None) -> TicketMoved:
+    """Take ``action`` on the ticket, as ``actor`` (None: the system) on the ``version`` they saw.
+
+    Checks the move, sets the status and stage the action leads to, marks the ticket's row to be
+    written (its version is bumped then; a concurrent writer makes the commit fail, see
+    ``commit_or_conflict``), appends the audit event (``changes``: the fields an edit changed, each
+    {"field", "old", "new"}) and counts a filing or completion, all in the caller's transaction.
+    Returns the domain event for the operation to announce.
+    """
+    # Loading the actor or the ticket's path must not write the ticket (and move its version) midway,
+    # nor insert one being filed before it has its status.
+    with db.session.no_autoflush:
+        check_transition(ticket, action, actor, version)
+        before = (ticket.status, ticket.stage)
+        ticket.status, ticket.stage = TRANSITIONS[action].target(ticket)
+    now = utcnow()
+    if ticket.version is not None:
+        # Written even when nothing else changed: the version moves on with every move, so a page
+        # opened before it is stale, and a concurrent move loses instead of passing a limit.
+        ticket.updated_at = now
+        flag_modified(ticket, "updated_at")
+    db.session.add(AuditEvent(
         ticket=ticket,
         actor=actor,
         actor_role=actor.role.value if actor else "system",
+        at=now,
         action=action,
         from_status=before[0].value if before[0] else None,
         from_stage=before[1].value if before[1] else None,
@@ -184,9 +238,9 @@ def record(ticket: Ticket, actor: User | None, action: str, before: tuple, comme
         to_stage=ticket.stage.value if ticket.stage else None,
         comment=comment,
         changes=changes or None,
-    )
-    db.session.add(event)
-    return event
+    ))
+    figures.count_event(ticket, action, now)
+    return TicketMoved(action, ticket, actor, before[0], before[1], comment)
 
 
 AUDIT_COLUMNS = ["事件编号", "工单号", "中心", "时间（北京时间）", "操作人", "角色", "操作",
@@ -231,21 +285,6 @@ def _label(kind, code: str | None) -> str:
         return kind(code).label
     except ValueError:
         return code
-
-
-def check_transition(ticket: Ticket, action: str, actor: User | None, version: int | None) -> None:
-    """Refuse a move the state machine does not allow, or one made on a stale version."""
-    sources, roles = TRANSITIONS[action]
-    if actor is not None and actor.role not in roles:
-        raise WorkflowError(f"您的角色不能{ACTION_LABELS[action]}工单。", "ticket")
-    if actor is not None and version is None:  # a person acts on the version they saw, always
-        raise WorkflowError({"version": ["缺少工单版本号：请按您看到的工单版本提交（页面请刷新后重试），以免覆盖他人的修改。"]})
-    if version is not None and version != ticket.version:
-        raise Conflict()
-    if ticket.status not in sources:
-        raise WorkflowError(
-            f"工单当前状态为“{ticket.status.label}”，不能{ACTION_LABELS[action]}。", "ticket"
-        )
 
 
 def next_number(year: int) -> str:

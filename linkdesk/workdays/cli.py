@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from ..labels import weekday_zh
+from ..tickets.flags import import_schedule  # flags the open tickets the new year breaks
 from .calendar import (
     CalendarRangeError,
     ScheduleError,
@@ -14,7 +15,7 @@ from .calendar import (
 )
 from .notice import NoticeParseError
 from .operations import KIND_LABELS, ImportPreview, prepare_import, schedule_from_notice
-from .schedules import current_calendar, import_schedule
+from .schedules import current_calendar
 
 workdays = AppGroup("workdays", help="The official working-day calendar.")
 

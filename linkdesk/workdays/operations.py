@@ -3,7 +3,7 @@
 Before an admin confirms an import (CLI or page), :func:`prepare_import` says what it would do:
 the schedule that would be stored (an adjustment notice applied onto the year it amends), the days
 whose kind changes (before → after), and the open tickets whose earliest cutover E(D) or whose
-cutover day changes. Nothing is stored until :func:`~.schedules.import_schedule` is called.
+cutover day changes. Nothing is stored until ``tickets.flags.import_schedule`` is called.
 """
 from dataclasses import dataclass
 from datetime import date, timedelta

@@ -1,8 +1,9 @@
 """The calendar the app answers with: the shipped schedules plus those an admin imported.
 
 calendar.py knows what a working day is; this module only decides which schedules are in
-force (imported ones win over shipped ones for the same year) and caches the index built
-from them, rebuilding it when an import changes the database.
+force (imported ones win over shipped ones for the same year), stores an imported year and says
+which open tickets it breaks (findings; flagging them is ``tickets.flags``), and caches the index
+built from the schedules, rebuilding it when an import changes the database.
 """
 import logging
 import threading
@@ -16,8 +17,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..extensions import db
 from ..models import OPEN_STATUSES, HolidaySchedule, Ticket
 from ..models.types import utcnow
-from ..notify.events import notify
-from ..tickets.workflow import record
 from .calendar import WorkingDayCalendar, YearSchedule, calendar_for, load_shipped_schedules
 
 log = logging.getLogger(__name__)
@@ -103,18 +102,20 @@ def warm_calendar(app) -> None:
 
 
 @dataclass(frozen=True)
-class ImportResult:
-    schedule: YearSchedule
-    replaced: bool
-    flagged: list[Ticket]
+class CalendarFinding:
+    """An open ticket that a newly stored calendar breaks, and why (Chinese, for the reviewers)."""
+
+    ticket: Ticket
+    message: str
 
 
-def import_schedule(schedule: YearSchedule, user=None) -> ImportResult:
-    """Store an official year (replacing an earlier import) and flag the open tickets it breaks.
+def store_schedule(schedule: YearSchedule, user=None) -> tuple[bool, list[CalendarFinding]]:
+    """Store an official year (replacing an earlier import), in the caller's transaction; returns
+    whether it replaced one, and the open tickets the calendar in force from now on breaks.
 
-    A ticket is flagged when its cutover date is no longer a working day, or is now earlier
-    than the lead time allows from the day it was submitted (emergency changes excepted).
-    One transaction: the schedule, the flags and their audit events land together or not at all.
+    A ticket is broken when its cutover date is no longer a working day, or is now earlier than
+    the lead time allows from the day it was submitted (emergency changes excepted). Flagging
+    them is the caller's (``tickets.flags.import_schedule``), in the same transaction.
     """
     row = db.session.get(HolidaySchedule, schedule.year)
     replaced = row is not None
@@ -129,9 +130,8 @@ def import_schedule(schedule: YearSchedule, user=None) -> ImportResult:
     row.imported_by_id = user.id if user is not None else None
     db.session.flush()
     calendar = _build_calendar()
-    flagged = [ticket for ticket in _open_tickets_touching(schedule.year) if _flag(ticket, calendar, user)]
-    db.session.commit()
-    return ImportResult(schedule, replaced, flagged)
+    findings = [_finding(ticket, calendar) for ticket in _open_tickets_touching(schedule.year)]
+    return replaced, [finding for finding in findings if finding is not None]
 
 
 def _open_tickets_touching(year: int) -> list[Ticket]:
@@ -144,7 +144,7 @@ def _open_tickets_touching(year: int) -> list[Ticket]:
     ).all()
 
 
-def _flag(ticket: Ticket, calendar: WorkingDayCalendar, user) -> bool:
+def _finding(ticket: Ticket, calendar: WorkingDayCalendar) -> CalendarFinding | None:
     problems = []
     if not calendar.is_working_day(ticket.cutover_date):
         problems.append(f"按新导入的节假日安排，{ticket.cutover_date.isoformat()} 不是工作日")
@@ -153,11 +153,5 @@ def _flag(ticket: Ticket, calendar: WorkingDayCalendar, user) -> bool:
         if ticket.cutover_date < earliest:
             problems.append(f"按新导入的节假日安排，最早应在 {earliest.isoformat()} 切换")
     if not problems:
-        return False
-    message = "；".join(problems) + "。请审核人员与中心确认切换日期。"
-    ticket.warnings = [w for w in ticket.warnings if w.get("code") != "calendar_changed"] + [
-        {"code": "calendar_changed", "message": message}
-    ]
-    record(ticket, user, "flag", (ticket.status, ticket.stage), message)
-    notify("flagged", ticket, message)
-    return True
+        return None
+    return CalendarFinding(ticket, "；".join(problems) + "。请审核人员与中心确认切换日期。")

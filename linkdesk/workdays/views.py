@@ -11,10 +11,11 @@ from ..accounts.access import login_required, roles_required
 from ..models import Role
 from ..models.types import utcnow
 from ..query_args import int_arg
+from ..tickets.flags import import_schedule  # flags the open tickets the new year breaks
 from .calendar import ScheduleError, local_date, parse_schedule_file
 from .notice import NoticeParseError
 from .operations import KIND_LABELS, prepare_import, schedule_from_notice
-from .schedules import current_calendar, import_schedule
+from .schedules import current_calendar
 
 bp = Blueprint("workdays", __name__, url_prefix="/workdays")
 

@@ -1,9 +1,9 @@
 """review wait weeks: the 总览's median review times from weekly running histograms (issue 23)
 
 ``review_wait_week`` (province, stage, Monday): the count and sum of the waits of every decision
-up to that week's Sunday, per bucket of ``overview.review_waits``. A migration imports no
+up to that week's Sunday, per bucket of ``tickets.wait_weeks``. A migration imports no
 application code, so it only creates the table: ``flask init-db`` then counts the decisions' waits
-into it (``review_waits.rebuild``, the one rule that turns decisions into rows) when the table is
+into it (``tickets.wait_weeks.rebuild``, the one rule that turns decisions into rows) when the table is
 empty and decisions hold waits.
 
 Revision ID: 0016_review_wait_weeks
