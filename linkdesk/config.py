@@ -71,6 +71,12 @@ class Defaults:
     LINKDESK_SMTP_USERNAME = None
     LINKDESK_SMTP_PASSWORD = None
     LINKDESK_MAIL_FROM = "linkdesk@localhost"
+    # Logs to stderr (linkdesk.service.logs): "text" for a person at a terminal, "json" (one object
+    # a line, as the systemd units set it) for a log collector.
+    LINKDESK_LOG_FORMAT = "text"
+    LINKDESK_LOG_LEVEL = "INFO"
+    # /metrics answers loopback, or a request carrying this bearer token (None: loopback only).
+    LINKDESK_METRICS_TOKEN = None
 
 
 ENVIRONMENT = {
@@ -85,6 +91,9 @@ ENVIRONMENT = {
     "LINKDESK_WECOM_AGENT_ID": "LINKDESK_WECOM_AGENT_ID",
     "LINKDESK_WECOM_SECRET": "LINKDESK_WECOM_SECRET",
     "LINKDESK_WECOM_API_BASE": "LINKDESK_WECOM_API_BASE",
+    "LINKDESK_LOG_FORMAT": "LINKDESK_LOG_FORMAT",
+    "LINKDESK_LOG_LEVEL": "LINKDESK_LOG_LEVEL",
+    "LINKDESK_METRICS_TOKEN": "LINKDESK_METRICS_TOKEN",
 }
 
 
