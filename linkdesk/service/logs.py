@@ -15,6 +15,7 @@ logging API to learn and nothing these lines need.
 import json
 import logging
 import re
+import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -44,7 +45,9 @@ def configure(config) -> None:
     """
     level = logging.getLevelName(str(config.get("LINKDESK_LOG_LEVEL") or "INFO").upper())
     level = level if isinstance(level, int) else logging.INFO
-    handler = logging.StreamHandler()  # stderr
+    # The process's own stderr, not whatever sys.stderr is at the moment: a CLI test's runner or a
+    # test's capture swaps that one (and closes it afterwards), never the file descriptor.
+    handler = logging.StreamHandler(sys.__stderr__)
     handler.set_name(HANDLER_NAME)
     handler.setLevel(level)
     handler.setFormatter(JsonFormatter() if config.get("LINKDESK_LOG_FORMAT") == "json" else TextFormatter())
@@ -103,7 +106,7 @@ class TextFormatter(logging.Formatter):
         request = fields.pop("request_id", None)
         line = f"{_timestamp(record)} {record.levelname} {record.name}{f' [{request}]' if request else ''} {record.getMessage()}"
         if fields:
-            line += " " + " ".join(f"{key}={_printable(value)}" for key, value in fields.items())
+            line += " " + " ".join(f"{key}={_printable(value)}" for key, value in fields.items() if value is not None)
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         if record.stack_info:
