@@ -86,7 +86,8 @@ def test_the_manifest_says_what_the_backup_holds(team, runner, database_url, tmp
         names = archive.getnames()
     summary, _ = contents(database_url)
     assert manifest["format"] == "linkdesk-backup" and manifest["schema_revision"] == head_revision()
-    assert manifest["database"] == db.engine.dialect.name and names == ["manifest.json", f"database.{'sqlite3' if manifest['database'] == 'sqlite' else 'pgdump'}"]
+    member = "database.sqlite3" if manifest["database"] == "sqlite" else "database.pgdump"
+    assert manifest["database"] == db.engine.dialect.name and names == ["manifest.json", member]
     assert manifest["tables"] == summary["tables"] and manifest["attachments"]["count"] == 2
 
 
