@@ -6,7 +6,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from ..conftest import POSTGRES_URL
+from linkdesk import create_app
+from linkdesk.extensions import db
+
+from ..conftest import POSTGRES_URL, RequestClient
+from ..helpers import app_config
 
 
 @pytest.fixture
@@ -25,3 +29,22 @@ def empty_database_url(tmp_path):
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def build_app(database_url):
+    """build_app(**settings): another app on the test's database (after the test's own ``app``, if
+    the test asks for it: the last app built sets the logging); its connections closed afterwards."""
+    built = []
+
+    def build(**settings):
+        app = create_app(app_config(database_url, **settings))
+        app.test_client_class = RequestClient  # ends the test's own transaction before each request
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -6,11 +6,7 @@ import re
 
 import pytest
 
-from linkdesk import create_app
 from linkdesk.models import Role
-
-from ..conftest import RequestClient
-from ..helpers import app_config
 
 MADE_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -20,13 +16,12 @@ def json_lines(text: str) -> list[dict]:
 
 
 @pytest.fixture
-def json_app(app, database_url, capfd):
+def json_app(app, build_app, capfd):
     """An app logging JSON to the stderr this test captures, with a route that fails and one that logs.
 
     Built after the test's ``app`` (whose factories the test may use): the last app built sets the logging."""
     capfd.readouterr()
-    logging_app = create_app(app_config(database_url, LINKDESK_LOG_FORMAT="json"))
-    logging_app.test_client_class = RequestClient  # ends the test's own transaction before each request
+    logging_app = build_app(LINKDESK_LOG_FORMAT="json")
 
     @logging_app.get("/test-only/boom")
     def boom():
@@ -130,29 +125,29 @@ class TestRequestLines:
 
 
 class TestConfiguration:
-    def test_text_by_default_with_the_request_id(self, database_url, capfd):
-        app = create_app(app_config(database_url))
+    def test_text_by_default_with_the_request_id(self, build_app, capfd):
+        app = build_app()
         app.test_client().get("/login", headers={"X-Request-ID": "text-1"})
         [line] = [line for line in capfd.readouterr().err.splitlines() if "[text-1]" in line]
         assert " INFO linkdesk.request [text-1] GET /login 200 " in line and "endpoint=accounts.login" in line
         assert not line.startswith("{")
 
-    def test_a_text_line_cannot_be_split_by_a_path(self, database_url, capfd):
-        app = create_app(app_config(database_url))
+    def test_a_text_line_cannot_be_split_by_a_path(self, build_app, capfd):
+        app = build_app()
         app.test_client().get("/forged%0A2026-01-01T00:00:00.000Z%20INFO%20fake", headers={"X-Request-ID": "split-1"})
         lines = [line for line in capfd.readouterr().err.splitlines() if "fake" in line]
         assert len(lines) == 1 and "[split-1]" in lines[0]
 
-    def test_building_apps_again_keeps_one_handler(self, database_url):
+    def test_building_apps_again_keeps_one_handler(self, build_app):
         for _ in range(3):
-            create_app(app_config(database_url, LINKDESK_LOG_FORMAT="json"))
+            build_app(LINKDESK_LOG_FORMAT="json")
         handlers = [handler for handler in logging.getLogger().handlers if handler.get_name() == "linkdesk"]
         assert len(handlers) == 1
         assert not logging.getLogger("linkdesk").handlers  # Flask's default handler would say each line twice
 
-    def test_format_and_level_come_from_the_environment(self, database_url, monkeypatch):
+    def test_format_and_level_come_from_the_environment(self, build_app, monkeypatch):
         monkeypatch.setenv("LINKDESK_LOG_FORMAT", "json")
         monkeypatch.setenv("LINKDESK_LOG_LEVEL", "warning")
-        app = create_app(app_config(database_url))
+        app = build_app()
         assert app.config["LINKDESK_LOG_FORMAT"] == "json"
         assert logging.getLogger("linkdesk").level == logging.WARNING

@@ -11,14 +11,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from linkdesk import REPO_ROOT, create_app
+from linkdesk import REPO_ROOT
 from linkdesk.extensions import db
 from linkdesk.models import Role, Ticket, TicketStatus
 from linkdesk.notify.events import add_channel, notify
 
-from ..conftest import RequestClient
 from ..factories import ticket_request
-from ..helpers import app_config
 
 pytestmark = pytest.mark.usefixtures("clock")  # BEIJING_FRIDAY, 2026-11-27: E(D) = 2026-12-11
 OUTSIDE = {"REMOTE_ADDR": "203.0.113.9"}
@@ -42,12 +40,6 @@ def value(found: dict, name: str, **labels) -> float:
     return found.get((name, frozenset(labels.items())), 0.0)
 
 
-def app_with(database_url, **settings):
-    app = create_app(app_config(database_url, **settings))
-    app.test_client_class = RequestClient
-    return app
-
-
 class TestWhoMayRead:
     def test_loopback_may(self, client):
         scrape(client)
@@ -60,8 +52,8 @@ class TestWhoMayRead:
         assert refused.status_code == 404
         assert refused.get_data(as_text=True) == ordinary.get_data(as_text=True)
 
-    def test_a_forged_forwarded_for_does_not_make_a_request_local(self, app, database_url):
-        behind_proxy = app_with(database_url, LINKDESK_PROXY_HOPS=1).test_client()
+    def test_a_forged_forwarded_for_does_not_make_a_request_local(self, app, build_app):
+        behind_proxy = build_app(LINKDESK_PROXY_HOPS=1).test_client()
         for header in ("X-Forwarded-For", "X-Real-IP", "Forwarded"):
             forged = {header: "127.0.0.1" if header != "Forwarded" else "for=127.0.0.1"}
             assert behind_proxy.get("/metrics", environ_base=OUTSIDE, headers=forged).status_code == 404
@@ -71,8 +63,8 @@ class TestWhoMayRead:
         # nginx on the same machine connects from 127.0.0.1 for anyone outside; it says so in this header.
         assert client.get("/metrics", headers={"X-Forwarded-For": "198.51.100.4"}).status_code == 404
 
-    def test_the_token_opens_it_from_anywhere(self, app, database_url):
-        client = app_with(database_url, LINKDESK_METRICS_TOKEN=TOKEN).test_client()
+    def test_the_token_opens_it_from_anywhere(self, app, build_app):
+        client = build_app(LINKDESK_METRICS_TOKEN=TOKEN).test_client()
         scrape(client, environ_base=OUTSIDE, headers={"Authorization": f"Bearer {TOKEN}"})
         scrape(client, environ_base=OUTSIDE, headers={"Authorization": f"bearer {TOKEN}"})
         for wrong in (f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", "Bearer ", f"Basic {TOKEN}", TOKEN):
