@@ -37,17 +37,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .notify.inbox_views import bp as inbox_pages
     from .notify.views import bp as notify_pages
     from .overview.views import bp as overview_pages
+    from .service import backup_cli, logs, metrics
     from .tickets.review_views import bp as review_pages
     from .tickets.views import bp as ticket_pages
     from .workdays.views import bp as workday_pages
 
-    input_guard.init_app(app)  # first: no CSRF check, session lookup or view sees bad input
+    logs.init_app(app)  # first: every answer gets its request id, every request its log line
+    input_guard.init_app(app)  # before the rest: no CSRF check, session lookup or view sees bad input
     notifications.subscribe()  # notify hears the tickets' and links' announcements
     extensions.init_app(app)
     sessions.init_app(app)
     errors.init_app(app)
     ui.init_app(app)
     cli.init_app(app)
+    backup_cli.init_app(app)
+    metrics.init_app(app)
     for blueprint in (accounts_pages, home_page, ticket_pages, review_pages, notify_pages,
                       workday_pages, cutover_pages, link_pages, overview_pages, inbox_pages, api.bp):
         app.register_blueprint(blueprint)

@@ -73,6 +73,12 @@ class Defaults:
     LINKDESK_SMTP_USERNAME = None
     LINKDESK_SMTP_PASSWORD = None
     LINKDESK_MAIL_FROM = "linkdesk@localhost"
+    # Logs to stderr (linkdesk.service.logs): "text" for a person at a terminal, "json" (one object
+    # a line, as the systemd units set it) for a log collector.
+    LINKDESK_LOG_FORMAT = "text"
+    LINKDESK_LOG_LEVEL = "INFO"
+    # /metrics answers loopback, or a request carrying this bearer token (None: loopback only).
+    LINKDESK_METRICS_TOKEN = None
 
 
 # Variables whose setting is not named LINKDESK_<variable>; every other LINKDESK_X sets LINKDESK_X.

@@ -10,9 +10,12 @@ from linkdesk.models.schema import comparison_filters
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Interpret the config file for Python logging — unless the app has set up its own (JSON lines under
+# systemd: linkdesk.service.logs), which then stays; and never silence the loggers that exist.
+if not any(handler.get_name() == "linkdesk" for handler in logging.getLogger().handlers):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+else:
+    logging.getLogger("alembic").setLevel(logging.INFO)
 logger = logging.getLogger('alembic.env')
 
 
