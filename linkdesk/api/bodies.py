@@ -200,7 +200,7 @@ def _bulk(items: Any) -> list:
 class BulkDecisions(Body):
     """批量审核：每项按自己的 version 处理。"""
 
-    model_config = ConfigDict(strict=False)
+    model_config = ConfigDict(strict=False, **documented_required("items"))
 
     items: Annotated[list[Any], BeforeValidator(_bulk),
                      WithJsonSchema({"type": "array", "minItems": 1, "maxItems": MAX_DECISION_ITEMS,
