@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from .labels import WARNING_LABELS, service_short, weekday_zh
 from .links.address_policy import AddressCheck, check_address
-from .links.filing_probe import probe_state
+from .links.probe_state import probe_state
 from .models import ROLE_LABELS, ReviewStage, Role, TicketStatus
 from .notify.inbox import unread_count
 from .overview.provinces import OVERVIEW_ROLES

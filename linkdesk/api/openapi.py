@@ -1,16 +1,49 @@
-"""The OpenAPI 3.1 document of /api/v1, kept beside the routes it describes.
+"""The OpenAPI 3.1 document of /api/v1, generated from the declarations it describes.
+
+Every schema comes from a pydantic model: the answers' from ``linkdesk.shapes``, the requests'
+bodies and query parameters from ``api.bodies`` (JSON Schema 2020-12, which OpenAPI 3.1 speaks
+natively). What is written here is only the table of operations: path, method, tag, summary, the
+models of the answer, the body and the query, and the error answers.
 
 ``document()`` builds it; ``GET /api/v1/openapi.json`` serves it and ``GET /api/v1/docs`` shows it
 with Swagger UI (vendored in ``static/vendor/swagger-ui/``). ``tests/test_openapi.py`` fails when a
 route of ``/api/v1`` is missing here or a path here is gone, and fuzzes every operation with
 Schemathesis against these schemas.
 """
-from flask import jsonify, render_template
+import copy
+from dataclasses import dataclass, field
+from functools import cache
 
-from ..models import ReviewStage, TicketStatus
-from ..tickets.listing import COUNT_LIMIT, DUE_FILTERS, SORT_LABELS, WARNING_FILTERS
+from flask import jsonify, render_template
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from ..shapes import DocumentSchema
+from ..shapes.calendar import CutoverPage, Earliest, PickerDays
+from ..shapes.errors import Conflict, Error, ValidationError
+from ..shapes.links import LinkList
+from ..shapes.overview import Overview
+from ..shapes.registry import Center, Service
+from ..shapes.tickets import Attachment, AttachmentsAdded, DecisionResults, Ticket, TicketListItem
+from ..shapes.webhooks import WebhookEvent
+from ..tickets.listing import COUNT_LIMIT
 from . import bp
-from .schemas import COMPONENTS, ref
+from .bodies import (
+    AttachmentVersion,
+    BulkDecisions,
+    CenterSearch,
+    CutoverQuery,
+    Decision,
+    DecisionItem,
+    EarliestQuery,
+    LinkQuery,
+    NewTicket,
+    Period,
+    TicketChanges,
+    TicketQuery,
+    Upload,
+    VersionedComment,
+)
 
 PREFIX = "/api/v1"
 
@@ -43,73 +76,20 @@ DESCRIPTION = """\
 """
 
 
-def _errors(*statuses: int) -> dict:
-    return {str(status): {"$ref": f"#/components/responses/{RESPONSE_NAMES[status]}"} for status in statuses}
-
-
+REF = "#/components/schemas/{model}"
 RESPONSE_NAMES = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 409: "Conflict", 413: "TooLarge",
                   422: "Invalid"}
 RESPONSES = {
-    "BadRequest": ("400：请求无法解析（如 JSON 嵌套过深；会话请求缺少 CSRF 令牌）。", "Error"),
-    "Unauthorized": ("401：未登录，或令牌无效、过期、已吊销。", "Error"),
-    "NotFound": ("404：对象不存在、不在您的范围内，或您的角色不使用此接口。", "Error"),
-    "Conflict": ("409：工单已被他人修改（请刷新后重试），或该链接已有未完成工单（open_ticket）。", "Conflict"),
-    "TooLarge": ("413：请求体过大（附件每个不超过 10 MB，每个工单最多 5 个）。", "Error"),
-    "Invalid": ("422：内容有误，errors 按字段列出中文说明。", "ValidationError"),
+    "BadRequest": ("400：请求无法解析（如 JSON 嵌套过深；会话请求缺少 CSRF 令牌）。", Error),
+    "Unauthorized": ("401：未登录，或令牌无效、过期、已吊销。", Error),
+    "NotFound": ("404：对象不存在、不在您的范围内，或您的角色不使用此接口。", Error),
+    "Conflict": ("409：工单已被他人修改（请刷新后重试），或该链接已有未完成工单（open_ticket）。", Conflict),
+    "TooLarge": ("413：请求体过大（附件每个不超过 10 MB，每个工单最多 5 个）。", Error),
+    "Invalid": ("422：内容有误，errors 按字段列出中文说明。", ValidationError),
 }
 READ = (401, 404, 422)  # every read: a bad query argument is a 422 naming it
 WRITE = (400, 401, 404, 409, 413, 422)
-
-
-def _json(schema: dict, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _list(name: str) -> dict:
-    return {"type": "array", "items": ref(name)}
-
-
-def _query(name: str, description: str, schema: dict | None = None) -> dict:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema or {"type": "string"}}
-
-
-def _path_id(name: str, description: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
-
-
-TICKET_ID = _path_id("ticket_id", "工单 id")
-ATTACHMENT_ID = _path_id("attachment_id", "附件 id")
-PROVINCE = _query("province", "省份代码或简称，如 41 或 河南")
-CENTER = _query("center", "中心代码或简称，如 410100 或 郑州")
-SERVICE = _query("service", "业务事项代码，如 info_query")
-RANGE = [_query("from", "开始日期 YYYY-MM-DD", {"type": "string", "format": "date"}),
-         _query("to", "结束日期 YYYY-MM-DD（含；一次最多 400 天）", {"type": "string", "format": "date"})]
-
-
-def _op(tag: str, summary: str, ok: dict, errors=READ, *, params=(), body: dict | None = None,
-        public: bool = False, description: str | None = None) -> dict:
-    operation = {"tags": [tag], "summary": summary, "responses": {**ok, **_errors(*errors)}}
-    if description:
-        operation["description"] = description
-    if params:
-        operation["parameters"] = list(params)
-    if body:
-        operation["requestBody"] = body
-    if public:
-        operation["security"] = []
-    return operation
-
-
-def _json_body(name: str, required: bool = True) -> dict:
-    return {"required": required, "content": {"application/json": {"schema": ref(name)}}}
-
-
-def _ticket_action(summary: str, body: str, description: str) -> dict:
-    return _op("工单", summary, {"200": _json(ref("Ticket"), "工单（详情）")}, WRITE, params=[TICKET_ID],
-               body=_json_body(body), description=description)
-
+PUBLIC = ()  # the document and its page: no sign-in, no error of their own
 
 # A list's total: counted up to COUNT_LIMIT matches, then said to be more (tickets/listing.py).
 TOTAL_HEADERS = {
@@ -117,148 +97,163 @@ TOTAL_HEADERS = {
                                      "并给出 X-Total-Count-Exact: false", "schema": {"type": "string"}},
     "X-Total-Count-Exact": {"description": "true：X-Total-Count 是确切总数；false：符合条件的多于此数，翻页以 Link 的 rel=\"next\" 为准",
                             "schema": {"type": "string", "enum": ["true", "false"]}},
+    "Link": {"description": "下一页、上一页（rel=\"next\"、rel=\"prev\"）", "schema": {"type": "string"}},
 }
+LOCATION = {"Location": {"schema": {"type": "string"}}}
+DOWNLOAD = {media: {"schema": {"type": "string", "contentMediaType": media}}
+            for media in ("application/pdf", "image/png", "image/jpeg")}
+PATH_IDS = {"ticket_id": "工单 id", "attachment_id": "附件 id"}
 
 
-def _paths() -> dict:
-    ticket = _json(ref("Ticket"), "工单（详情）")
-    return {
-        "/workdays/earliest": {"get": _op(
-            "工作日", "最早切换日期 E(D)", {"200": _json(ref("Earliest"), "E(D)")},
-            params=[{**_query("submitted", "提交日期 D，YYYY-MM-DD", {"type": "string", "format": "date"}),
-                     "required": True}],
-            description="D 日提交的工单最早可在哪天切换：D 之后（D 非工作日则从下一个工作日起）第 10 个工作日。")},
-        "/centers": {"get": _op("登记", "住房公积金管理中心", {"200": _json(_list("Center"), "中心")},
-                                params=[_query("q", "代码、简称、全称的一部分，或省份简称；空则全部（最多 100 个字符）")])},
-        "/services": {"get": _op("登记", "业务事项", {"200": _json(_list("Service"), "业务事项")})},
-        "/tickets": {
-            "get": _op("工单", "范围内的工单：搜索、筛选、排序、分页", {"200": {
-                **_json(_list("TicketListItem"), "工单（默认最新提交的在前）"),
-                "headers": {**TOTAL_HEADERS,
-                            "Link": {"description": "下一页、上一页（rel=\"next\"、rel=\"prev\"）", "schema": {"type": "string"}}}}},
-                       params=[_query("q", "工单号、中心名称或代码、新旧地址或域名的一部分，不区分大小写（最多 100 个字符）；"
-                                             "一两个字只查中心名称、代码和工单号开头，不查地址"),
-                               _query("status", "状态", {"type": "string", "enum": [s.value for s in TicketStatus]}),
-                               _query("stage", "审核阶段", {"type": "string", "enum": [s.value for s in ReviewStage]}),
-                               SERVICE, CENTER, PROVINCE, *RANGE,
-                               _query("warning", "提示", {"type": "string", "enum": list(WARNING_FILTERS)}),
-                               _query("due", "审核期限：overdue 已逾期、soon 即将逾期", {"type": "string", "enum": list(DUE_FILTERS)}),
-                               _query("decided_by", "me：我作出过决定的（不论现在的状态）", {"type": "string", "enum": ["me"]}),
-                               _query("sort", "排序", {"type": "string", "enum": list(SORT_LABELS)}),
-                               _query("awaiting_me", "审核人员：只列出待我审核的", {"type": "string", "enum": ["1"]}),
-                               _query("limit", "每页条数（1–500，默认 100）", {"type": "integer", "minimum": 1, "maximum": 500}),
-                               _query("offset", "跳过条数", {"type": "integer", "minimum": 0}),
-                               _query("page", "页码（未给 offset 时）", {"type": "integer", "minimum": 1})],
-                       description="列表中的工单不含 attachments 和 history，详情见 GET /tickets/{ticket_id}。"),
-            "post": _op("工单", "提交工单（中心经办人员）", {"201": {
-                **ticket, "description": "已提交；Location 指向新工单",
-                "headers": {"Location": {"schema": {"type": "string"}}}}}, WRITE,
-                body={"required": True, "content": {
-                    "application/json": {"schema": ref("NewTicket")},
-                    "multipart/form-data": {"schema": {**ref("NewTicket")}},
-                }},
-                description="JSON，或同样字段的 multipart/form-data（证明材料作为 file 部分；紧急变更必须附上）。"
-                            "链接已有未完成工单时 409，带 open_ticket。"),
-        },
-        "/tickets/{ticket_id}": {
-            "get": _op("工单", "工单详情", {"200": ticket}, params=[TICKET_ID]),
-            "patch": _ticket_action("修改工单（退回后）", "TicketChanges", "中心经办人员修改被退回的工单。"),
-        },
-        "/tickets/{ticket_id}/resubmit": {"post": _ticket_action(
-            "重新提交", "TicketChanges", "修改后重新提交；提前期从重新提交之日重新计算。")},
-        "/tickets/{ticket_id}/withdraw": {"post": _ticket_action(
-            "撤回", "VersionedComment", "中心在批准前撤回本中心的工单。")},
-        "/tickets/{ticket_id}/cancel": {"post": _ticket_action(
-            "取消已批准的切换", "VersionedComment", "中心或部监管司在切换前取消已批准的工单。")},
-        "/tickets/{ticket_id}/decision": {"post": _ticket_action(
-            "审核（批准、退回、驳回）", "Decision", "省级审核与部监管司审核；同一版本两人审核，后到者 409。")},
-        "/decisions": {"post": _op("工单", "批量审核（省级、部监管司审核人员）", {"200": _json({
-            "type": "object", "required": ["results"], "properties": {"results": {"type": "array", "items": {
-                "type": "object", "required": ["id", "status"], "properties": {
-                    "id": {"type": ["integer", "null"]}, "status": {"type": "integer", "description": "该项的结果：200、404、409、422"},
-                    "ticket": ref("TicketListItem"), "errors": {"type": "object"},
-                    "version": {"type": "integer", "description": "409 时工单现在的 version"}}}}}},
-            "每项各自的结果，顺序同请求")}, WRITE,
-            body={"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["items"], "properties": {"items": {
-                    "type": "array", "minItems": 1, "maxItems": 100,
-                    "items": {**ref("Decision"), "description": "与单个审核相同，另加 id"}}}}}}},
-            description="每项按自己的 version 在各自的事务中处理，一项失败不影响其他项；范围外的工单该项为 404。")},
-        "/workdays/days": {"get": _op(
-            "工作日", "日期选择器的日历：工作日与每日负荷", {"200": _json({
-                "type": "object", "required": ["today", "earliest_cutover", "provisional", "latest_cutover", "days"],
-                "properties": {
-                    "today": {"type": "string", "format": "date"}, "earliest_cutover": {"type": "string", "format": "date"},
-                    "provisional": {"type": "boolean"}, "latest_cutover": {"type": "string", "format": "date"},
-                    "days": {"type": "array", "items": {"type": "object", "properties": {
-                        "date": {"type": "string", "format": "date"},
-                        "kind": {"type": "string", "enum": ["workday", "weekend", "holiday", "makeup_workday"]},
-                        "holiday": {"type": ["string", "null"]}, "working": {"type": "boolean"},
-                        "provisional": {"type": "boolean"}, "count": {"type": "integer", "description": "当天全国已安排的切换数"},
-                        "full": {"type": "boolean"}, "blackout": {"type": ["string", "null"], "description": "封网原因"}}}}}},
-                "每一天（只有数量，不含其他中心的名称）")},
-            params=RANGE, description="默认从今天起 62 天；今天提交时的最早切换日期 E(today) 与最晚可选日期。")},
-        "/tickets/{ticket_id}/attachments": {
-            "get": _op("附件", "工单的附件", {"200": _json(_list("Attachment"), "附件说明")}, params=[TICKET_ID]),
-            "post": _op("附件", "上传附件（中心经办人员）", {"201": _json(
-                {"type": "object", "required": ["attachments", "ticket"],
-                 "properties": {"attachments": _list("Attachment"), "ticket": ref("Ticket")}}, "已保存")},
-                WRITE, params=[TICKET_ID],
-                body={"required": True, "content": {"multipart/form-data": {"schema": ref("Upload")}}}),
-        },
-        "/tickets/{ticket_id}/attachments/{attachment_id}": {
-            "get": _op("附件", "下载附件", {"200": {"description": "文件内容（总是作为附件下载）", "content": {
-                media: {"schema": {"type": "string", "contentMediaType": media}}
-                for media in ("application/pdf", "image/png", "image/jpeg")}}},
-                params=[TICKET_ID, ATTACHMENT_ID]),
-            "delete": _op("附件", "删除附件（中心经办人员）", {"200": ticket}, WRITE, params=[
-                TICKET_ID, ATTACHMENT_ID, _query("version", "工单当前的 version（也可放在 JSON 请求体中）",
-                                                 {"type": "integer", "minimum": 0})],
-                body=_json_body("VersionedComment", required=False),
-                description="审核人员已据此作出决定的附件不能删除（422）。"),
-        },
-        "/cutovers": {"get": _op(
-            "切换与台账", "切换日历", {"200": _json({
-                "type": "object", "required": ["from", "to", "cutovers", "next_cursor"],
-                "properties": {"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
-                               "cutovers": _list("Cutover"),
-                               "next_cursor": {"type": ["string", "null"],
-                                               "description": "下一页的 cursor；null 表示已是最后一页"}}},
-                "范围内已批准与已完成的切换，按日期、工单 id 排列")},
-            params=[*RANGE, PROVINCE, CENTER, SERVICE,
-                    _query("tentative", "1：也列出待审核的（暂定）", {"type": "string", "enum": ["1", "true"]}),
-                    _query("limit", "每页条数（1–1000，默认 100）", {"type": "integer", "minimum": 1, "maximum": 1000}),
-                    _query("cursor", "上一页答复中的 next_cursor（YYYY-MM-DD_工单id）")])},
-        "/links": {"get": _op("切换与台账", "链接台账", {"200": _json({
-            "type": "object", "required": ["links"], "properties": {"links": _list("Link")}}, "范围内的现行地址")},
-            params=[PROVINCE, CENTER, SERVICE])},
-        "/overview": {"get": _op("总览", "各省情况与趋势（审核人员、管理员）", {"200": _json(ref("Overview"), "总览")},
-                                 params=RANGE, description="省级审核只看到本省；中心经办人员 404。")},
-        "/openapi.json": {"get": _op("文档", "本 OpenAPI 文档", {"200": _json({"type": "object"}, "OpenAPI 3.1 文档")},
-                                     (), public=True)},
-        "/docs": {"get": _op("文档", "接口文档页面", {"200": {"description": "Swagger UI 页面", "content": {
-            "text/html": {"schema": {"type": "string"}}}}}, (), public=True)},
-    }
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the table: its answer (a model, ``[Model]`` for a list, or a raw
+    OpenAPI content map), what it reads, and the errors it may answer."""
+
+    method: str
+    path: str
+    tag: str
+    summary: str
+    answer: type[BaseModel] | list | dict
+    answer_text: str
+    errors: tuple[int, ...] = READ
+    status: int = 200
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    body_required: bool = True
+    media: tuple[str, ...] = ("application/json",)
+    headers: dict = field(default_factory=dict)
+    description: str | None = None
 
 
-def document() -> dict:
-    """The OpenAPI 3.1 document of /api/v1."""
+def _ticket_action(path: str, summary: str, body: type[BaseModel], description: str, method: str = "post") -> Operation:
+    return Operation(method, path, "工单", summary, Ticket, "工单（详情）", WRITE, body=body, description=description)
+
+
+OPERATIONS = (
+    Operation("get", "/workdays/earliest", "工作日", "最早切换日期 E(D)", Earliest, "E(D)", query=EarliestQuery,
+              description="D 日提交的工单最早可在哪天切换：D 之后（D 非工作日则从下一个工作日起）第 10 个工作日。"),
+    Operation("get", "/centers", "登记", "住房公积金管理中心", [Center], "中心", query=CenterSearch),
+    Operation("get", "/services", "登记", "业务事项", [Service], "业务事项"),
+    Operation("get", "/tickets", "工单", "范围内的工单：搜索、筛选、排序、分页", [TicketListItem],
+              "工单（默认最新提交的在前）", query=TicketQuery, headers=TOTAL_HEADERS,
+              description="列表中的工单不含 attachments 和 history，详情见 GET /tickets/{ticket_id}。"),
+    Operation("post", "/tickets", "工单", "提交工单（中心经办人员）", Ticket, "已提交；Location 指向新工单", WRITE,
+              status=201, body=NewTicket, media=("application/json", "multipart/form-data"), headers=LOCATION,
+              description="JSON，或同样字段的 multipart/form-data（证明材料作为 file 部分；紧急变更必须附上）。"
+                          "链接已有未完成工单时 409，带 open_ticket。"),
+    Operation("get", "/tickets/{ticket_id}", "工单", "工单详情", Ticket, "工单（详情）"),
+    _ticket_action("/tickets/{ticket_id}", "修改工单（退回后）", TicketChanges, "中心经办人员修改被退回的工单。", "patch"),
+    _ticket_action("/tickets/{ticket_id}/resubmit", "重新提交", TicketChanges, "修改后重新提交；提前期从重新提交之日重新计算。"),
+    _ticket_action("/tickets/{ticket_id}/withdraw", "撤回", VersionedComment, "中心在批准前撤回本中心的工单。"),
+    _ticket_action("/tickets/{ticket_id}/cancel", "取消已批准的切换", VersionedComment, "中心或部监管司在切换前取消已批准的工单。"),
+    _ticket_action("/tickets/{ticket_id}/decision", "审核（批准、退回、驳回）", Decision,
+                   "省级审核与部监管司审核；同一版本两人审核，后到者 409。"),
+    Operation("post", "/decisions", "工单", "批量审核（省级、部监管司审核人员）", DecisionResults, "每项各自的结果，顺序同请求",
+              WRITE, body=BulkDecisions,
+              description="每项按自己的 version 在各自的事务中处理，一项失败不影响其他项；范围外的工单该项为 404。"),
+    Operation("get", "/workdays/days", "工作日", "日期选择器的日历：工作日与每日负荷", PickerDays,
+              "每一天（只有数量，不含其他中心的名称）", query=Period,
+              description="默认从今天起 62 天；今天提交时的最早切换日期 E(today) 与最晚可选日期。"),
+    Operation("get", "/tickets/{ticket_id}/attachments", "附件", "工单的附件", [Attachment], "附件说明"),
+    Operation("post", "/tickets/{ticket_id}/attachments", "附件", "上传附件（中心经办人员）", AttachmentsAdded, "已保存",
+              WRITE, status=201, body=Upload, media=("multipart/form-data",)),
+    Operation("get", "/tickets/{ticket_id}/attachments/{attachment_id}", "附件", "下载附件", DOWNLOAD,
+              "文件内容（总是作为附件下载）"),
+    Operation("delete", "/tickets/{ticket_id}/attachments/{attachment_id}", "附件", "删除附件（中心经办人员）", Ticket,
+              "工单（详情）", WRITE, query=AttachmentVersion, body=VersionedComment, body_required=False,
+              description="审核人员已据此作出决定的附件不能删除（422）。"),
+    Operation("get", "/cutovers", "切换与台账", "切换日历", CutoverPage, "范围内已批准与已完成的切换，按日期、工单 id 排列",
+              query=CutoverQuery),
+    Operation("get", "/links", "切换与台账", "链接台账", LinkList, "范围内的现行地址", query=LinkQuery),
+    Operation("get", "/overview", "总览", "各省情况与趋势（审核人员、管理员）", Overview, "总览", query=Period,
+              description="省级审核只看到本省；中心经办人员 404。"),
+    Operation("get", "/openapi.json", "文档", "本 OpenAPI 文档", {"application/json": {"schema": {"type": "object"}}},
+              "OpenAPI 3.1 文档", PUBLIC),
+    Operation("get", "/docs", "文档", "接口文档页面", {"text/html": {"schema": {"type": "string"}}}, "Swagger UI 页面", PUBLIC),
+)
+# Answers (serialization) and requests (validation), each named by its class in components.
+ANSWERS = (Center, Service, Attachment, TicketListItem, Ticket, AttachmentsAdded, DecisionResults, Earliest, PickerDays,
+           CutoverPage, LinkList, Overview, Error, ValidationError, Conflict, WebhookEvent)
+REQUESTS = (NewTicket, TicketChanges, VersionedComment, Decision, DecisionItem, BulkDecisions, Upload)
+
+
+def _ref(model: type[BaseModel]) -> dict:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _content(answer, media: tuple[str, ...] = ("application/json",)) -> dict:
+    if isinstance(answer, dict):
+        return answer
+    schema = {"type": "array", "items": _ref(answer[0])} if isinstance(answer, list) else _ref(answer)
+    return {kind: {"schema": schema} for kind in media}
+
+
+def _parameters(operation: Operation) -> list[dict]:
+    """The path's ids, then one query parameter per field of the operation's query model."""
+    found = [{"name": name, "in": "path", "required": True, "description": text,
+              "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+             for name, text in PATH_IDS.items() if f"{{{name}}}" in operation.path]
+    if operation.query is not None:
+        schema = operation.query.model_json_schema(schema_generator=DocumentSchema)
+        for name, prop in schema["properties"].items():
+            prop = dict(prop)
+            description = prop.pop("description", None)
+            parameter = {"name": name, "in": "query", "required": name in schema.get("required", ()),
+                         "description": description, "schema": prop}
+            found.append({key: value for key, value in parameter.items() if value is not None})
+    return found
+
+
+def _operation(operation: Operation) -> dict:
+    ok = {"description": operation.answer_text, "content": _content(operation.answer)}
+    if operation.headers:
+        ok["headers"] = operation.headers
+    answer = {"tags": [operation.tag], "summary": operation.summary, "responses": {
+        str(operation.status): ok,
+        **{str(status): {"$ref": f"#/components/responses/{RESPONSE_NAMES[status]}"} for status in operation.errors}}}
+    if operation.description:
+        answer["description"] = operation.description
+    if parameters := _parameters(operation):
+        answer["parameters"] = parameters
+    if operation.body is not None:
+        answer["requestBody"] = {"required": operation.body_required, "content": _content(operation.body, operation.media)}
+    if operation.errors == PUBLIC:
+        answer["security"] = []
+    return answer
+
+
+def _schemas() -> dict:
+    """Every model's JSON Schema, those they refer to included, under its class name."""
+    _, top = models_json_schema([(model, "serialization") for model in ANSWERS] +
+                                [(model, "validation") for model in REQUESTS],
+                                ref_template=REF, schema_generator=DocumentSchema)
+    return top["$defs"]
+
+
+WEBHOOK_HEADERS = (("X-Linkdesk-Event", "事件类型"), ("X-Linkdesk-Delivery", "事件编号"),
+                   ("X-Linkdesk-Timestamp", "本次发送的 Unix 秒"), ("X-Linkdesk-Signature", "sha256=HMAC"))
+
+
+@cache
+def _document() -> dict:
+    paths: dict[str, dict] = {}
+    for operation in OPERATIONS:
+        paths.setdefault(operation.path, {})[operation.method] = _operation(operation)
     return {
         "openapi": "3.1.0",
         "info": {"title": "linkdesk 链接变更工单台 API", "version": "1", "description": DESCRIPTION},
         "servers": [{"url": PREFIX}],
         "security": [{"bearer": []}, {"session": []}],
         "tags": TAGS,
-        "paths": _paths(),
+        "paths": paths,
         "webhooks": {"event": {"post": {
             "tags": ["文档"], "summary": "Webhook 事件（channels add webhook 配置的地址收到）", "security": [],
             "description": "X-Linkdesk-Signature 为 sha256= 加上以渠道密钥对原始请求体计算的 HMAC-SHA256（十六进制）；"
                            "请求体中的 sent_at（与 X-Linkdesk-Timestamp 相同）也在签名之内：请校验签名并拒绝过旧的 sent_at。",
             "parameters": [{"name": name, "in": "header", "required": True, "schema": {"type": "string"}, "description": text}
-                           for name, text in (("X-Linkdesk-Event", "事件类型"), ("X-Linkdesk-Delivery", "事件编号"),
-                                              ("X-Linkdesk-Timestamp", "本次发送的 Unix 秒"),
-                                              ("X-Linkdesk-Signature", "sha256=HMAC"))],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("WebhookEvent")}}},
+                           for name, text in WEBHOOK_HEADERS],
+            "requestBody": {"required": True, "content": _content(WebhookEvent)},
             "responses": {"2XX": {"description": "已送达；其他答复按退避重试"}},
         }}},
         "components": {
@@ -266,11 +261,16 @@ def document() -> dict:
                 "bearer": {"type": "http", "scheme": "bearer", "description": "API 令牌（create-token 生成）"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session", "description": "浏览器会话"},
             },
-            "schemas": COMPONENTS,
-            "responses": {name: {"description": text, "content": {"application/json": {"schema": ref(schema)}}}
-                          for name, (text, schema) in RESPONSES.items()},
+            "schemas": _schemas(),
+            "responses": {name: {"description": text, "content": _content(model)}
+                          for name, (text, model) in RESPONSES.items()},
         },
     }
+
+
+def document() -> dict:
+    """The OpenAPI 3.1 document of /api/v1 (built once; a copy, so that a caller may change it)."""
+    return copy.deepcopy(_document())
 
 
 @bp.get("/openapi.json")

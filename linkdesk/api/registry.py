@@ -1,14 +1,13 @@
 """API: centers and services."""
-from flask import jsonify, request
+from flask import jsonify
 from sqlalchemy import or_, select
 
 from ..accounts.access import api_roles
 from ..extensions import db
 from ..models import Center, Province, Service
-from ..query_args import MAX_SEARCH_LENGTH, search_text
-from ..tickets.workflow import WorkflowError
+from ..shapes.registry import center_json, service_json
 from . import bp
-from .serializers import center_json
+from .bodies import CenterSearch, read_query
 
 
 @bp.get("/centers")
@@ -16,9 +15,7 @@ from .serializers import center_json
 def centers():
     """All centers (the registry is public to every logged-in user), filtered by ?q=."""
     query = select(Center).join(Center.province).order_by(Center.code)
-    text = search_text(request.args)
-    if text is None:
-        raise WorkflowError({"q": [f"搜索内容不能超过 {MAX_SEARCH_LENGTH} 个字符。"]})
+    text = read_query(CenterSearch).q
     if text:
         query = query.where(
             or_(
@@ -35,4 +32,4 @@ def centers():
 @api_roles()
 def services():
     listing = db.session.scalars(select(Service).order_by(Service.position, Service.code))
-    return jsonify([{"code": service.code, "name": service.name} for service in listing])
+    return jsonify([service_json(service) for service in listing])

@@ -7,10 +7,11 @@ from ..accounts.access import api_roles, awaiting_review, countable_tickets, sco
 from ..extensions import db
 from ..models import Center, Role, Ticket
 from ..models.types import utcnow
-from ..query_args import int_arg
+from ..shapes.errors import OpenTicket, refusal_json
+from ..shapes.tickets import DecisionResult, decision_result_json, ticket_json, ticket_of
 from ..tickets.attachments import read_uploads
 from ..tickets.deadlines import review_clock
-from ..tickets.filing import FIELDS, ChangeRequest
+from ..tickets.filing import ChangeRequest
 from ..tickets.listing import TicketFilters, count_matching, ordered, page_and_count
 from ..tickets.operations import (
     DecisionItem,
@@ -28,47 +29,28 @@ from ..tickets.workflow import REVIEWER_STAGE
 from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
 from . import bp
-from .serializers import ticket_json
-
-# The JSON type of every field a ticket call reads. Another type is refused by name: true, []
-# or {"a": 1} where a text belongs were stored as their Python repr.
-FIELD_TYPES: dict[str, type] = {
-    **{name: str for name in FIELDS if name not in ("emergency", "cutover_date")},  # a date: the filing says its format
-    "emergency": bool, "center": str, "decision": str, "override": bool, "require_document": bool, "version": int,
-    # comment: the workflow checks it with its own message
-}
-TYPE_NAMES = {str: "字符串", bool: "布尔值 true/false", int: "整数"}
-
-
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise WorkflowError({"body": ["请求体必须是 JSON 对象。"]})
-    errors = {
-        name: [f"{name} 应为{TYPE_NAMES[kind]}。"]
-        for name, kind in FIELD_TYPES.items()
-        if data.get(name) is not None and (type(data[name]) is not kind)  # bool is not an int here
-    }
-    if errors:
-        raise WorkflowError(errors)
-    return data
-
-
-def _version(data: dict) -> int | None:
-    """The body's version (its type checked by _body); a missing one is refused by the workflow, like a page's."""
-    return data.get("version")
+from .bodies import (
+    BulkDecisions,
+    Decision,
+    Invalid,
+    NewTicket,
+    TicketChanges,
+    TicketQuery,
+    VersionedComment,
+    read_json,
+    read_query,
+    refusals,
+    validated,
+)
+from .bodies import DecisionItem as DecisionBody
 
 
 @bp.errorhandler(WorkflowError)
 def workflow_refused(error: WorkflowError):
-    body = {"errors": error.errors, "error": error.message, "status": error.status}
-    if isinstance(error, OpenTicketExists) and error.existing is not None:
-        body["open_ticket"] = {
-            "id": error.existing.id,
-            "number": error.existing.number,
-            "url": url_for("api.get_ticket", ticket_id=error.existing.id),
-        }
-    return jsonify(body), error.status
+    existing = error.existing if isinstance(error, OpenTicketExists) else None
+    open_ticket = existing and OpenTicket(id=existing.id, number=existing.number,
+                                          url=url_for("api.get_ticket", ticket_id=existing.id))
+    return jsonify(refusal_json(error.errors, error.message, error.status, open_ticket)), error.status
 
 
 @bp.post("/tickets")
@@ -79,7 +61,7 @@ def create_ticket():
     if request.mimetype == "multipart/form-data":
         data, uploads = request.form, read_uploads(request.files.getlist("file"))
     else:
-        data, uploads = _body(), []
+        data, uploads = read_json(NewTicket).model_dump(), []
     center = data.get("center")
     if center not in (None, "", current_user.center.code, current_user.center.short_name):
         raise WorkflowError({"center": ["只能为本中心提交工单。"]})
@@ -97,10 +79,11 @@ def list_tickets():
     ``page``), the next and previous pages in ``Link``, the total in ``X-Total-Count``: exact up to
     ``COUNT_LIMIT`` matches (or the page's end, if further), else that number with
     ``X-Total-Count-Exact: false``. The same statements whatever the number of matches."""
+    asked = read_query(TicketQuery)
     filters, errors = TicketFilters.parse(request.args)
     if errors:
         raise WorkflowError(errors)
-    if request.args.get("awaiting_me") and current_user.role in REVIEWER_STAGE:
+    if asked.awaiting_me and current_user.role in REVIEWER_STAGE:
         query, default_sort = awaiting_review(current_user), "cutover"
         counted = query
     else:
@@ -108,10 +91,9 @@ def list_tickets():
         counted = countable_tickets(current_user)
     clock = review_clock(current_calendar(), local_date(utcnow()), current_app.config)
     query, counted = page_and_count(query, counted, filters, current_user, clock)
-    limit = int_arg(request.args, "limit", 100, low=1, high=500)
-    offset = int_arg(request.args, "offset", 0, low=0, high=10**9)
-    if "offset" not in request.args and "page" in request.args:
-        offset = (filters.page - 1) * limit
+    limit, offset = asked.limit, asked.offset
+    if "offset" not in asked.model_fields_set and "page" in asked.model_fields_set:
+        offset = (asked.page - 1) * limit
     total = count_matching(counted, past=offset + limit)
     page = ordered(query, filters, default_sort).options(
         contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service))
@@ -134,23 +116,16 @@ def _page_url(filters: TicketFilters, limit: int, offset: int) -> str:
     return url_for("api.list_tickets", **filters.args(page=1), **extra, limit=limit, offset=offset)
 
 
-MAX_DECISION_ITEMS = 100
-ITEM_TYPES = {"id": int, "version": int, "decision": str, "comment": str}
-
-
-def _decision_item(raw) -> tuple[DecisionItem | None, dict]:
-    """One item of a bulk decision, or the errors that keep it from being tried."""
+def _decision_item(raw) -> tuple[DecisionItem | None, DecisionResult | None]:
+    """One item of a bulk decision, or the 422 result that keeps it from being tried."""
     if not isinstance(raw, dict):
-        return None, {"item": ["每一项应为 JSON 对象。"]}
-    errors = {name: [f"{name} 应为{TYPE_NAMES[kind]}。"] for name, kind in ITEM_TYPES.items()
-              if raw.get(name) is not None and type(raw[name]) is not kind}
-    if raw.get("id") is None:
-        errors.setdefault("id", ["缺少工单 id。"])
-    elif "id" not in errors and not 0 < raw["id"] < 2**31:
-        errors["id"] = ["没有该工单。"]  # and no number the database cannot take
-    if errors:
-        return None, errors
-    return DecisionItem(raw["id"], raw.get("version"), raw.get("decision") or "", raw.get("comment")), {}
+        return None, DecisionResult(id=None, status=422, errors={"item": ["每一项应为 JSON 对象。"]})
+    try:
+        item = DecisionBody.model_validate(raw)
+    except Invalid as error:
+        identifier = raw.get("id") if type(raw.get("id")) is int else None
+        return None, DecisionResult(id=identifier, status=422, errors=refusals(error))
+    return DecisionItem(item.id, item.version, item.decision or "", item.comment), None
 
 
 @bp.post("/decisions")
@@ -159,31 +134,24 @@ def decisions():
     """Bulk decisions: each item on its own version and in its own transaction; one failing
     item never undoes the others. ``{"results": [{"id", "status", "ticket" | "errors"}]}``."""
     data = request.get_json(silent=True)
-    items = data.get("items") if isinstance(data, dict) else None
-    if not isinstance(items, list) or not items:
-        raise WorkflowError({"items": ["请求体应为 {\"items\": [{\"id\", \"version\", \"decision\", \"comment\"}]}，至少一项。"]})
-    if len(items) > MAX_DECISION_ITEMS:
-        raise WorkflowError({"items": [f"一次最多 {MAX_DECISION_ITEMS} 项（现有 {len(items)} 项）。"]})
-    results: list[dict | None] = []
+    items = validated(BulkDecisions, data if isinstance(data, dict) else {}).items
+    results: list[DecisionResult | None] = []
     valid: list[tuple[int, DecisionItem]] = []
     for position, raw in enumerate(items):
-        item, errors = _decision_item(raw)
-        if item is None:
-            identifier = raw.get("id") if isinstance(raw, dict) and type(raw.get("id")) is int else None
-            results.append({"id": identifier, "status": 422, "errors": errors})
-        else:
-            results.append(None)
+        item, refused = _decision_item(raw)
+        results.append(refused)
+        if item is not None:
             valid.append((position, item))
     for (position, _), outcome in zip(valid, decide_many(current_user, [item for _, item in valid]), strict=True):
-        entry = {"id": outcome.ticket_id, "status": outcome.status}
+        result = DecisionResult(id=outcome.ticket_id, status=outcome.status)
         if outcome.status == 200:
-            entry["ticket"] = ticket_json(outcome.ticket, history=False)
+            result.ticket = ticket_of(outcome.ticket, history=False)
         else:
-            entry["errors"] = outcome.errors
+            result.errors = outcome.errors
             if outcome.ticket is not None and outcome.status == 409:
-                entry["version"] = outcome.ticket.version  # what the ticket is now, to decide again on
-        results[position] = entry
-    return jsonify({"results": results})
+                result.version = outcome.ticket.version  # what the ticket is now, to decide again on
+        results[position] = result
+    return jsonify({"results": [decision_result_json(result) for result in results]})
 
 
 @bp.get("/tickets/<int:ticket_id>")
@@ -196,33 +164,34 @@ def get_ticket(ticket_id: int):
 @api_roles(Role.CENTER_STAFF)
 def patch_ticket(ticket_id: int):
     ticket = visible_ticket_or_404(current_user, ticket_id)
-    data = _body()
-    return jsonify(ticket_json(edit_ticket(current_user, ticket, data, _version(data))))
+    changes = read_json(TicketChanges)
+    return jsonify(ticket_json(edit_ticket(current_user, ticket, changes.model_dump(exclude_unset=True), changes.version)))
 
 
 @bp.post("/tickets/<int:ticket_id>/resubmit")
 @api_roles(Role.CENTER_STAFF)
 def resubmit(ticket_id: int):
     ticket = visible_ticket_or_404(current_user, ticket_id)
-    data = _body()
-    return jsonify(ticket_json(resubmit_ticket(current_user, ticket, data, _version(data))))
+    changes = read_json(TicketChanges)
+    return jsonify(ticket_json(resubmit_ticket(current_user, ticket, changes.model_dump(exclude_unset=True),
+                                               changes.version)))
 
 
 @bp.post("/tickets/<int:ticket_id>/withdraw")
 @api_roles(Role.CENTER_STAFF)
 def withdraw(ticket_id: int):
     ticket = visible_ticket_or_404(current_user, ticket_id)
-    data = _body()
-    return jsonify(ticket_json(withdraw_ticket(current_user, ticket, _version(data), data.get("comment"))))
+    body = read_json(VersionedComment)
+    return jsonify(ticket_json(withdraw_ticket(current_user, ticket, body.version, body.comment)))
 
 
 @bp.post("/tickets/<int:ticket_id>/decision")
 @api_roles(Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)
 def decision(ticket_id: int):
     ticket = visible_ticket_or_404(current_user, ticket_id)
-    data = _body()
-    decided = decide(current_user, ticket, data.get("decision"), data.get("comment"), _version(data),
-                     override=data.get("override") is True, require_document=data.get("require_document") is True)
+    body = read_json(Decision)
+    decided = decide(current_user, ticket, body.decision, body.comment, body.version,
+                     override=body.override is True, require_document=body.require_document is True)
     return jsonify(ticket_json(decided))
 
 
@@ -230,6 +199,5 @@ def decision(ticket_id: int):
 @api_roles(Role.CENTER_STAFF, Role.MINISTRY_REVIEWER)
 def cancel(ticket_id: int):
     ticket = visible_ticket_or_404(current_user, ticket_id)
-    data = _body()
-    return jsonify(ticket_json(cancel_ticket(current_user, ticket, _version(data), data.get("comment"))))
-
+    body = read_json(VersionedComment)
+    return jsonify(ticket_json(cancel_ticket(current_user, ticket, body.version, body.comment)))

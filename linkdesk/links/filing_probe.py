@@ -17,8 +17,7 @@ import logging
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import datetime
 
 from flask import Flask, current_app
 from sqlalchemy import select, update
@@ -29,43 +28,12 @@ from ..models import Ticket
 from ..models.tickets import OPEN_STATUSES
 from ..models.types import utcnow
 from .health import probe_options, probe_url
+from .probe_state import UNFINISHED_AFTER
 
 log = logging.getLogger(__name__)
 
-# Far longer than a probe takes (LINKDESK_FILING_PROBE_TIMEOUT_SECONDS, plus its wait in the
-# queue): a probe still pending after this was lost with its process.
-UNFINISHED_AFTER = timedelta(minutes=10)
 # Probes waiting for a thread, per thread, before new ones are left to ``links probe-filings``.
 QUEUED_PER_WORKER = 50
-
-
-class ProbeState(StrEnum):
-    """Where a ticket's filing-time probe stands, for the page and the API."""
-
-    NONE = "none"  # never asked (probing at filing is off, or the ticket predates it)
-    PENDING = "pending"  # asked for, running or about to
-    DONE = "done"  # finished: its warning, if any, is among the ticket's warnings
-    UNFINISHED = "unfinished"  # asked for too long ago: the result is unknown
-
-    @property
-    def label(self) -> str:
-        return STATE_LABELS[self]
-
-
-STATE_LABELS = {
-    ProbeState.NONE: "未检测新地址",
-    ProbeState.PENDING: "正在检测新地址…",
-    ProbeState.DONE: "新地址已检测",
-    ProbeState.UNFINISHED: "新地址检测未完成，结果未知",
-}
-
-
-def probe_state(ticket: Ticket, now: datetime | None = None) -> ProbeState:
-    """The state of the ticket's filing-time probe at ``now`` (default: now)."""
-    if ticket.probe_requested_at is not None:
-        age = (now or utcnow()) - ticket.probe_requested_at
-        return ProbeState.PENDING if age < UNFINISHED_AFTER else ProbeState.UNFINISHED
-    return ProbeState.DONE if ticket.probed_at is not None else ProbeState.NONE
 
 
 def request_probe(ticket: Ticket) -> None:

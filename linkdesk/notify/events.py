@@ -134,7 +134,7 @@ def notify(event: str, ticket: Ticket, note: str | None = None, dedupe: str | No
     subject, body = render(event, ticket, note)
     inbox.deliver(event, EVENTS[event][1], ticket.center, subject, body, stage=ticket.stage, ticket=ticket,
                   path=f"/tickets/{ticket.id}", dedupe=dedupe)
-    from ..api.serializers import ticket_json  # the API's own shape, so that automation reads one
+    from ..shapes.tickets import ticket_json  # the API's own shape, so that automation reads one
 
     hooks = webhooks.queue(event, ticket.center, subject, ("ticket", ticket_json(ticket, history=False)), dedupe)
     return _queue(channels_for(ticket, event), event, subject, body, ticket.id, dedupe) + hooks
@@ -172,7 +172,7 @@ def notify_link(event: str, link, note: str, dedupe: str | None = None) -> list[
         channels = db.session.scalars(select(NotificationChannel).where(
             NotificationChannel.kind != ChannelKind.WEBHOOK,
             NotificationChannel.scope == ChannelScope.CENTER, NotificationChannel.center_id == link.center_id)).all()
-    from ..api.serializers import center_json
+    from ..shapes.registry import center_json
 
     hooks = webhooks.queue(event, link.center, subject, ("link", {
         "center": center_json(link.center), "service": link.service.code, "url": link.url, "problem": note}), dedupe)
