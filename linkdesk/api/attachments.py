@@ -8,7 +8,7 @@ from ..shapes.tickets import AttachmentsAdded, attachment_json, attachment_of, t
 from ..tickets.attachments import add_attachments, read_uploads, remove_attachment
 from ..tickets.downloads import attachment_or_404, send_attachment
 from ..tickets.workflow import WorkflowError
-from . import bp
+from .blueprint import bp
 from .bodies import AttachmentVersion, validated
 
 

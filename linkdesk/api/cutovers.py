@@ -11,7 +11,7 @@ from ..shapes.calendar import CutoverPage, cutover_of
 from ..shapes.links import LinkList, link_of
 from ..tickets.workflow import WorkflowError
 from ..workdays.calendar import local_date
-from . import bp
+from .blueprint import bp
 from .bodies import CutoverQuery, LinkQuery, read_query
 
 

@@ -27,7 +27,7 @@ from ..shapes.registry import Center, Service
 from ..shapes.tickets import Attachment, AttachmentsAdded, DecisionResults, Ticket, TicketListItem
 from ..shapes.webhooks import WebhookEvent
 from ..tickets.listing import COUNT_LIMIT
-from . import bp
+from .blueprint import bp
 from .bodies import (
     AttachmentVersion,
     BulkDecisions,

@@ -10,7 +10,7 @@ from ..shapes.overview import overview_json
 from ..tickets.workflow import WorkflowError
 from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
-from . import bp
+from .blueprint import bp
 from .bodies import Period, read_query
 
 

@@ -6,7 +6,7 @@ from ..accounts.access import api_roles
 from ..extensions import db
 from ..models import Center, Province, Service
 from ..shapes.registry import center_json, service_json
-from . import bp
+from .blueprint import bp
 from .bodies import CenterSearch, read_query
 
 

@@ -28,7 +28,7 @@ from ..tickets.operations import (
 from ..tickets.workflow import REVIEWER_STAGE
 from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
-from . import bp
+from .blueprint import bp
 from .bodies import (
     BulkDecisions,
     Decision,

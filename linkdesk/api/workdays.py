@@ -10,7 +10,7 @@ from ..shapes.calendar import PickerDay, PickerDays, earliest_json
 from ..tickets.workflow import WorkflowError
 from ..workdays.calendar import FIRST_DAY, LAST_DAY, CalendarRangeError, local_date
 from ..workdays.schedules import current_calendar
-from . import bp
+from .blueprint import bp
 from .bodies import EarliestQuery, Period, read_query
 
 
