@@ -36,7 +36,8 @@ from linkdesk.accounts.tokens import create_token
 from linkdesk.accounts.users import create_user
 from linkdesk.cutovers.feeds import issue_feed
 from linkdesk.extensions import db
-from linkdesk.models import AuditEvent, Center, LinkRecord, LinkRevision, ReviewDecision, Role, Service, Ticket
+from linkdesk.models import (AuditEvent, Center, LinkRecord, LinkRevision, ReviewDecision, Role, Service, Ticket,
+                             TicketWarning)
 from linkdesk.overview import rollups
 from linkdesk.seed import seed_registry
 
@@ -95,7 +96,7 @@ def add_tickets(app, ids: dict, start: int, count: int) -> None:
     with app.app_context():
         provinces = dict(db.session.execute(select(Center.id, Center.province_id)).all())
         for chunk in range(start, start + count, 5000):
-            tickets, events, decisions, revisions = [], [], [], []
+            tickets, warnings, events, decisions, revisions = [], [], [], [], []
             for number in range(chunk, min(chunk + 5000, start + count)):
                 center_id, service_id = links[number % len(links)]
                 is_open = number < len(links) and number % 10 == 0  # ~10 % of links have an open ticket
@@ -115,11 +116,13 @@ def add_tickets(app, ids: dict, start: int, count: int) -> None:
                     "old_url": "https://gjj.example.gov.cn/old", "new_url": f"https://gjj.example.gov.cn/{number:07d}/",
                     "cutover_date": cutover, "submitted_at": submitted, "submitted_on": submitted.date(),
                     "earliest_cutover": cutover - timedelta(days=rng.choice((0, 0, 3))), "reason": "基准测试",
-                    "contact_name": "测试", "contact_phone": "0371-12345678", "warnings": warnings_of(rng, emergency),
-                    "status": status, "stage": stage, "version": 1, "created_by_id": author, "created_at": submitted,
+                    "contact_name": "测试", "contact_phone": "0371-12345678", "status": status, "stage": stage,
+                    "version": 1, "created_by_id": author, "created_at": submitted,
                     "updated_at": submitted, "provisional": False, "emergency": emergency,
                     "emergency_reason": "紧急", "evidence_requested": False,
                 })
+                warnings.extend({"ticket_id": ticket_id, "position": position, **warning}
+                                for position, warning in enumerate(warnings_of(rng, emergency)))
                 events.append({"ticket_id": ticket_id, "actor_id": author, "actor_role": "center_staff", "at": submitted,
                                "action": "submit", "to_status": "pending", "to_stage": "province"})
                 if status in ("completed", "rejected", "approved", "cancelled"):
@@ -138,8 +141,8 @@ def add_tickets(app, ids: dict, start: int, count: int) -> None:
                     revisions.append({"center_id": center_id, "service_id": service_id, "ticket_id": ticket_id,
                                       "url": f"https://gjj.example.gov.cn/{number:07d}/", "effective_date": cutover,
                                       "note": f"工单 LD-B-{number:07d}", "recorded_at": submitted})
-            for model, rows in ((Ticket, tickets), (AuditEvent, events), (ReviewDecision, decisions),
-                                (LinkRevision, revisions)):
+            for model, rows in ((Ticket, tickets), (TicketWarning, warnings), (AuditEvent, events),
+                                (ReviewDecision, decisions), (LinkRevision, revisions)):
                 if rows:
                     db.session.execute(insert(model), rows)
             db.session.commit()

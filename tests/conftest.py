@@ -34,6 +34,7 @@ PER_TEST_TABLES = (
     "calendar_feed",
     "cutover_policy",
     "review_decision",
+    "ticket_warning",
     "ticket_day_count",
     "nation_day_count",
     "review_wait_week",

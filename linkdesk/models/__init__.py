@@ -19,6 +19,7 @@ from .tickets import (
     TicketDayCount,
     TicketNumberCounter,
     TicketStatus,
+    TicketWarning,
 )
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "TicketDayCount",
     "TicketNumberCounter",
     "TicketStatus",
+    "TicketWarning",
     "User",
     "UserSession",
 ]
