@@ -36,8 +36,7 @@ from linkdesk.accounts.tokens import create_token
 from linkdesk.accounts.users import create_user
 from linkdesk.cutovers.feeds import issue_feed
 from linkdesk.extensions import db
-from linkdesk.models import (AuditEvent, Center, LinkRecord, LinkRevision, ReviewDecision, Role, Service, Ticket,
-                             TicketWarning)
+from linkdesk.models import AuditEvent, Center, LinkRecord, LinkRevision, ReviewDecision, Role, Service, Ticket, TicketWarning
 from linkdesk.overview import rollups
 from linkdesk.seed import seed_registry
 
