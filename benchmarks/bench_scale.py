@@ -36,7 +36,7 @@ from linkdesk.accounts.tokens import create_token
 from linkdesk.accounts.users import create_user
 from linkdesk.cutovers.feeds import issue_feed
 from linkdesk.extensions import db
-from linkdesk.models import AuditEvent, Center, LinkRecord, LinkRevision, ReviewDecision, Role, Service, Ticket
+from linkdesk.models import AuditEvent, Center, LinkRecord, LinkRevision, ReviewDecision, Role, Service, Ticket, TicketWarning
 from linkdesk.seed import seed_registry
 from linkdesk.tickets import figures
 
@@ -77,13 +77,25 @@ def build(url: str):
     return app, ids
 
 
+# The filing rules' warnings a bulk-loaded ticket carries: an emergency's, and http on ~5 % of
+# tickets, a host change on ~1 % (a list narrowed to one finds some at any size).
+WARNINGS = {"emergency": "紧急变更：不受 10 个工作日提前报送要求限制，须经部监管司批准。",
+            "http": "使用 http 而非 https：数据未加密传输，请审核人员关注。",
+            "host_changed": "域名由 gjj.example.gov.cn 变更为 gjj.example.com，请核实新域名归属。"}
+
+
+def warnings_of(rng: random.Random, emergency: bool) -> list[dict]:
+    codes = ["emergency"] * emergency + ["http"] * (rng.random() < .05) + ["host_changed"] * (rng.random() < .01)
+    return [{"code": code, "message": WARNINGS[code]} for code in codes]
+
+
 def add_tickets(app, ids: dict, start: int, count: int) -> None:
     """Tickets ``start`` … ``start + count - 1``: the first of each link may be open, the rest closed."""
     rng, links, author = random.Random(start), ids["links"], ids["clerk"]
     with app.app_context():
         provinces = dict(db.session.execute(select(Center.id, Center.province_id)).all())
         for chunk in range(start, start + count, 5000):
-            tickets, events, decisions, revisions = [], [], [], []
+            tickets, warnings, events, decisions, revisions = [], [], [], [], []
             for number in range(chunk, min(chunk + 5000, start + count)):
                 center_id, service_id = links[number % len(links)]
                 is_open = number < len(links) and number % 10 == 0  # ~10 % of links have an open ticket
@@ -97,16 +109,19 @@ def add_tickets(app, ids: dict, start: int, count: int) -> None:
                 stage = {"pending_province": "province", "pending_ministry": "ministry"}.get(status)
                 status = status.removeprefix("pending_").replace("province", "pending").replace("ministry", "pending")
                 ticket_id = number + 1
+                emergency = rng.random() < .02
                 tickets.append({
                     "id": ticket_id, "number": f"LD-B-{number:07d}", "center_id": center_id, "service_id": service_id,
                     "old_url": "https://gjj.example.gov.cn/old", "new_url": f"https://gjj.example.gov.cn/{number:07d}/",
                     "cutover_date": cutover, "submitted_at": submitted, "submitted_on": submitted.date(),
                     "earliest_cutover": cutover - timedelta(days=rng.choice((0, 0, 3))), "reason": "基准测试",
-                    "contact_name": "测试", "contact_phone": "0371-12345678", "warnings": [], "status": status,
-                    "stage": stage, "version": 1, "created_by_id": author, "created_at": submitted,
-                    "updated_at": submitted, "provisional": False, "emergency": rng.random() < .02,
+                    "contact_name": "测试", "contact_phone": "0371-12345678", "status": status, "stage": stage,
+                    "version": 1, "created_by_id": author, "created_at": submitted,
+                    "updated_at": submitted, "provisional": False, "emergency": emergency,
                     "emergency_reason": "紧急", "evidence_requested": False,
                 })
+                warnings.extend({"ticket_id": ticket_id, "position": position, **warning}
+                                for position, warning in enumerate(warnings_of(rng, emergency)))
                 events.append({"ticket_id": ticket_id, "actor_id": author, "actor_role": "center_staff", "at": submitted,
                                "action": "submit", "to_status": "pending", "to_stage": "province"})
                 if status in ("completed", "rejected", "approved", "cancelled"):
@@ -125,8 +140,8 @@ def add_tickets(app, ids: dict, start: int, count: int) -> None:
                     revisions.append({"center_id": center_id, "service_id": service_id, "ticket_id": ticket_id,
                                       "url": f"https://gjj.example.gov.cn/{number:07d}/", "effective_date": cutover,
                                       "note": f"工单 LD-B-{number:07d}", "recorded_at": submitted})
-            for model, rows in ((Ticket, tickets), (AuditEvent, events), (ReviewDecision, decisions),
-                                (LinkRevision, revisions)):
+            for model, rows in ((Ticket, tickets), (TicketWarning, warnings), (AuditEvent, events),
+                                (ReviewDecision, decisions), (LinkRevision, revisions)):
                 if rows:
                     db.session.execute(insert(model), rows)
             db.session.commit()
@@ -174,6 +189,10 @@ def routes(app, ids: dict) -> list[tuple[str, str, str]]:
         ("GET /api/v1/tickets?sort=-days_left", "token", "/api/v1/tickets?sort=-days_left"),
         ("GET /api/v1/tickets?warning=emergency (2 % of tickets)", "token", "/api/v1/tickets?warning=emergency"),
         ("ticket list (ministry), warning=http", "ministry", "/tickets/?warning=http"),
+        ("GET /api/v1/tickets?warning=http (5 % of tickets)", "token", "/api/v1/tickets?warning=http"),
+        ("GET /api/v1/tickets?warning=host_changed (1 %)", "token", "/api/v1/tickets?warning=host_changed"),
+        ("GET /api/v1/tickets?warning=day_full (none)", "token", "/api/v1/tickets?warning=day_full"),
+        ("GET /api/v1/tickets?warning=http&province=河南", "token", f"/api/v1/tickets?warning=http&province={quote('河南')}"),
         ("ticket page (ministry)", "ministry", "/tickets/1"),
         ("总览 page (ministry, last 12 weeks)", "ministry", "/overview/"),
         ("总览 page (province)", "henan", "/overview/"),
@@ -181,7 +200,7 @@ def routes(app, ids: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def measure(apps: dict[int, tuple], runs: int) -> dict[int, dict[str, tuple[float, float, int, int]]]:
+def measure(apps: dict[int, tuple], runs: int, only: list[str] = ()) -> dict[int, dict[str, tuple[float, float, int, int]]]:
     """By size, p50 and p99 in ms, the statements of one request and its answer's bytes, by route name.
 
     The sizes take turns request by request, so that a busy moment of the machine falls on
@@ -199,6 +218,8 @@ def measure(apps: dict[int, tuple], runs: int) -> dict[int, dict[str, tuple[floa
                 engines[size] = db.engine
         first_size = min(apps)
         for number, (name, who, _) in enumerate(routes(*apps[first_size])):
+            if only and number and not any(word in name for word in only):  # the static file stays
+                continue
             asks = {}
             for size, (app, ids) in apps.items():
                 path = routes(app, ids)[number][2]
@@ -252,6 +273,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--database-url", help="a PostgreSQL server (its maintenance database); default SQLite")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--routes", nargs="+", default=[], metavar="WORD",
+                        help="only the routes whose name holds one of these words (e.g. warning), and the static file")
     args = parser.parse_args()
     sizes = sorted(args.sizes)
     apps, drops = {}, []
@@ -265,7 +288,7 @@ def main() -> None:
                 add_tickets(app, ids, 0, size)
                 apps[size] = (app, ids)
                 print(f"# {size:,} tickets loaded in {time.perf_counter() - started:.0f} s", flush=True)
-            by_size = measure(apps, args.runs)
+            by_size = measure(apps, args.runs, args.routes)
             for app, _ in apps.values():
                 with app.app_context():
                     db.engine.dispose()

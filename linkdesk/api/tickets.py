@@ -96,7 +96,8 @@ def list_tickets():
         offset = (asked.page - 1) * limit
     total = count_matching(counted, past=offset + limit)
     page = ordered(query, filters, default_sort).options(
-        contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service))
+        contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service),
+        selectinload(Ticket.warning_rows))
     tickets = db.session.scalars(page.limit(limit).offset(offset)).all()
     response = jsonify([ticket_json(ticket, history=False) for ticket in tickets])
     response.headers["X-Total-Count"] = str(total.count)

@@ -21,6 +21,7 @@ from .tickets import (
     TicketDayCount,
     TicketNumberCounter,
     TicketStatus,
+    TicketWarning,
 )
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "TicketDayCount",
     "TicketNumberCounter",
     "TicketStatus",
+    "TicketWarning",
     "User",
     "UserSession",
 ]

@@ -1,4 +1,5 @@
 """Link-change tickets (工单), review decisions and the append-only audit trail."""
+from contextlib import nullcontext
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -13,10 +14,12 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     event,
     false,
+    inspect,
 )
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, object_session, relationship
 
 from ..extensions import db
 from .accounts import Role, User
@@ -55,21 +58,17 @@ _OPEN_SQL = "status IN ('pending', 'returned', 'approved')"
 # On the cutover calendar for good (approved or completed): the month grid's partial index.
 SCHEDULED_STATUSES = (TicketStatus.APPROVED, TicketStatus.COMPLETED)
 _SCHEDULED_SQL = "status IN ('approved', 'completed')"
-# The warnings a list can be narrowed to, each as the condition its partial index states (and the
-# list's filter states literally, as SQLite requires to use it), on SQLite and on PostgreSQL.
-# Emergency and provisional are columns, the probe's warning has its own; the others are codes in
-# the ticket's warnings (a JSON list written by json.dumps, whose text keeps its default separators).
-_CODE_SQL = "CAST(warnings AS TEXT) LIKE '%\"code\": \"{code}\"%'"
-WARNING_SQL = {
-    "http": (_CODE_SQL.format(code="http"),) * 2,
+# The warnings a list can be narrowed to. Emergency and provisional are columns and the probe's
+# warning has its own: each of these is found by the condition its partial index states (the list's
+# filter states it literally, as SQLite requires to use it), on SQLite and on PostgreSQL. The others
+# are codes of the filing rules' warnings, rows of ``ticket_warning`` found by its (code, ticket) index.
+COLUMN_WARNING_SQL = {
     "emergency": ("emergency = 1", "emergency"),
-    "host_changed": (_CODE_SQL.format(code="host_changed"),) * 2,
-    "day_full": (_CODE_SQL.format(code="day_full"),) * 2,
-    "blackout": (_CODE_SQL.format(code="blackout"),) * 2,
     "provisional": ("provisional = 1", "provisional"),
     "probe": ("probe_warning IS NOT NULL",) * 2,
-    "non_gov_domain": (_CODE_SQL.format(code="non_gov_domain"),) * 2,
 }
+WARNING_FILTERS = ("http", "emergency", "host_changed", "day_full", "blackout", "provisional", "probe",
+                   "non_gov_domain")
 # SQLite's search index over ticket number and addresses: an FTS5 trigram table, external content
 # (rowid = ticket.id), kept in step with ``ticket`` by triggers (migration 0015).
 SEARCH_TABLE = "ticket_search"
@@ -103,6 +102,13 @@ class Decision(StrEnum):
         return {Decision.APPROVE: "批准", Decision.RETURN: "退回修改", Decision.REJECT: "驳回"}[self]
 
 
+def _no_autoflush(row):
+    """A block in which reading the row's relationships flushes nothing of its session: a ticket
+    being changed is written by the workflow's move, on the version the actor saw, not midway."""
+    session = object_session(row)
+    return session.no_autoflush if session is not None else nullcontext()
+
+
 class Ticket(db.Model):
     """A center's request to change one link address on a cutover date."""
 
@@ -134,10 +140,10 @@ class Ticket(db.Model):
             postgresql_where=db.text(_SCHEDULED_SQL),
         ),
         # A list narrowed to a warning that few tickets carry (an emergency) reads them from these
-        # instead of walking every ticket (issue 23).
+        # instead of walking every ticket (issue 23); the codes of ``warnings`` have their own table.
         *(Index(f"ix_ticket_warning_{code}", "submitted_at", "id", sqlite_where=db.text(on_sqlite),
                 postgresql_where=db.text(on_postgresql))
-          for code, (on_sqlite, on_postgresql) in WARNING_SQL.items()),
+          for code, (on_sqlite, on_postgresql) in COLUMN_WARNING_SQL.items()),
         # Any part of the number or of an address (issue 16), on PostgreSQL. SQLite's trigram index
         # is an FTS5 table that a model cannot declare: SEARCH_TABLE, built by migration 0015.
         Index(
@@ -178,12 +184,11 @@ class Ticket(db.Model):
     reason: Mapped[str] = mapped_column(Text)
     contact_name: Mapped[str] = mapped_column(String(64))
     contact_phone: Mapped[str] = mapped_column(String(32))
-    warnings: Mapped[list] = mapped_column(JSON, default=list)
     # The filing-time probe of new_url (links/filing_probe.py), run after the commit, off the
     # request: when it was asked for (None once it finished, or when none was), when it finished,
     # and its warning when the address was not healthy. Only that probe and a change of address
-    # write these three, so the probe stores its result without a read-modify-write of
-    # ``warnings`` and without bumping ``version``.
+    # write these three, so the probe stores its result without touching ``warnings`` and without
+    # bumping ``version``.
     probe_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     probed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     probe_warning: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
@@ -203,9 +208,44 @@ class Ticket(db.Model):
     attachments: Mapped[list["TicketAttachment"]] = relationship(
         back_populates="ticket", order_by="TicketAttachment.id", viewonly=True
     )
+    # Read and written as ``warnings``; a list of tickets that shows them loads them with
+    # ``selectinload(Ticket.warning_rows)`` (one statement for the page).
+    warning_rows: Mapped[list["TicketWarning"]] = relationship(
+        back_populates="ticket", order_by="TicketWarning.position", cascade="all, delete-orphan"
+    )
 
     # Every UPDATE checks and bumps the version: a concurrent writer loses with StaleDataError.
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def warnings(self) -> list[dict]:
+        """The filing rules' warnings for reviewers, in the order they were given: ``{"code", "message"}``
+        each (the filing rules, the cutover day's load, a calendar import)."""
+        with _no_autoflush(self):
+            return [row.as_dict() for row in self.warning_rows]
+
+    @warnings.setter
+    def warnings(self, warnings: list[dict]) -> None:
+        """Replace the warnings by ``warnings`` (at most one of a code). A code the ticket keeps keeps
+        its row; when the list changes, the ticket's row is written too, so that its version moves
+        as when the warnings were a column of it."""
+        given = [TicketWarning.fields_of(warning) for warning in warnings or ()]
+        codes = [code for code, _ in given]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"a ticket holds one warning of a code: {codes}")
+        with _no_autoflush(self):  # loading the rows must not write the ticket's pending change (and its version)
+            current = list(self.warning_rows)
+        if [row.as_dict() for row in current] == [{"code": c, "message": m} for c, m in given]:
+            return
+        rows = {row.code: row for row in current}
+        kept = []
+        for position, (code, message) in enumerate(given):
+            row = rows.get(code) or TicketWarning(code=code)
+            row.position, row.message = position, message
+            kept.append(row)
+        self.warning_rows = kept
+        if inspect(self).has_identity:
+            self.updated_at = utcnow()
 
     @property
     def all_warnings(self) -> list[dict]:
@@ -222,6 +262,37 @@ class Ticket(db.Model):
 
     def __repr__(self) -> str:
         return f"<Ticket {self.number} {self.status}>"
+
+
+class TicketWarning(db.Model):
+    """One of a ticket's warnings for reviewers (提示): the code a rule names it by (``http``,
+    ``host_changed``, ``day_full``, ``calendar_changed``…) and the message shown; read and written
+    through ``Ticket.warnings``. A ticket holds at most one warning of a code, kept at its place
+    in the list (``position``). A list narrowed to a code finds its tickets by (code, ticket)."""
+
+    __tablename__ = "ticket_warning"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "code"),  # one warning of a code per ticket, as every rule writes them
+        Index("ix_ticket_warning_code_ticket", "code", "ticket_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="warning_rows")
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+    @staticmethod
+    def fields_of(warning: dict) -> tuple[str, str]:
+        """(code, message) of a warning given as a dict; anything else in it would be lost, so refused."""
+        if not isinstance(warning, dict) or not set(warning) <= {"code", "message"} or not warning.get("code"):
+            raise ValueError(f"a ticket warning is {{'code', 'message'}}, not {warning!r}")
+        return warning["code"], warning.get("message") or ""
 
 
 class TicketNumberCounter(db.Model):

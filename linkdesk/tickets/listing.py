@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from ..extensions import broad, db
 from ..labels import WARNING_LABELS
 from ..models import Center, Province, ReviewDecision, ReviewStage, Service, Ticket, TicketStatus, User
-from ..models.tickets import WARNING_SQL
+from ..models.tickets import COLUMN_WARNING_SQL, WARNING_FILTERS, TicketWarning
 from ..query_args import MAX_SEARCH_LENGTH, page_arg
 from ..workdays.calendar import CalendarRangeError, WorkingDayCalendar, parse_date
 from .deadlines import ReviewClock
@@ -35,8 +35,6 @@ SORT_LABELS = {
     "filed": "提交时间（早→晚）", "-filed": "提交时间（晚→早）",
     "center": "中心代码（升序）", "-center": "中心代码（降序）",
 }
-# Warnings a list can be narrowed to (models.tickets.WARNING_SQL says how each is found).
-WARNING_FILTERS = tuple(WARNING_SQL)
 DUE_FILTERS = {"overdue": "已逾期", "soon": "即将逾期"}
 
 
@@ -142,9 +140,12 @@ class TicketPage:
 
 
 def _warning(code: str) -> ColumnElement[bool]:
-    """The condition of a warning filter, stated as its partial index states it (``WARNING_SQL``):
-    SQLite uses a partial index only for a query that states the index's condition literally."""
-    on_sqlite, on_postgresql = WARNING_SQL[code]
+    """The condition of a warning filter (``WARNING_FILTERS``): a ticket holding a warning row of
+    the code, or for a warning kept in a column, the condition its partial index states
+    (``COLUMN_WARNING_SQL``; SQLite uses a partial index only for a query that states it literally)."""
+    if code not in COLUMN_WARNING_SQL:
+        return Ticket.id.in_(select(TicketWarning.ticket_id).where(TicketWarning.code == code))
+    on_sqlite, on_postgresql = COLUMN_WARNING_SQL[code]
     return text(on_sqlite if db.session.get_bind().dialect.name == "sqlite" else on_postgresql)
 
 
@@ -247,7 +248,8 @@ def ticket_page(query: Select, filters: TicketFilters, calendar: WorkingDayCalen
     clock = clock or ReviewClock(calendar, today)
     query, counted = page_and_count(query, counted, filters, user, clock)
     page = ordered(query, filters, "cutover" if urgent_first else "-filed").options(
-        contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service)
+        contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service),
+        selectinload(Ticket.warning_rows),
     )
     pagination = db.paginate(page, page=filters.page, per_page=per_page, error_out=False, count=False)
     total = count_matching(counted, past=filters.page * per_page)

@@ -1,0 +1,1 @@
+"""Tests of linkdesk.tickets: its rules, operations and lists."""
