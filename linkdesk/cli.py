@@ -33,6 +33,7 @@ def seed_command(demo: bool):
         for username, password in seed.seed_demo(logins).items():
             click.echo(f"demo user {username}  password {password}")
         click.echo(f"demo tickets: {seed.seed_demo_tickets()} created")
+        click.echo(f"demo emergency change due for the worker: {seed.seed_demo_cutover()} created")
 
 
 @click.command("create-user")
@@ -148,8 +149,10 @@ def init_app(app) -> None:
     from .accounts.cli import tokens_group
     from .links.cli import links_group
     from .notify.cli import channels_group, outbox_group
+    from .service.cli import worker_command
     from .workdays.cli import workdays
 
     for command in (init_db_command, seed_command, create_user_command, create_token_command, reset_password_command, workdays,
-                    apply_cutovers_command, registry_group, outbox_group, channels_group, links_group, tokens_group):
+                    apply_cutovers_command, registry_group, outbox_group, channels_group, links_group, tokens_group,
+                    worker_command):
         app.cli.add_command(command)

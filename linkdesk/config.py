@@ -71,6 +71,11 @@ class Defaults:
     LINKDESK_SMTP_USERNAME = None
     LINKDESK_SMTP_PASSWORD = None
     LINKDESK_MAIL_FROM = "linkdesk@localhost"
+    # Readiness (/readyz): a worker must have beat within this; the oldest undelivered message
+    # may wait this long.
+    LINKDESK_WORKER_STALE_SECONDS = 180
+    LINKDESK_OUTBOX_MAX_AGE_SECONDS = 15 * 60
+    LINKDESK_DATABASE_CONNECT_TIMEOUT_SECONDS = 5  # PostgreSQL: a server that does not answer is an error soon
 
 
 ENVIRONMENT = {
@@ -93,16 +98,34 @@ def from_environment(config) -> None:
     for variable, key in ENVIRONMENT.items():
         if os.environ.get(variable):
             config[key] = os.environ[variable]
-    for variable in ("LINKDESK_PROXY_HOPS", "LINKDESK_SMTP_PORT", "LINKDESK_REVIEW_DEADLINE_WORKING_DAYS"):
-        value = os.environ.get(variable, "").strip()
-        if value.isascii() and value.isdigit():
-            config[variable] = int(value)
-    for variable in ("LINKDESK_PROBE_ON_FILING", "LINKDESK_PROBE_AFTER_CUTOVER"):
-        if os.environ.get(variable):
-            config[variable] = os.environ[variable].lower() in {"1", "true", "yes"}
+    for variable, default in vars(Defaults).items():
+        if variable.startswith("LINKDESK_") and variable not in ENVIRONMENT and os.environ.get(variable, "").strip():
+            value = _typed(os.environ[variable].strip(), default)
+            if value is not None:
+                config[variable] = value
     if os.environ.get("LINKDESK_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}:
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _typed(value: str, default):
+    """An environment variable's text as the setting's type (its default's): a flag, a whole
+    number, a number, or a comma-separated list; None when it does not read as one."""
+    if isinstance(default, bool):
+        return value.lower() in {"1", "true", "yes"}
+    if isinstance(default, int):
+        return int(value) if value.isascii() and value.isdigit() else None
+    if isinstance(default, float):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    if isinstance(default, tuple):
+        items = tuple(item.strip() for item in value.split(",") if item.strip())
+        if default and all(isinstance(item, int) for item in default):  # ports
+            return tuple(int(item) for item in items) if all(item.isascii() and item.isdigit() for item in items) else None
+        return items
+    return value
 
 
 def finalize(app) -> None:
@@ -116,6 +139,11 @@ def finalize(app) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         instance.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'linkdesk.sqlite3'}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        connect_args = {"connect_timeout": app.config["LINKDESK_DATABASE_CONNECT_TIMEOUT_SECONDS"],
+                        **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance / "secret_key")
 

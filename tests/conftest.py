@@ -50,6 +50,8 @@ PER_TEST_TABLES = (
     "login_attempt",
     "holiday_schedule",
     "user_account",
+    "job_lease",
+    "worker_heartbeat",
 )
 
 

@@ -1,0 +1,15 @@
+"""Running linkdesk as a service: the worker process and the health checks.
+
+``flask --app linkdesk worker`` is one long-running process that delivers the outbox and runs the
+scheduled jobs on Beijing time (apply the day's cutovers after midnight, the morning reminders,
+the hourly link checks, the filing probes that never finished). Any number of workers may run,
+on any number of servers: each job is run under a lease in the database, each message under the
+outbox's own claim, so nothing is done twice and a worker that dies leaves nothing undone.
+
+- ``jobs``: the job table (name, schedule, what it does) and the rule that says a job is due;
+- ``leases``: taking, renewing and releasing a job's lease (one conditional UPDATE each);
+- ``heartbeats``: each worker's heartbeat, for ``/readyz`` and the operator;
+- ``worker``: the loop, its signals and its logging;
+- ``health``: what ``/healthz`` and ``/readyz`` check; ``views``: those two routes;
+- ``cli``: the ``worker`` command.
+"""
