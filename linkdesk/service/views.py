@@ -1,17 +1,11 @@
 """GET /healthz and /readyz: no login, no session, no CSRF; JSON only, never a 500."""
 from flask import Blueprint, current_app, jsonify
 
+from ..accounts.sessions import without_session
 from ..models.types import utcnow
 from .health import readiness
 
 bp = Blueprint("service", __name__)
-
-
-def without_session(view):
-    """Mark a view that must answer without looking up the caller's session (the database may be
-    down): ``accounts.sessions`` skips its check for it."""
-    view.without_session = True
-    return view
 
 
 @bp.get("/healthz")
