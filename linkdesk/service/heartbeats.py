@@ -1,7 +1,7 @@
 """Workers' heartbeats (``worker_heartbeat``): each running worker beats every few seconds,
 saying what it is doing; one that stops cleanly says so. ``/readyz`` reads the latest beat."""
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 
@@ -68,14 +68,8 @@ def liveness(now: datetime, stale: timedelta) -> Liveness:
     ).one()
     if latest is None:  # none fresh: the last beat of any, to say how long it has been
         latest = db.session.scalar(select(func.max(WorkerHeartbeat.beat_at)))
-    if latest is not None and latest.tzinfo is None:  # SQLite's max() returns a string or naive value
-        latest = _as_utc(latest)
+    if isinstance(latest, str):  # should max() ever come back untyped (SQLite keeps text)
+        latest = datetime.fromisoformat(latest)
+    if latest is not None and latest.tzinfo is None:
+        latest = latest.replace(tzinfo=UTC)
     return Liveness(running, latest)
-
-
-def _as_utc(value) -> datetime:
-    from datetime import UTC
-
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
