@@ -22,9 +22,14 @@ db: install
 	$(BIN)/flask --app linkdesk init-db
 	@if [ ! -f instance/demo_logins.txt ]; then $(BIN)/flask --app linkdesk seed --demo >/dev/null; else $(BIN)/flask --app linkdesk seed >/dev/null; fi
 
+# The web server and, beside it, the worker (notifications, the day's cutovers, reminders, link
+# checks); Ctrl-C stops both: the trap ends the worker whichever way the server stops.
 run: db
 	@echo "演示账号 / demo logins (user, password):"
 	@cat instance/demo_logins.txt
+	@echo "worker: flask --app linkdesk worker (its log lines start with linkdesk.worker)"
+	@$(BIN)/flask --app linkdesk worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/flask --app linkdesk run --host $(HOST) --port $(PORT)
 
 test: install

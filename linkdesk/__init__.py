@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .notify.views import bp as notify_pages
     from .overview.views import bp as overview_pages
     from .service import backup_cli, logs, metrics
+    from .service.views import bp as service_endpoints
     from .tickets.review_views import bp as review_pages
     from .tickets.views import bp as ticket_pages
     from .workdays.views import bp as workday_pages
@@ -53,7 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     backup_cli.init_app(app)
     metrics.init_app(app)
     for blueprint in (accounts_pages, home_page, ticket_pages, review_pages, notify_pages,
-                      workday_pages, cutover_pages, link_pages, overview_pages, inbox_pages, api.bp):
+                      workday_pages, cutover_pages, link_pages, overview_pages, inbox_pages, api.bp, service_endpoints):
         app.register_blueprint(blueprint)
     access.init_app(app)
     return app

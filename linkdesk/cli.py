@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from . import seed
 from .accounts import tokens, users
-from .extensions import db, refresh_planner_statistics
+from .extensions import db
 from .models import Role, User
 from .tickets import wait_weeks
 
@@ -38,6 +38,7 @@ def seed_command(demo: bool):
         for username, password in seed.seed_demo(logins).items():
             click.echo(f"demo user {username}  password {password}")
         click.echo(f"demo tickets: {seed.seed_demo_tickets()} created")
+        click.echo(f"demo emergency change due for the worker: {seed.seed_demo_cutover()} created")
 
 
 @click.command("create-user")
@@ -101,7 +102,7 @@ def reset_password_command(username):
 @click.option("--date", "day", help="Apply tickets due on or before this date (default: today in Beijing).")
 def apply_cutovers_command(day: str | None):
     """Complete approved tickets that are due and make their addresses live (for cron)."""
-    from .cutovers.operations import apply_due
+    from .cutovers.operations import apply_due, probe_applied
     from .models.types import utcnow
     from .workdays.calendar import local_date, parse_date
 
@@ -115,13 +116,8 @@ def apply_cutovers_command(day: str | None):
     for ticket in applied:
         click.echo(f"{ticket.number} {ticket.center.short_name} {ticket.service.code} -> {ticket.new_url}")
     click.echo(f"截至 {due.isoformat()}：本次完成切换 {len(applied)} 个。")
-    refresh_planner_statistics()  # daily, with more history: the planner's statistics follow it
-    if applied and current_app.config["LINKDESK_PROBE_AFTER_CUTOVER"]:
-        from .links.health import check_links
-        from .models import LinkRecord
-
-        links = db.session.scalars(select(LinkRecord).where(LinkRecord.ticket_id.in_([t.id for t in applied]))).all()
-        run = check_links(links)
+    run = probe_applied(applied)
+    if run is not None:
         click.echo(f"新地址检测：{run.healthy}/{run.checked} 正常。")
 
 
@@ -153,8 +149,10 @@ def init_app(app) -> None:
     from .accounts.cli import tokens_group
     from .links.cli import links_group
     from .notify.cli import channels_group, outbox_group
+    from .service.cli import worker_command
     from .workdays.cli import workdays
 
     for command in (init_db_command, seed_command, create_user_command, create_token_command, reset_password_command, workdays,
-                    apply_cutovers_command, registry_group, outbox_group, channels_group, links_group, tokens_group):
+                    apply_cutovers_command, registry_group, outbox_group, channels_group, links_group, tokens_group,
+                    worker_command):
         app.cli.add_command(command)

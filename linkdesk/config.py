@@ -79,6 +79,11 @@ class Defaults:
     LINKDESK_LOG_LEVEL = "INFO"
     # /metrics answers loopback, or a request carrying this bearer token (None: loopback only).
     LINKDESK_METRICS_TOKEN = None
+    # Readiness (/readyz): a worker must have beat within this; the oldest undelivered message
+    # may wait this long.
+    LINKDESK_WORKER_STALE_SECONDS = 180
+    LINKDESK_OUTBOX_MAX_AGE_SECONDS = 15 * 60
+    LINKDESK_DATABASE_CONNECT_TIMEOUT_SECONDS = 5  # PostgreSQL: a server that does not answer is an error soon
 
 
 # Variables whose setting is not named LINKDESK_<variable>; every other LINKDESK_X sets LINKDESK_X.
@@ -138,6 +143,11 @@ def finalize(app) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         instance.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'linkdesk.sqlite3'}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        connect_args = {"connect_timeout": app.config["LINKDESK_DATABASE_CONNECT_TIMEOUT_SECONDS"],
+                        **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance / "secret_key")
 

@@ -2,7 +2,7 @@
 import csv
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -173,3 +173,40 @@ def seed_demo_tickets() -> int:
                                                      contact_name="李经办", contact_phone="010-12345678"))
     decide(users["ministry"], approved, "approve", None, approved.version)
     return 3
+
+
+# A minimal PDF standing in for the stamped letter (盖章公函) an emergency change needs.
+DEMO_LETTER = b"%PDF-1.4\n% linkdesk demo: emergency change letter\n%%EOF\n"
+
+
+def seed_demo_cutover() -> int:
+    """An approved emergency change due today (or on the next working day), so that the demo's
+    worker completes a cutover on its first round; nothing when that link has a ticket already."""
+    from .models import Ticket
+    from .models.types import utcnow
+    from .tickets.evidence import Upload
+    from .tickets.filing import ChangeRequest
+    from .tickets.operations import decide, file_ticket
+    from .workdays.calendar import local_date
+    from .workdays.schedules import current_calendar
+
+    users = {user.username: user for user in db.session.scalars(select(User))}
+    service = db.session.scalar(select(Service).where(Service.code == "retirement_withdrawal"))
+    if not {"beijing", "ministry"} <= users.keys() or service is None:
+        return 0
+    if db.session.scalar(select(Ticket.id).where(Ticket.center_id == users["beijing"].center_id,
+                                                 Ticket.service_id == service.id).limit(1)) is not None:
+        return 0
+    calendar = current_calendar()
+    day = local_date(utcnow())
+    while not calendar.is_working_day(day):  # a cutover falls on a working day
+        day += timedelta(days=1)
+    request = ChangeRequest.from_mapping({
+        "service": "retirement_withdrawal", "new_url": "https://gjj.beijing.gov.cn/web/zwfw/v2/retire.html",
+        "cutover_date": day.isoformat(), "reason": "原退休提取页面存在安全漏洞，须立即切换到修复后的新页面",
+        "contact_name": "李经办", "contact_phone": "010-12345678", "emergency": True,
+        "emergency_reason": "安全漏洞须当日修复，已报部监管司同意（演示数据）",
+    })
+    ticket = file_ticket(users["beijing"], request, [Upload("紧急变更申请公函.pdf", DEMO_LETTER)])
+    decide(users["ministry"], ticket, "approve", "同意紧急变更（演示）", ticket.version)
+    return 1

@@ -8,7 +8,7 @@ from ..extensions import db
 from .access import authenticated_by_token, login_required
 from .credentials import change_password, complete_reset, reset_target
 from .forms import ChangePasswordForm, SetPasswordForm
-from .sessions import SESSION_KEY
+from .sessions import SESSION_KEY, skips_session
 from .users import AccountError
 from .views import bp
 
@@ -19,7 +19,8 @@ BEFORE_OWN_PASSWORD = {"accounts.change_password", "accounts.logout", "accounts.
 @bp.before_app_request
 def own_password_first():
     """A temporary password (chosen by the admin) opens only the page that replaces it."""
-    if request.endpoint in BEFORE_OWN_PASSWORD or not current_user.is_authenticated or authenticated_by_token():
+    if request.endpoint in BEFORE_OWN_PASSWORD or skips_session() or not current_user.is_authenticated \
+            or authenticated_by_token():
         return None
     if not current_user.must_change_password:
         return None

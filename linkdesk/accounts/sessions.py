@@ -111,8 +111,20 @@ def sign_out() -> None:
     session.clear()
 
 
+def without_session(view):
+    """Mark a view that answers whoever asks without looking at their session — the health
+    checks, which must answer with the database down and never redirect to a password page."""
+    view.without_session = True
+    return view
+
+
+def skips_session() -> bool:
+    """Whether this request's view was marked ``without_session``."""
+    return getattr(current_app.view_functions.get(request.endpoint), "without_session", False)
+
+
 def _check_request_session():
-    if "_user_id" not in session:
+    if "_user_id" not in session or skips_session():
         return
     found, reason = check_session(session.get(SESSION_KEY), limits(), utcnow())
     if found is None:

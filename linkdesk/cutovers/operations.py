@@ -7,15 +7,18 @@ what happened is announced (``tickets.events``), and notify listens. The CLI and
 these; the rules they rely on are ``schedule``.
 """
 import logging
+from collections.abc import Callable
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db
+from ..extensions import db, refresh_planner_statistics
+from ..links.health import CheckRun, check_links
 from ..links.registry import set_live_address
-from ..models import BlackoutWindow, CutoverPolicy, Ticket, TicketStatus, User
+from ..models import BlackoutWindow, CutoverPolicy, LinkRecord, Ticket, TicketStatus, User
 from ..tickets.events import announce, remind
 from ..tickets.workflow import WorkflowError, move
 from ..workdays.calendar import WorkingDayCalendar
@@ -54,15 +57,31 @@ def apply_cutover(ticket_id: int) -> Ticket | None:
     return ticket
 
 
-def apply_due(day: date) -> list[Ticket]:
-    """Apply every approved ticket due by ``day``; one transaction per ticket, idempotent."""
+def apply_due(day: date, before_each: Callable[[], None] = lambda: None) -> list[Ticket]:
+    """Apply every approved ticket due by ``day``; one transaction per ticket, idempotent.
+
+    ``before_each`` runs before each ticket (a worker that is stopping raises there, after the
+    ticket in hand). Then, when configured, the addresses made live are probed once, so that a
+    link that does not answer on its first day shows on the link-health page at once."""
+    ticket_ids = due_ticket_ids(day)
+    db.session.commit()  # the list read, no transaction is held while each ticket takes its own
     applied = []
-    for ticket_id in due_ticket_ids(day):
+    for ticket_id in ticket_ids:
+        before_each()
         ticket = apply_cutover(ticket_id)
         if ticket is not None:
             applied.append(ticket)
             log.info("applied %s: %s", ticket.number, ticket.new_url)
+    refresh_planner_statistics()  # daily, with more history: the planner's statistics follow it
     return applied
+
+
+def probe_applied(applied: list[Ticket]) -> CheckRun | None:
+    """Probe the addresses just made live (``LINKDESK_PROBE_AFTER_CUTOVER``); None when not asked."""
+    if not applied or not current_app.config["LINKDESK_PROBE_AFTER_CUTOVER"]:
+        return None
+    links = db.session.scalars(select(LinkRecord).where(LinkRecord.ticket_id.in_([t.id for t in applied]))).all()
+    return check_links(links)
 
 
 def remind_upcoming(today: date, calendar: WorkingDayCalendar, working_days_before: int = 2) -> list[Ticket]:

@@ -1,9 +1,10 @@
-"""The data model: registry, accounts, tickets and their audit trail, calendars."""
+"""The data model: registry, accounts, tickets and their audit trail, calendars, the worker's leases."""
 from .accounts import ROLE_LABELS, AccountEvent, ApiToken, LoginAttempt, PasswordReset, Role, User, UserSession
 from .calendar import HolidaySchedule
 from .cutovers import BlackoutWindow, CalendarFeed, CutoverPolicy
 from .notifications import ChannelKind, ChannelScope, InboxMessage, MessageStatus, NotificationChannel, OutboxMessage
 from .registry import Center, LinkCheck, LinkRecord, LinkRevision, Province, ProvinceKind, Service
+from .service import JobLease, WorkerHeartbeat
 from .tickets import (
     ATTACHMENT_TYPES,
     OPEN_STATUSES,
@@ -43,6 +44,7 @@ __all__ = [
     "Decision",
     "HolidaySchedule",
     "InboxMessage",
+    "JobLease",
     "LinkCheck",
     "LinkRecord",
     "LinkRevision",
@@ -67,4 +69,5 @@ __all__ = [
     "TicketWarning",
     "User",
     "UserSession",
+    "WorkerHeartbeat",
 ]

@@ -8,7 +8,7 @@ stages, channel kinds, probe results, hosts): never a user, a ticket or a path.
 import logging
 
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import String, case, column, func, inspect, select, table
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
@@ -23,9 +23,10 @@ from ..models import (
     ReviewStage,
     Ticket,
     TicketStatus,
+    WorkerHeartbeat,
 )
 from ..models.tickets import OPEN_STATUSES
-from ..models.types import UTCDateTime, utcnow
+from ..models.types import utcnow
 from ..tickets.deadlines import review_clock
 from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
@@ -35,8 +36,6 @@ log = logging.getLogger(__name__)
 BACKLOG = (MessageStatus.PENDING, MessageStatus.SENDING)
 DELIVERY_RESULTS = ("sent", "parked", "sending", "retrying", "queued")
 PROBE_STATES = ("pending", "unfinished", "warned", "passed", "none")
-# Written by the worker (linkdesk worker); a database from before it has no such table.
-WORKER_HEARTBEAT = table("worker_heartbeat", column("host", String), column("beat_at", UTCDateTime))
 
 
 class DeskCollector:
@@ -71,9 +70,7 @@ class DeskCollector:
         yield filing_probe_family(now)
         yield ticket_family()
         yield overdue_family(now, self.config)
-        heartbeat = heartbeat_family(now)
-        if heartbeat is not None:
-            yield heartbeat
+        yield heartbeat_family(now)
 
 
 def outbox_families(now):
@@ -168,12 +165,12 @@ def overdue_family(now, config):
 
 
 def heartbeat_family(now):
-    """Per host, the age of its workers' latest heartbeat; None when the table does not exist."""
-    if not inspect(db.session.connection()).has_table("worker_heartbeat"):
-        return None
+    """Per host, the age of its running workers' latest heartbeat (a worker that stopped cleanly
+    is not counted; one killed outright ages until it is restarted)."""
     family = GaugeMetricFamily("linkdesk_worker_heartbeat_age_seconds", "Seconds since the latest heartbeat of a worker, per host.",
                                labels=["host"])
-    rows = db.session.execute(select(WORKER_HEARTBEAT.c.host, func.max(WORKER_HEARTBEAT.c.beat_at)).group_by(WORKER_HEARTBEAT.c.host))
+    rows = db.session.execute(select(WorkerHeartbeat.host, func.max(WorkerHeartbeat.beat_at))
+                              .where(WorkerHeartbeat.stopped_at.is_(None)).group_by(WorkerHeartbeat.host))
     for host, beat in rows:
         family.add_metric([host or ""], _age(now, beat))
     return family

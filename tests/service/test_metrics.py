@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import text
 
 from linkdesk import REPO_ROOT
 from linkdesk.extensions import db
-from linkdesk.models import Role, Ticket, TicketStatus
+from linkdesk.models import Role, Ticket, TicketStatus, WorkerHeartbeat
+from linkdesk.models.types import utcnow
 from linkdesk.notify.events import add_channel, notify
 
 from ..factories import ticket_request
@@ -125,21 +125,17 @@ class TestWhatItCounts:
         assert value(found, "linkdesk_reviews_overdue", stage="ministry") == 3
         assert value(found, "linkdesk_filing_probes", state="none") == 3
 
-    def test_worker_heartbeat_age_is_there_only_with_its_table(self, client, clock):
+    def test_worker_heartbeat_age_per_host_of_running_workers(self, client, clock):
         assert not any(name == "linkdesk_worker_heartbeat_age_seconds" for name, _ in scrape(client))
-        db.session.execute(text("CREATE TABLE worker_heartbeat (worker_id VARCHAR(64) PRIMARY KEY, host VARCHAR(255), "
-                                "pid INTEGER, started_at TIMESTAMP WITH TIME ZONE, beat_at TIMESTAMP WITH TIME ZONE, "
-                                "current_job VARCHAR(64))"))
-        try:
-            beat = "2026-11-27 01:59:30+00:00" if db.engine.dialect.name == "postgresql" else "2026-11-27 01:59:30.000000"
-            db.session.execute(text("INSERT INTO worker_heartbeat (worker_id, host, pid, beat_at) VALUES ('w1', 'web1', 1, :at)"),
-                               {"at": beat})
-            db.session.commit()
-            assert value(scrape(client), "linkdesk_worker_heartbeat_age_seconds", host="web1") == pytest.approx(30, abs=1)
-        finally:
-            db.session.rollback()
-            db.session.execute(text("DROP TABLE worker_heartbeat"))
-            db.session.commit()
+        beat = utcnow() - timedelta(seconds=30)
+        db.session.add_all([
+            WorkerHeartbeat(worker_id="w1", host="web1", pid=1, started_at=beat, beat_at=beat),
+            WorkerHeartbeat(worker_id="w2", host="web2", pid=2, started_at=beat, beat_at=beat, stopped_at=beat),
+        ])
+        db.session.commit()
+        samples = scrape(client)
+        assert value(samples, "linkdesk_worker_heartbeat_age_seconds", host="web1") == pytest.approx(30, abs=1)
+        assert ("linkdesk_worker_heartbeat_age_seconds", frozenset({("host", "web2")})) not in samples
 
 
 MULTIPROCESS_WORKER = textwrap.dedent("""
