@@ -8,10 +8,11 @@ Run (after ``eval "$(.ci/postgres-start)"``): .venv/bin/python .ci/drill.py
 It needs LINKDESK_TEST_DATABASE_URL (a PostgreSQL server's maintenance database, where it creates and
 drops a database of its own) and nginx (``/usr/sbin/nginx`` or on PATH).
 
-The drill's day is today in Beijing when today is a working day (before 23:00). Otherwise every
-process of the desk runs under libfaketime (the ``faketime`` package, which CI installs), moved to
-10:00 on the next working day, so that a ticket can be due "today" for apply-cutovers, which never
-completes a ticket before its day.
+The drill's day is today in Beijing when today is a working day (before 23:00). Otherwise (or with
+DRILL_SHIFT_DAY=1 in the environment) every process of the desk runs with its clock moved to 10:00
+on the next working day (time-machine, started by ``drill.py --shifted SECONDS -m MODULE …`` before
+the module runs; libfaketime cannot be used: Python's ``time.sleep`` hangs under it), so that a
+ticket can be due "today" for apply-cutovers, which never completes a ticket before its day.
 
 What each acknowledgement promises, and what is checked afterwards in the database:
 - a 201 filing: the ticket exists with its new address; a 201 attachment: the document exists once
@@ -71,7 +72,7 @@ CLIENTS = 8  # client threads
 KILL_AT = 0.4  # the share of the province decisions sent when a server and a worker are killed
 DOWN_SECONDS = 2.0  # how long the killed server and worker stay down
 DRAIN_SECONDS = 170  # bound on waiting for the outbox (a dead worker's claim waits out its 120 s lease)
-RECEIVER_DELAY = 0.02  # each fake receiver answer takes this long, so a worker is often mid-send
+RECEIVER_DELAY = 0.05  # each fake receiver answer takes this long, so a worker is often mid-send
 HENAN_CENTERS = 10
 BULK_SIZE = 5
 PASSWORD = "drill-password-1"
@@ -117,6 +118,7 @@ class Receiver:
         self.bad_signatures = 0
         self.secret: str | None = None
         self.lock = threading.Lock()
+        self.in_flight: set[int] = set()  # the senders' local ports of the requests not yet answered
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -124,14 +126,22 @@ class Receiver:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 # Recorded first, answered after a while: a worker killed meanwhile never learns
                 # that the message arrived, and sends it again (the same id) after its lease.
-                receiver.record(self.headers, raw)
-                time.sleep(RECEIVER_DELAY)
-                answer = b'{"errcode": 0, "errmsg": "ok"}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                with receiver.lock:
+                    receiver.in_flight.add(self.client_address[1])
+                try:
+                    receiver.record(self.headers, raw)
+                    time.sleep(RECEIVER_DELAY)
+                    answer = b'{"errcode": 0, "errmsg": "ok"}'
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except ConnectionError:  # the sender was killed meanwhile
+                    self.close_connection = True
+                finally:
+                    with receiver.lock:
+                        receiver.in_flight.discard(self.client_address[1])
 
             def log_message(self, *args):
                 pass
@@ -183,9 +193,8 @@ class Stack:
         return process
 
     def start_server(self, index: int) -> None:
-        self.start(f"server{index}", [sys.executable, "-m", "gunicorn", "-w", "2", "-b",
-                                      f"127.0.0.1:{self.server_ports[index]}", "--log-level", "warning",
-                                      "linkdesk.wsgi:app"])
+        self.start(f"server{index}", python("gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.server_ports[index]}",
+                                            "--log-level", "warning", "linkdesk.wsgi:app"))
 
     def start_worker(self, index: int) -> None:
         self.start(f"worker{index}", flask(*WORKER_COMMAND))
@@ -264,11 +273,63 @@ http {{
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
 
+def sending(group: int, receivers) -> bool:
+    """True when a process of the group has a delivery in flight to a receiver (Linux: its
+    sockets' local ports, from /proc, against the ports the receivers are answering)."""
+    ports = set()
+    for receiver in receivers:
+        with receiver.lock:
+            ports |= receiver.in_flight
+    if not ports:
+        return False
+    inodes = set()
+    for pid in os.listdir("/proc"):
+        try:
+            if not pid.isdigit() or os.getpgid(int(pid)) != group:
+                continue
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except OSError:
+            continue
+    try:
+        table = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return False
+    for line in table:
+        fields = line.split()
+        if fields[9] in inodes and int(fields[1].split(":")[1], 16) in ports:
+            return True
+    return False
+
+
 ENVIRONMENT: dict = {}
 
 
+SHIFT = [0]  # seconds the desk's clock is moved ahead (see the module's docstring)
+
+
+def python(module: str, *arguments: str) -> list[str]:
+    shifted = ["--shifted", str(SHIFT[0])] if SHIFT[0] else []
+    return [sys.executable, *([__file__, *shifted] if shifted else []), "-m", module, *arguments]
+
+
 def flask(*arguments: str) -> list[str]:
-    return [sys.executable, "-m", "flask", "--app", "linkdesk", *arguments]
+    return python("flask", "--app", "linkdesk", *arguments)
+
+
+def shifted(seconds: str, argv: list[str]) -> None:
+    """Run ``-m MODULE ARGS`` with the clock ``seconds`` ahead and ticking (in forked children too)."""
+    import runpy
+
+    import time_machine
+
+    assert argv[0] == "-m", argv
+    sys.argv = [argv[1], *argv[2:]]
+    sys.path.insert(0, os.getcwd())
+    with time_machine.travel(time.time() + float(seconds), tick=True):
+        runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
 
 
 def run_flask(*arguments: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -729,14 +790,6 @@ def the_day() -> tuple[date, int]:
     return day, int((moment - now).total_seconds())
 
 
-def libfaketime() -> str | None:
-    for candidate in ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
-                      "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1"):
-        if Path(candidate).exists():
-            return candidate
-    return None
-
-
 def main() -> int:
     started = time.monotonic()
     base_url = os.environ.get("LINKDESK_TEST_DATABASE_URL")
@@ -803,14 +856,8 @@ def main() -> int:
 
             day, shift = the_day()
             if shift:
-                preload = libfaketime()
-                if preload is None:
-                    print(f"drill: today is not a working day in Beijing; the drill runs the desk on {day} under "
-                          "libfaketime, which is not installed (apt-get install faketime)")
-                    return 2
-                ENVIRONMENT.update({"LD_PRELOAD": preload, "FAKETIME": f"+{shift}", "FAKETIME_DONT_FAKE_MONOTONIC": "1",
-                                    "FAKETIME_DONT_RESET": "1"})
-                log(f"the desk's clock moves {shift} s ahead, to {day} 10:00 Beijing (libfaketime)")
+                SHIFT[0] = shift
+                log(f"the desk's clock moves {shift} s ahead, to {day} 10:00 Beijing (time-machine)")
             calendar = current_calendar()
             in_two = next(d for d in (day + timedelta(days=n) for n in range(1, 30))
                           if calendar.working_days_between(day, d) == 2)
@@ -870,14 +917,21 @@ def main() -> int:
         ledger = Ledger()
         client = Client(gateway, tally)
         the_day_ = Day(client, links, reviewers, ledger)
-        kill = {"windows": [], "recovery_gateway": None, "recovery_server": None, "triggered": threading.Event()}
+        kill = {"windows": [], "recovery_gateway": None, "recovery_server": None, "triggered": threading.Event(),
+                "mid_send": False}
 
         def killer():
             kill["triggered"].wait()
+            # The worker dies mid-send when it can: up to 3 s for a delivery of its in flight.
+            waited = time.monotonic()
+            while time.monotonic() - waited < 3 and not sending(stack.processes["worker0"].pid, receivers.values()):
+                time.sleep(0.005)
+            kill["mid_send"] = sending(stack.processes["worker0"].pid, receivers.values())
             t_kill = time.monotonic()
-            stack.kill("server0")
             stack.kill("worker0")
-            log("killed server 0 (its process group) and worker 0 with SIGKILL")
+            stack.kill("server0")
+            log(f"killed worker 0 ({'mid-send' if kill['mid_send'] else 'not sending'}) and server 0 "
+                "(its process group) with SIGKILL")
 
             def poll_gateway():
                 while kill["recovery_gateway"] is None and time.monotonic() - t_kill < 60:
@@ -921,12 +975,12 @@ def main() -> int:
             the_day_.decisions("ministry", ["ministry1", "ministry2"])
             the_day_.resolve()
         log(f"cron on two servers at once: apply-cutovers --date {day} ×2, outbox remind --date {day} ×2")
-        cron = [subprocess.Popen(flask(*command), cwd=ROOT, env=ENVIRONMENT, stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        cron = [(command, subprocess.Popen(flask(*command), cwd=ROOT, env=ENVIRONMENT, stdout=subprocess.PIPE,
+                                           stderr=subprocess.STDOUT, text=True, start_new_session=True))
                 for command in (("apply-cutovers", "--date", day.isoformat()), ("outbox", "remind", "--date", day.isoformat()))
                 for _ in range(2)]
         cron_failures: list[str] = []
-        cron_results = [(process.args[5:], process.wait(120), process.stdout.read()) for process in cron]
+        cron_results = [(command, process.wait(120), process.stdout.read()) for command, process in cron]
         for arguments, code, output in cron_results:
             lines = [line for line in output.splitlines() if line.strip()]
             summary = lines[-3:] if code == 0 else [next((line for line in reversed(lines) if "Error" in line), "")[:300]]
@@ -979,7 +1033,7 @@ def main() -> int:
             failures.append("the kill never happened")
 
         print("\n=== two-server drill ===")
-        print(f"day {day}{' (desk clock moved by libfaketime)' if shift else ''}; worker: flask {' '.join(WORKER_COMMAND)}; "
+        print(f"day {day}{' (the desk clock moved ahead by time-machine)' if shift else ''}; worker: flask {' '.join(WORKER_COMMAND)}; "
               f"readiness: {READY_PATH}")
         print(f"requests sent: {tally.requests} through nginx ({CLIENTS} clients)")
         print("errors seen: " + (", ".join(f"{status or 'no answer'} {'in' if inside else 'OUTSIDE'} the kill window ×{n}"
@@ -1005,7 +1059,8 @@ def main() -> int:
               if gateway_recovery is not None else f"recovery: {READY_PATH} through nginx never answered 200; ", end="")
         print(f"the killed server answered again after {kill['recovery_server']:.1f} s"
               if kill["recovery_server"] is not None else "the killed server never came back")
-        print(f"outbox drained {drained:.1f} s after the day's last step" if drained is not None else "outbox NOT drained")
+        print(f"worker 0 was killed {'in the middle of a delivery' if kill['mid_send'] else 'between deliveries'}; "
+              + (f"outbox drained {drained:.1f} s after the day's last step" if drained is not None else "outbox NOT drained"))
         print(f"the day took {day_seconds:.1f} s; the drill {time.monotonic() - started:.1f} s in all")
     except KeyboardInterrupt as stopped:
         interrupted = True
@@ -1039,4 +1094,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if sys.argv[1:2] == ["--shifted"]:
+        shifted(sys.argv[2], sys.argv[3:])
+    else:
+        sys.exit(main())
