@@ -33,7 +33,7 @@ run: db
 	$(BIN)/flask --app linkdesk run --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/ruff check linkdesk tests benchmarks
+	$(BIN)/ruff check linkdesk tests benchmarks .ci
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
