@@ -53,16 +53,14 @@ from datetime import time as clock_time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-# --- the two switches: stand-ins until the worker and /readyz are merged ----------------------
-# The worker: one long-running process per server. Stand-in: the outbox worker alone (it claims
-# with leases and keeps a message's id on every try), every half second.
-WORKER_COMMAND = ["outbox", "deliver", "--interval", "0.5"]  # later: ["worker"]
-# Readiness, through nginx and on each server. Stand-in: the login page answers.
-READY_PATH = "/login"  # later: "/readyz"
-# A cron run that exits non-zero: two `outbox remind` at once crash on the inbox's unique key (the
-# loser's whole run rolls back; the winner queues everything, which the checks below verify). Until
-# the app survives that race, a crash is printed and tolerated; False makes it a failure.
-TOLERATE_CRON_CRASH = True
+# --- what runs on each server ----------------------------------------------------------------
+# The worker: one long-running process per server (outbox and scheduled jobs, under leases).
+WORKER_COMMAND = ["worker"]
+# Readiness, through nginx and on each server.
+READY_PATH = "/readyz"
+# A one-off command that exits non-zero fails the drill (two `outbox remind` at once once crashed
+# on the inbox's unique key; each reminder now commits on its own and the loser skips it).
+TOLERATE_CRON_CRASH = False
 # ---------------------------------------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent

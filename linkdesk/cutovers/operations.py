@@ -19,7 +19,8 @@ from ..extensions import db, refresh_planner_statistics
 from ..links.health import CheckRun, check_links
 from ..links.registry import set_live_address
 from ..models import BlackoutWindow, CutoverPolicy, LinkRecord, Ticket, TicketStatus, User
-from ..tickets.events import announce, remind
+from ..tickets.events import announce
+from ..tickets.operations import send_reminder
 from ..tickets.workflow import WorkflowError, move
 from ..workdays.calendar import WorkingDayCalendar
 from .schedule import due_ticket_ids
@@ -96,10 +97,10 @@ def remind_upcoming(today: date, calendar: WorkingDayCalendar, working_days_befo
     reminded = []
     for ticket in tickets:
         if calendar.working_days_between(today, ticket.cutover_date) == working_days_before:
-            if remind(ticket, "reminder", f"请做好 {ticket.cutover_date.isoformat()} 的切换准备",
-                      f"reminder:{ticket.id}:{ticket.cutover_date.isoformat()}"):
+            if send_reminder(ticket, "reminder", f"请做好 {ticket.cutover_date.isoformat()} 的切换准备",
+                             f"reminder:{ticket.id}:{ticket.cutover_date.isoformat()}"):
                 reminded.append(ticket)
-    db.session.commit()
+    db.session.commit()  # the list was read in a transaction of its own when there was nothing to remind
     return reminded
 
 

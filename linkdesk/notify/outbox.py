@@ -41,9 +41,10 @@ from .events import WECOM_MAX_BYTES, clip, utf8_size
 
 log = logging.getLogger(__name__)
 M = MessageStatus
-LEASE = timedelta(seconds=120)
-# Sends per round: each is bounded by the timeout (10 s), so a round ends well within the lease.
-BATCH = 10
+# A claim's lease: renewed right before each send, so it needs to outlast one send (bounded by
+# the 10 s timeout) and no more. A worker killed mid-send leaves its claims for this long only.
+LEASE = timedelta(seconds=30)
+BATCH = 10  # sends per round
 DUE_PER_CHANNEL = 400  # due messages of one channel a claim looks at (a minute's digests hold fewer)
 RATE_WINDOW = timedelta(seconds=60)
 WECOM_RATE_LIMITED = 45009  # the robot's "too many messages" answer: wait, it is not a failure

@@ -83,23 +83,27 @@ class Worker:
         pulse.start()
         try:
             while not self.stopping():
-                self.round()
+                backlog = self.round()
                 if once:
                     break
-                self._stop.wait(self.interval)
+                if not backlog:  # a full round: more is due at once, the next round starts now
+                    self._stop.wait(self.interval)
         finally:
             self._stop.set()
             pulse.join(timeout=self.beat_every + 5)
             self._safely(lambda: heartbeats.stopped(ident, utcnow()))
             log.info("worker %s stopped", ident.worker_id, extra={"worker_id": ident.worker_id})
 
-    def round(self) -> None:
-        """Deliver what is due, then run each job that is due; nothing here ends the loop."""
-        self._safely(self.deliver)
+    def round(self) -> bool:
+        """Deliver what is due, then run each job that is due; nothing here ends the loop. True when
+        the outbox round was full (a backlog: more messages are due now)."""
+        reports = []
+        self._safely(lambda: reports.append(self.deliver()))
         for job in self.jobs:
             if self.stopping():
-                return
+                break
             self._safely(lambda job=job: self.run_if_due(job))
+        return bool(reports) and reports[0].sent + reports[0].failed >= outbox.BATCH
 
     def _safely(self, step) -> None:
         # The database away or locked, say: logged once per round, rolled back; the loop goes on.

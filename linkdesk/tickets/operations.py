@@ -315,10 +315,25 @@ def remind_review_deadlines(clock: ReviewClock) -> list[Ticket]:
         deadline = clock.deadline(ticket.cutover_date)
         note = f"请在 {deadline.isoformat()} 前完成审核（切换前 {clock.working_days} 个工作日），以便小程序按期配置"
         dedupe = f"review_due:{ticket.id}:{ticket.stage.value}:{ticket.cutover_date.isoformat()}:{clock.today.isoformat()}"
-        remind(ticket, "review_due", note, dedupe)
-        reminded.append(ticket)
-    db.session.commit()
+        if send_reminder(ticket, "review_due", note, dedupe):
+            reminded.append(ticket)
     return reminded
+
+
+def send_reminder(ticket: Ticket, reminder: str, note: str, dedupe: str) -> bool:
+    """Announce one reminder about a ticket and commit it on its own; True when something was queued.
+
+    Its dedupe key makes it once per ticket however often reminders run; two runs at the same
+    moment (two servers' cron, a worker and an operator) may both find the key unused, and the
+    database's unique key lets one win: the other's insert is refused, rolled back and skipped,
+    and the rest of its reminders go on."""
+    try:
+        queued = remind(ticket, reminder, note, dedupe)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return queued
 
 
 @dataclass(frozen=True)
