@@ -16,7 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(REPO_ROOT / "static"),
     )
     from . import config
-    from .request_limits import Request
+    from .web.request_limits import Request
 
     app.request_class = Request
 
@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     config.finalize(app)
 
-    from . import api, cli, errors, extensions, input_guard, models, ui  # noqa: F401
+    from . import api, cli, extensions, models  # noqa: F401
     from .accounts import access, admin_views, password_views, sessions, wecom_views  # noqa: F401 (routes on accounts' bp)
     from .accounts.views import bp as accounts_pages
     from .cutovers.views import bp as cutover_pages
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .service.views import bp as service_endpoints
     from .tickets.review_views import bp as review_pages
     from .tickets.views import bp as ticket_pages
+    from .web import errors, input_guard, ui
     from .workdays.views import bp as workday_pages
 
     logs.init_app(app)  # first: every answer gets its request id, every request its log line

@@ -14,7 +14,7 @@ from linkdesk.cutovers.operations import add_blackout, set_max_per_day
 from linkdesk.cutovers.schedule import PAGE_SIZE, SHOWN_PER_DAY, CalendarFilters, cutovers_by_day
 from linkdesk.extensions import db
 from linkdesk.models import Center, Province, Role, Ticket, TicketStatus
-from linkdesk.ui import link_maker
+from linkdesk.web.ui import link_maker
 
 from .factories import ticket_request
 from .helpers import frozen, statements_of_page

@@ -13,7 +13,7 @@ LOWER = ("linkdesk.workdays", "linkdesk.links", "linkdesk.cutovers.schedule")
 FORBIDDEN = ("linkdesk.notify", "linkdesk.tickets.operations", "linkdesk.tickets.workflow")
 # The modules of the state machine and of the features it was cut from: no circle may pass here.
 OWNED = ("linkdesk.tickets", "linkdesk.cutovers", "linkdesk.workdays", "linkdesk.links", "linkdesk.overview",
-         "linkdesk.errors", "linkdesk.accounts.access", "linkdesk.seed")
+         "linkdesk.web.errors", "linkdesk.accounts.access", "linkdesk.seed")
 
 
 def modules() -> dict[str, Path]:

@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import broad, db, login_manager
 from ..models import REVIEWER_STAGE, Center, Role, Ticket, TicketStatus, User
-from ..query_args import ascii_int
+from ..web.query_args import ascii_int
 
 NATIONAL_ROLES = (Role.MINISTRY_REVIEWER, Role.ADMIN)
 REVIEWER_ROLES = (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER)

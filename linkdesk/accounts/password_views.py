@@ -3,8 +3,8 @@ user whose password someone else chose sets their own before anything else."""
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from ..errors import error_response
 from ..extensions import db
+from ..web.errors import error_response
 from .access import authenticated_by_token, login_required
 from .credentials import change_password, complete_reset, reset_target
 from .forms import ChangePasswordForm, SetPasswordForm

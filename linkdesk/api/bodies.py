@@ -30,9 +30,9 @@ from pydantic_core import PydanticCustomError
 
 from ..cutovers.schedule import MAX_PAGE_SIZE, PAGE_SIZE, RangeError, parse_cursor
 from ..models import ReviewStage, TicketStatus
-from ..query_args import MAX_PAGE, MAX_SEARCH_LENGTH, ascii_int, int_arg
 from ..tickets.listing import DUE_FILTERS, SORT_LABELS, WARNING_FILTERS
 from ..tickets.workflow import WorkflowError
+from ..web.query_args import MAX_PAGE, MAX_SEARCH_LENGTH, ascii_int, int_arg
 from ..workdays.calendar import parse_date
 
 # How a wrong JSON type is named in its refusal ("emergency 应为布尔值 true/false。").

@@ -11,12 +11,12 @@ from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..accounts.access import login_required, roles_required, scope_key, scoped_centers
-from ..errors import abort_with, error_response
 from ..extensions import db
 from ..models import BlackoutWindow, Center, Province, Role, Service
 from ..models.types import utcnow
 from ..spreadsheet import csv_text
-from ..ui import as_query, link_maker
+from ..web.errors import abort_with, error_response
+from ..web.ui import as_query, link_maker
 from ..workdays.calendar import FIRST_DAY, LAST_DAY, local_date
 from ..workdays.schedules import current_calendar
 from .feeds import cached_ical, feed_etag, feed_of, issue_feed, revoke_feed, user_for_feed

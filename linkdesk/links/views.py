@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from ..accounts.access import login_required, roles_required, scoped_centers
 from ..extensions import db
 from ..models import Center, LinkRecord, Role, Service
-from ..query_args import page_arg
 from ..spreadsheet import csv_text
+from ..web.query_args import page_arg
 from .health import RecheckRefused, recheck, unhealthy_links
 from .registry import (
     RegistryImportError,

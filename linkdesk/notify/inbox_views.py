@@ -3,7 +3,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..accounts.access import login_required
-from ..query_args import page_arg
+from ..web.query_args import page_arg
 from .inbox import mark_all_read, mark_read, messages_for
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")

@@ -12,7 +12,7 @@ from ..extensions import broad, db
 from ..labels import WARNING_LABELS
 from ..models import Center, Province, ReviewDecision, ReviewStage, Service, Ticket, TicketStatus, User
 from ..models.tickets import COLUMN_WARNING_SQL, WARNING_FILTERS, TicketWarning
-from ..query_args import MAX_SEARCH_LENGTH, page_arg
+from ..web.query_args import MAX_SEARCH_LENGTH, page_arg
 from ..workdays.calendar import CalendarRangeError, WorkingDayCalendar, parse_date
 from .deadlines import ReviewClock
 from .search import search_clause

@@ -21,8 +21,8 @@ from ..accounts.access import (
 )
 from ..extensions import db
 from ..models import Role
-from ..query_args import ascii_int
 from ..spreadsheet import csv_lines
+from ..web.query_args import ascii_int
 from .forms import ActionForm, BulkDecisionForm
 from .listing import TicketFilters, overdue_by_province, ticket_page
 from .operations import DecisionItem, WorkflowError, decide, decide_many

@@ -10,8 +10,8 @@ from wtforms import FileField, HiddenField, TextAreaField
 from ..accounts.access import login_required, roles_required
 from ..models import Role
 from ..models.types import utcnow
-from ..query_args import int_arg
 from ..tickets.flags import import_schedule  # flags the open tickets the new year breaks
+from ..web.query_args import int_arg
 from .calendar import ScheduleError, local_date, parse_schedule_file
 from .notice import NoticeParseError
 from .operations import KIND_LABELS, prepare_import, schedule_from_notice

@@ -22,7 +22,7 @@ class Request(FlaskRequest):
     @property
     def max_content_length(self) -> int | None:
         if self._max_content_length is None and current_app and self.endpoint in UPLOAD_ENDPOINTS:
-            from .tickets.attachments import upload_request_limit
+            from ..tickets.attachments import upload_request_limit
 
             return upload_request_limit(current_app.config)
         return super().max_content_length

@@ -7,17 +7,17 @@ from datetime import datetime
 from flask import current_app, request, url_for
 from flask_login import current_user
 
-from .labels import WARNING_LABELS, service_short, weekday_zh
-from .links.address_policy import AddressCheck, check_address
-from .links.probe_state import probe_state
-from .models import ROLE_LABELS, ReviewStage, Role, TicketStatus
-from .notify.inbox import unread_count
-from .overview.provinces import OVERVIEW_ROLES
-from .tickets.diff import url_diff
-from .tickets.evidence import TYPE_LABELS, human_size
-from .tickets.operations import EDITABLE_FIELDS
-from .tickets.workflow import ACTION_LABELS
-from .workdays.calendar import BEIJING
+from ..labels import WARNING_LABELS, service_short, weekday_zh
+from ..links.address_policy import AddressCheck, check_address
+from ..links.probe_state import probe_state
+from ..models import ROLE_LABELS, ReviewStage, Role, TicketStatus
+from ..notify.inbox import unread_count
+from ..overview.provinces import OVERVIEW_ROLES
+from ..tickets.diff import url_diff
+from ..tickets.evidence import TYPE_LABELS, human_size
+from ..tickets.operations import EDITABLE_FIELDS
+from ..tickets.workflow import ACTION_LABELS
+from ..workdays.calendar import BEIJING
 
 ALL_ROLES = tuple(Role)
 

@@ -6,8 +6,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
-from .extensions import db
-from .tickets.errors import Conflict
+from ..extensions import db
+from ..tickets.errors import Conflict
 
 MESSAGES = {
     400: "请求无效。",
