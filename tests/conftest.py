@@ -19,10 +19,9 @@ from linkdesk import create_app
 from linkdesk.extensions import db
 from linkdesk.links.filing_probe import wait_for_probes
 from linkdesk.seed import seed_registry
-
-from .factories import Factory
-from .helpers import app_config as _config
-from .helpers import frozen
+from tests.factories import Factory
+from tests.helpers import app_config as _config
+from tests.helpers import frozen
 
 POSTGRES_URL = os.environ.get("LINKDESK_TEST_DATABASE_URL")
 # The registry (provinces, centers, services) is loaded once and shared; every other table's rows
@@ -148,8 +147,7 @@ def auth(client):
 def api_as(client, make):
     """api_as(role, center=…, province=…) -> (Api, Account): a token-authenticated API client."""
     from linkdesk.models import Role
-
-    from .helpers import Api
+    from tests.helpers import Api
 
     def build(role=Role.CENTER_STAFF, **scope):
         account = make.user(role, **scope)
@@ -200,8 +198,8 @@ def pytest_report_header(config):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """How many requests Schemathesis sent (tests/test_openapi.py), so that CI's log shows it."""
-    from . import test_openapi
+    """How many requests Schemathesis sent (tests/api/test_openapi.py), so that CI's log shows it."""
+    from tests.api import test_openapi
 
     if test_openapi.SENT:
         cases = sum(test_openapi.SENT.values())

@@ -136,3 +136,14 @@ def at_once(*calls, timeout: float = 120):
     if errors:
         raise errors[0]
     return results
+
+
+def file_ticket(api, service: str = "info_query", cutover: str = "2026-12-11", **overrides) -> dict:
+    """File a ticket through the API as ``api``'s user and return it; the filing must succeed.
+
+    The default cutover is E(D) for the suite's usual frozen Friday, 2026-11-27."""
+    from .factories import ticket_request
+
+    response = api.post("/tickets", ticket_request(service, cutover_date=cutover, **overrides))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()

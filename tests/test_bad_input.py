@@ -6,10 +6,9 @@ import io
 import pytest
 
 from linkdesk.models import Role
-
-from .factories import ticket_request
-from .helpers import frozen
-from .test_cutover_calendar import CUTOVER, file_and_approve
+from tests.cutovers.test_schedule import CUTOVER, file_and_approve
+from tests.factories import ticket_request
+from tests.helpers import frozen
 
 HUGE = "99999999999999999999"
 

@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 from linkdesk.extensions import db
 from linkdesk.models import OutboxMessage, Role, Ticket
 from linkdesk.notify.events import add_channel
-
-from .factories import ticket_request
-from .helpers import frozen
+from tests.factories import ticket_request
+from tests.helpers import frozen
 
 pytestmark = pytest.mark.usefixtures("clock")  # filings are judged on BEIJING_FRIDAY (E = 2026-12-11)
 CUTOVER = "2026-12-11"
@@ -154,7 +153,7 @@ def test_crlf_in_next_leads_a_correct_login_home(client, make):
 
 
 def test_simultaneous_wrong_passwords_are_checked_no_more_than_the_free_failures(app, make):
-    from .helpers import at_once
+    from tests.helpers import at_once
 
     username = make.user().username  # read here: the threads have no app context to load it in
     db.session.commit()

@@ -8,8 +8,7 @@ from sqlalchemy import select
 from linkdesk.cutovers.operations import add_blackout, set_max_per_day
 from linkdesk.extensions import db
 from linkdesk.models import Role, Ticket, TicketStatus
-
-from .helpers import frozen
+from tests.helpers import frozen
 
 pytestmark = pytest.mark.usefixtures("clock")  # BEIJING_FRIDAY, 2026-11-27: E(D) = 2026-12-11
 
@@ -31,7 +30,7 @@ class TestPickerDays:
         admin = make.user(Role.MINISTRY_REVIEWER)
         set_max_per_day(admin.user, 1)
         add_blackout(admin.user, date(2026, 12, 21), date(2026, 12, 22), "年终系统封网")
-        from .test_cutover_calendar import file_and_approve
+        from tests.cutovers.test_schedule import file_and_approve
 
         file_and_approve(team, clerk="beijing")
         luoyang, _ = api_as(Role.CENTER_STAFF, center="洛阳")
@@ -53,7 +52,7 @@ def test_the_month_view_marks_blackout_and_full_days_and_its_legend(client, auth
     ministry = make.user(Role.MINISTRY_REVIEWER)
     set_max_per_day(ministry.user, 1)
     add_blackout(ministry.user, date(2026, 12, 21), date(2026, 12, 22), "年终系统封网")
-    from .test_cutover_calendar import file_and_approve
+    from tests.cutovers.test_schedule import file_and_approve
 
     file_and_approve(team)
     auth.login(ministry.username, ministry.password)
@@ -88,7 +87,7 @@ def test_exports_say_their_charset_once(client, auth, make):
 
 def test_a_cancelled_ticket_no_longer_says_its_day_is_full(client, auth, make, team):
     set_max_per_day(make.user(Role.MINISTRY_REVIEWER).user, 1)
-    from .test_cutover_calendar import file_and_approve
+    from tests.cutovers.test_schedule import file_and_approve
 
     file_and_approve(team, clerk="beijing")
     second = file_and_approve(team, decision={"override": True, "comment": "已与北京错开时段"}).get_json()

@@ -6,8 +6,7 @@ import pytest
 
 from linkdesk.extensions import db
 from linkdesk.models import Role, TicketStatus
-
-from .helpers import frozen, recorded_statements, statements_of_page
+from tests.helpers import frozen, recorded_statements, statements_of_page
 
 S = TicketStatus
 

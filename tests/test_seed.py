@@ -78,8 +78,7 @@ def test_seeding_another_database_leaves_the_instance_logins_file_alone(runner, 
 def test_demo_tickets_show_every_stage_once(app):
     from linkdesk.models import LinkRecord, Ticket, TicketStatus
     from linkdesk.seed import seed_demo, seed_demo_tickets
-
-    from .helpers import frozen
+    from tests.helpers import frozen
 
     with frozen():
         seed_demo()
@@ -109,8 +108,7 @@ def test_demo_tickets_and_the_default_month_follow_the_clock_in_any_year(app, cl
     from linkdesk.seed import seed_demo_tickets
     from linkdesk.workdays.calendar import local_date
     from linkdesk.workdays.schedules import current_calendar
-
-    from .helpers import frozen
+    from tests.helpers import frozen
 
     with frozen(moment):
         logins = seed_demo(tmp_path / "demo_logins.txt")

@@ -6,7 +6,7 @@ natively). What is written here is only the table of operations: path, method, t
 models of the answer, the body and the query, and the error answers.
 
 ``document()`` builds it; ``GET /api/v1/openapi.json`` serves it and ``GET /api/v1/docs`` shows it
-with Swagger UI (vendored in ``static/vendor/swagger-ui/``). ``tests/test_openapi.py`` fails when a
+with Swagger UI (vendored in ``static/vendor/swagger-ui/``). ``tests/api/test_openapi.py`` fails when a
 route of ``/api/v1`` is missing here or a path here is gone, and fuzzes every operation with
 Schemathesis against these schemas.
 """

@@ -12,10 +12,10 @@ from sqlalchemy.pool import NullPool
 from linkdesk import create_app
 from linkdesk.extensions import db
 from linkdesk.service.backup import head_revision, summarize
+from tests.cutovers.test_schedule import file_and_approve
 
 from ..factories import LETTER, ticket_request
 from ..helpers import app_config
-from ..test_cutover_calendar import file_and_approve
 
 pytestmark = pytest.mark.usefixtures("clock")  # BEIJING_FRIDAY, 2026-11-27: E(D) = 2026-12-11
 PNG = ("截图.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 # Real processes run on the real clock, which time-machine cannot reach: a cutover day that is
-# already past for it (as tests/test_link_registry.py's two apply-cutovers processes do).
+# already past for it (as tests/links/test_registry.py's two apply-cutovers processes do).
 PAST = date(2026, 11, 20)
 
 
