@@ -34,6 +34,7 @@ run: db
 
 test: install
 	$(BIN)/ruff check linkdesk tests benchmarks .ci
+	$(BIN)/ruff format --check linkdesk tests benchmarks .ci
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

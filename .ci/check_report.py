@@ -2,6 +2,7 @@
 database it claims, when a browser test was skipped or none ran (unless ``--no-browser``), and,
 with ``--clock YYYY-MM-DD``, when the suite did not see the system clock on that day (a shifted
 clock that did not take would prove nothing)."""
+
 import argparse
 import sys
 import xml.etree.ElementTree as ET
@@ -28,8 +29,10 @@ for case in root.iter("testcase"):
         skipped_other.append(f"{case.get('classname')}::{case.get('name')}: {case.find('skipped').get('message')}")
 properties = {p.get("name"): p.get("value") for p in root.iter("property")}
 clock = properties.get("clock", "?")
-print(f"{args.database}: {total} tests, {ran_e2e} browser tests ran, {skipped_e2e} browser tests skipped, "
-      f"database reported by the suite: {properties.get('database', '?')}, clock at its start: {clock}")
+print(
+    f"{args.database}: {total} tests, {ran_e2e} browser tests ran, {skipped_e2e} browser tests skipped, "
+    f"database reported by the suite: {properties.get('database', '?')}, clock at its start: {clock}"
+)
 for line in skipped_other:
     print(f"  skipped: {line}")
 if not total:

@@ -27,6 +27,7 @@ A write whose answer was lost (502 or a dropped connection while a server was ki
 "unacknowledged": the drill looks the ticket up afterwards and redoes the step only if it was not
 applied.
 """
+
 import hashlib
 import hmac
 import json
@@ -75,10 +76,14 @@ HENAN_CENTERS = 10
 BULK_SIZE = 5
 PASSWORD = "drill-password-1"
 UNACKNOWLEDGED = (0, 502, 503, 504)  # a POST that ended so may or may not have been applied
-PNG = (b"\x89PNG\r\n\x1a\n" + b"".join(
+PNG = b"\x89PNG\r\n\x1a\n" + b"".join(
     len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
-    for kind, data in ((b"IHDR", (1).to_bytes(4, "big") * 2 + b"\x08\x00\x00\x00\x00"),
-                       (b"IDAT", zlib.compress(b"\x00\x00")), (b"IEND", b""))))
+    for kind, data in (
+        (b"IHDR", (1).to_bytes(4, "big") * 2 + b"\x08\x00\x00\x00\x00"),
+        (b"IDAT", zlib.compress(b"\x00\x00")),
+        (b"IEND", b""),
+    )
+)
 
 
 def pdf(text: str) -> bytes:
@@ -184,15 +189,18 @@ class Stack:
 
     def start(self, name: str, command: list[str], environment: dict | None = None) -> subprocess.Popen:
         output = open(self.directory / f"{name}.log", "ab")
-        process = subprocess.Popen(command, cwd=ROOT, env=environment or self.environment, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=environment or self.environment, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
         output.close()
         self.processes[name] = process
         return process
 
     def start_server(self, index: int) -> None:
-        self.start(f"server{index}", python("gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.server_ports[index]}",
-                                            "--log-level", "warning", "linkdesk.wsgi:app"))
+        self.start(
+            f"server{index}",
+            python("gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.server_ports[index]}", "--log-level", "warning", "linkdesk.wsgi:app"),
+        )
 
     def start_worker(self, index: int) -> None:
         self.start(f"worker{index}", flask(*WORKER_COMMAND))
@@ -377,8 +385,15 @@ class Client:
         self.base = base
         self.tally = tally
 
-    def call(self, method: str, path: str, token: str, body: dict | None = None,
-             files: list[tuple[str, str, bytes]] | None = None, form: dict | None = None) -> Answer:
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        body: dict | None = None,
+        files: list[tuple[str, str, bytes]] | None = None,
+        form: dict | None = None,
+    ) -> Answer:
         attempts = 10 if method == "GET" else 1
         for attempt in range(attempts):
             answer = self._once(method, path, token, body, files, form)
@@ -392,11 +407,17 @@ class Client:
         data = None
         if files is not None:
             boundary = uuid.uuid4().hex
-            parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-                     for name, value in (form or {}).items()]
-            parts += [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                      f"Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n"
-                      for name, filename, content in files]
+            parts = [
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+                for name, value in (form or {}).items()
+            ]
+            parts += [
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                f"Content-Type: application/octet-stream\r\n\r\n".encode()
+                + content
+                + b"\r\n"
+                for name, filename, content in files
+            ]
             data = b"".join(parts) + f"--{boundary}--\r\n".encode()
             headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
         elif body is not None:
@@ -485,14 +506,25 @@ class Day:
         return f"{'http' if link.http else 'https'}://gjj{link.center}.gov.cn/{link.service}/v2"
 
     def file(self, link: Link) -> None:
-        fields = {"service": link.service, "new_url": self.new_url(link), "cutover_date": link.cutover.isoformat(),
-                  "reason": "服务器迁移到政务云，原地址停用", "contact_name": "张经办", "contact_phone": "0371-12345678"}
+        fields = {
+            "service": link.service,
+            "new_url": self.new_url(link),
+            "cutover_date": link.cutover.isoformat(),
+            "reason": "服务器迁移到政务云，原地址停用",
+            "contact_name": "张经办",
+            "contact_phone": "0371-12345678",
+        }
         if link.http:
             fields["http_justification"] = "小程序旧版客户端仅支持 http，过渡期内保留"
         if link.emergency:
             fields |= {"emergency": "true", "emergency_reason": "原服务器硬件故障，须尽快迁移"}
-            answer = self.client.call("POST", "/api/v1/tickets", link.clerk, form=fields,
-                                      files=[("file", "紧急变更申请公函.pdf", pdf(f"{link.center}-{link.service}"))])
+            answer = self.client.call(
+                "POST",
+                "/api/v1/tickets",
+                link.clerk,
+                form=fields,
+                files=[("file", "紧急变更申请公函.pdf", pdf(f"{link.center}-{link.service}"))],
+            )
         else:
             answer = self.client.call("POST", "/api/v1/tickets", link.clerk, body=fields)
         self.filed(link, answer, "filing")
@@ -510,8 +542,13 @@ class Day:
 
     def attach(self, link: Link) -> None:
         content = png(f"{link.ticket}-{uuid.uuid4()}")
-        answer = self.client.call("POST", f"/api/v1/tickets/{link.ticket}/attachments", link.clerk,
-                                  form={"version": str(link.version)}, files=[("file", "ICP备案截图.png", content)])
+        answer = self.client.call(
+            "POST",
+            f"/api/v1/tickets/{link.ticket}/attachments",
+            link.clerk,
+            form={"version": str(link.version)},
+            files=[("file", "ICP备案截图.png", content)],
+        )
         self.attached(link, content, answer, "attachment")
 
     def attached(self, link: Link, content: bytes, answer: Answer, how: str) -> bool:
@@ -535,8 +572,9 @@ class Day:
         reviewer, link = task
         token = self.reviewers[reviewer][0]
         stage = link.stage
-        answer = self.client.call("POST", f"/api/v1/tickets/{link.ticket}/decision", token,
-                                  body={"decision": "approve", "version": link.version})
+        answer = self.client.call(
+            "POST", f"/api/v1/tickets/{link.ticket}/decision", token, body={"decision": "approve", "version": link.version}
+        )
         if self.client.expect(answer, 200, f"decision {link.ticket}"):
             self.decided(link, reviewer, stage, answer.body)
         elif answer.status in UNACKNOWLEDGED:
@@ -547,8 +585,12 @@ class Day:
         reviewer, links = task
         token, _, _ = self.reviewers[reviewer]
         stages = {link.ticket: link.stage for link in links}
-        answer = self.client.call("POST", "/api/v1/decisions", token, body={"items": [
-            {"id": link.ticket, "version": link.version, "decision": "approve"} for link in links]})
+        answer = self.client.call(
+            "POST",
+            "/api/v1/decisions",
+            token,
+            body={"items": [{"id": link.ticket, "version": link.version, "decision": "approve"} for link in links]},
+        )
         if self.client.expect(answer, 200, f"bulk decision {[link.ticket for link in links]}"):
             for link, result in zip(links, answer.body["results"], strict=True):
                 if result["status"] == 200:
@@ -568,12 +610,13 @@ class Day:
     def decisions(self, stage: str, reviewers: list[str], on_progress=None) -> None:
         """Approve every ticket at ``stage`` (but those left pending), half one by one, half in
         bulk, by the given reviewers in turn; ``on_progress(share)`` after each request."""
-        due = [link for link in self.links if link.ticket and link.stage == stage
-               and not (stage == "ministry" and link.leave_pending)]
+        due = [link for link in self.links if link.ticket and link.stage == stage and not (stage == "ministry" and link.leave_pending)]
         singles, bulk = due[::2], due[1::2]
         tasks = [("one", (reviewers[n % len(reviewers)], link)) for n, link in enumerate(singles)]
-        tasks += [("bulk", (reviewers[n % len(reviewers)], bulk[start:start + BULK_SIZE]))
-                  for n, start in enumerate(range(0, len(bulk), BULK_SIZE))]
+        tasks += [
+            ("bulk", (reviewers[n % len(reviewers)], bulk[start : start + BULK_SIZE]))
+            for n, start in enumerate(range(0, len(bulk), BULK_SIZE))
+        ]
         random.Random(29).shuffle(tasks)  # singles and bulks mixed, in the same order every run
         done = [0]
 
@@ -620,8 +663,13 @@ class Day:
                 self.ledger.attachments.append((link.ticket, digest))
             self.ledger.note(what, "applied (found)")
         else:
-            answer = self.client.call("POST", f"/api/v1/tickets/{link.ticket}/attachments", link.clerk,
-                                      form={"version": str(link.version)}, files=[("file", "ICP备案截图.png", content)])
+            answer = self.client.call(
+                "POST",
+                f"/api/v1/tickets/{link.ticket}/attachments",
+                link.clerk,
+                form={"version": str(link.version)},
+                files=[("file", "ICP备案截图.png", content)],
+            )
             ok = self.attached(link, content, answer, "attachment (redone)")
             self.ledger.note(what, "not applied: redone" + ("" if ok else f", answered {answer.status}"))
 
@@ -630,8 +678,7 @@ class Day:
         token, _, username = self.reviewers[reviewer]
         ticket = self.client.call("GET", f"/api/v1/tickets/{link.ticket}", token).body
         what = f"decision on {link.ticket} ({stage})"
-        if any(e["action"] == "approve" and e["actor"] == username and e["from_stage"] == stage
-               for e in ticket["history"]):
+        if any(e["action"] == "approve" and e["actor"] == username and e["from_stage"] == stage for e in ticket["history"]):
             link.version, link.stage = ticket["version"], ticket["stage"]
             with self.ledger.lock:
                 self.ledger.decisions.append((link.ticket, self.reviewers[reviewer][1], stage))
@@ -639,8 +686,9 @@ class Day:
         elif ticket["status"] == "pending" and ticket["stage"] == stage:
             link.version = ticket["version"]
             link.stage = stage
-            answer = self.client.call("POST", f"/api/v1/tickets/{link.ticket}/decision", token,
-                                      body={"decision": "approve", "version": link.version})
+            answer = self.client.call(
+                "POST", f"/api/v1/tickets/{link.ticket}/decision", token, body={"decision": "approve", "version": link.version}
+            )
             if self.client.expect(answer, 200, f"decision (redone) {link.ticket}"):
                 self.decided(link, reviewer, stage, answer.body)
             self.ledger.note(what, f"not applied: redone, answered {answer.status}")
@@ -679,8 +727,10 @@ def check_database(app, ledger: Ledger, day: date, in_two: date, channels: dict,
         approvals = Counter((e.ticket_id, e.actor_id, e.from_stage) for e in events if e.action == "approve")
         for ticket_id, reviewer_id, stage in ledger.decisions:
             if approvals[(ticket_id, reviewer_id, stage)] != 1:
-                failures.append(f"acknowledged decision on {ticket_id} at {stage} by user {reviewer_id}: "
-                                f"{approvals[(ticket_id, reviewer_id, stage)]} audit events")
+                failures.append(
+                    f"acknowledged decision on {ticket_id} at {stage} by user {reviewer_id}: "
+                    f"{approvals[(ticket_id, reviewer_id, stage)]} audit events"
+                )
         per_stage = Counter((e.ticket_id, e.from_stage) for e in events if e.action == "approve")
         failures += [f"ticket {key[0]} approved {n} times at {key[1]}" for key, n in per_stage.items() if n > 1]
         documents = Counter((a.ticket_id, a.sha256) for a in db.session.scalars(select(TicketAttachment)))
@@ -696,8 +746,10 @@ def check_database(app, ledger: Ledger, day: date, in_two: date, channels: dict,
         for ticket in due:
             link = registry.get((ticket.center_id, ticket.service_id))
             if ticket.status.value != "completed" or completes[ticket.id] != 1 or revisions[ticket.id] != 1:
-                failures.append(f"due ticket {ticket.number}: {ticket.status.value}, {completes[ticket.id]} complete "
-                                f"events, {revisions[ticket.id]} registry revisions")
+                failures.append(
+                    f"due ticket {ticket.number}: {ticket.status.value}, {completes[ticket.id]} complete "
+                    f"events, {revisions[ticket.id]} registry revisions"
+                )
             if link is None or link.url != ticket.new_url or link.ticket_id != ticket.id:
                 failures.append(f"registry of due ticket {ticket.number} is {link and link.url}, not {ticket.new_url}")
         early = [t for t in tickets.values() if t.cutover_date > day and completes[t.id]]
@@ -709,8 +761,7 @@ def check_database(app, ledger: Ledger, day: date, in_two: date, channels: dict,
         figures["outbox"] = dict(by_status)
         if by_status.get("pending") or by_status.get("sending") or by_status.get("failed"):
             failures.append(f"outbox not drained: {dict(by_status)}")
-        decided_expected = Counter(e.ticket_id for e in events
-                                   if e.action in ("approve", "return", "reject") and e.to_status != "approved")
+        decided_expected = Counter(e.ticket_id for e in events if e.action in ("approve", "return", "reject") and e.to_status != "approved")
         # What the audit trail says each ministry channel must have had (the webhook takes every
         # event; the robot what the ministry hears): nothing may be missing.
         expected: dict[str, set] = {"robot": set(), "webhook": set()}
@@ -755,7 +806,9 @@ def check_database(app, ledger: Ledger, day: date, in_two: date, channels: dict,
             decided = Counter(m.ticket_id for m in mine if m.event == "decided")
             duplicates |= {("decided", t): n for t, n in decided.items() if n > decided_expected[t]}
             figures[name] = {
-                "messages": len(mine), "sent": len(sent), "deliveries": receivers[name].deliveries,
+                "messages": len(mine),
+                "sent": len(sent),
+                "deliveries": receivers[name].deliveries,
                 "by_event": dict(Counter(m.event for m in mine)),
                 "duplicates": sum(n - 1 for n in duplicates.values()),
                 "redeliveries": sum(n - 1 for n in received.values() if n > 1),
@@ -792,7 +845,7 @@ def main() -> int:
     started = time.monotonic()
     base_url = os.environ.get("LINKDESK_TEST_DATABASE_URL")
     if not base_url or not base_url.startswith("postgresql"):
-        print("drill: LINKDESK_TEST_DATABASE_URL must name a PostgreSQL server (eval \"$(.ci/postgres-start)\")")
+        print('drill: LINKDESK_TEST_DATABASE_URL must name a PostgreSQL server (eval "$(.ci/postgres-start)")')
         return 2
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if nginx is None:
@@ -830,19 +883,21 @@ def main() -> int:
         stack = Stack(directory, {})
         robot_prefix = f"http://127.0.0.1:{receivers['robot'].port}/cgi-bin/webhook/send?"
         ENVIRONMENT.update({k: v for k, v in os.environ.items() if not k.startswith("LINKDESK_")})
-        ENVIRONMENT.update({
-            "LINKDESK_DATABASE_URL": url,
-            "LINKDESK_SECRET_KEY": "drill-" + uuid.uuid4().hex,  # one key for both servers
-            "LINKDESK_WECOM_WEBHOOK_PREFIXES": robot_prefix,
-            "LINKDESK_PROBE_ALLOW_NETWORKS": "127.0.0.0/8",
-            "LINKDESK_PROBE_PORTS": f"80,443,{receivers['webhook'].port}",
-            "LINKDESK_WECOM_PER_MINUTE": "100000",
-            "LINKDESK_PROBE_ON_FILING": "0",
-            "LINKDESK_PROBE_AFTER_CUTOVER": "0",  # the drill's addresses are not on any network
-            "LINKDESK_BASE_URL": f"http://127.0.0.1:{stack.nginx_port}",
-            "LINKDESK_PROXY_HOPS": "1",
-            "PYTHONUNBUFFERED": "1",
-        })
+        ENVIRONMENT.update(
+            {
+                "LINKDESK_DATABASE_URL": url,
+                "LINKDESK_SECRET_KEY": "drill-" + uuid.uuid4().hex,  # one key for both servers
+                "LINKDESK_WECOM_WEBHOOK_PREFIXES": robot_prefix,
+                "LINKDESK_PROBE_ALLOW_NETWORKS": "127.0.0.0/8",
+                "LINKDESK_PROBE_PORTS": f"80,443,{receivers['webhook'].port}",
+                "LINKDESK_WECOM_PER_MINUTE": "100000",
+                "LINKDESK_PROBE_ON_FILING": "0",
+                "LINKDESK_PROBE_AFTER_CUTOVER": "0",  # the drill's addresses are not on any network
+                "LINKDESK_BASE_URL": f"http://127.0.0.1:{stack.nginx_port}",
+                "LINKDESK_PROXY_HOPS": "1",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         stack.environment = ENVIRONMENT
         log(f"database {name}; init-db, seed")
         run_flask("init-db")
@@ -857,14 +912,16 @@ def main() -> int:
                 SHIFT[0] = shift
                 log(f"the desk's clock moves {shift} s ahead, to {day} 10:00 Beijing (time-machine)")
             calendar = current_calendar()
-            in_two = next(d for d in (day + timedelta(days=n) for n in range(1, 30))
-                          if calendar.working_days_between(day, d) == 2)
+            in_two = next(d for d in (day + timedelta(days=n) for n in range(1, 30)) if calendar.working_days_between(day, d) == 2)
             earliest = calendar.earliest_cutover(day).earliest_cutover
             services = db.session.scalars(select(Service.code).order_by(Service.position)).all()
-            henan = db.session.scalars(select(Center).join(Center.province).where(Province.short_name == "河南")
-                                       .order_by(Center.code).limit(HENAN_CENTERS)).all()
-            cities = [db.session.scalars(select(Center).join(Center.province).where(Province.short_name == city)
-                                         .order_by(Center.code)).first() for city in ("北京", "上海")]
+            henan = db.session.scalars(
+                select(Center).join(Center.province).where(Province.short_name == "河南").order_by(Center.code).limit(HENAN_CENTERS)
+            ).all()
+            cities = [
+                db.session.scalars(select(Center).join(Center.province).where(Province.short_name == city).order_by(Center.code)).first()
+                for city in ("北京", "上海")
+            ]
             links: list[Link] = []
             for center in henan + cities:
                 clerk = create_user(f"drill-clerk-{center.code}", PASSWORD, Role.CENTER_STAFF, center=center.code)
@@ -881,18 +938,31 @@ def main() -> int:
                         link.attach = kind in (4, 6, 8)
                     links.append(link)
             reviewers = {}
-            for key, role, scope in (("henan", Role.PROVINCE_REVIEWER, "河南"), ("ministry1", Role.MINISTRY_REVIEWER, None),
-                                     ("ministry2", Role.MINISTRY_REVIEWER, None)):
+            for key, role, scope in (
+                ("henan", Role.PROVINCE_REVIEWER, "河南"),
+                ("ministry1", Role.MINISTRY_REVIEWER, None),
+                ("ministry2", Role.MINISTRY_REVIEWER, None),
+            ):
                 user = create_user(f"drill-{key}", PASSWORD, role, province=scope)
                 reviewers[key] = (create_token(user), user.id, user.username)
             registry = directory / "registry.csv"
-            registry.write_text("center_code,service_code,url,effective_date\n" + "".join(
-                f"{link.center},{link.service},https://gjj{link.center}.gov.cn/{link.service},2024-01-02\n" for link in links))
+            registry.write_text(
+                "center_code,service_code,url,effective_date\n"
+                + "".join(f"{link.center},{link.service},https://gjj{link.center}.gov.cn/{link.service},2024-01-02\n" for link in links)
+            )
             db.session.commit()
             db.session.remove()
         run_flask("registry", "import", str(registry))
-        webhook = run_flask("channels", "add", "webhook", f"http://127.0.0.1:{receivers['webhook'].port}/hooks/linkdesk",
-                            "--scope", "ministry", "--events", ",".join(EVENTS)).stdout
+        webhook = run_flask(
+            "channels",
+            "add",
+            "webhook",
+            f"http://127.0.0.1:{receivers['webhook'].port}/hooks/linkdesk",
+            "--scope",
+            "ministry",
+            "--events",
+            ",".join(EVENTS),
+        ).stdout
         receivers["webhook"].secret = re.search(r"(whsec_\S+)", webhook).group(1)
         run_flask("channels", "add", "wecom", robot_prefix + "key=drill-robot", "--scope", "ministry")
         with app.app_context():
@@ -915,8 +985,7 @@ def main() -> int:
         ledger = Ledger()
         client = Client(gateway, tally)
         the_day_ = Day(client, links, reviewers, ledger)
-        kill = {"windows": [], "recovery_gateway": None, "recovery_server": None, "triggered": threading.Event(),
-                "mid_send": False}
+        kill = {"windows": [], "recovery_gateway": None, "recovery_server": None, "triggered": threading.Event(), "mid_send": False}
 
         def killer():
             kill["triggered"].wait()
@@ -928,8 +997,7 @@ def main() -> int:
             t_kill = time.monotonic()
             stack.kill("worker0")
             stack.kill("server0")
-            log(f"killed worker 0 ({'mid-send' if kill['mid_send'] else 'not sending'}) and server 0 "
-                "(its process group) with SIGKILL")
+            log(f"killed worker 0 ({'mid-send' if kill['mid_send'] else 'not sending'}) and server 0 (its process group) with SIGKILL")
 
             def poll_gateway():
                 while kill["recovery_gateway"] is None and time.monotonic() - t_kill < 60:
@@ -973,10 +1041,22 @@ def main() -> int:
             the_day_.decisions("ministry", ["ministry1", "ministry2"])
             the_day_.resolve()
         log(f"cron on two servers at once: apply-cutovers --date {day} ×2, outbox remind --date {day} ×2")
-        cron = [(command, subprocess.Popen(flask(*command), cwd=ROOT, env=ENVIRONMENT, stdout=subprocess.PIPE,
-                                           stderr=subprocess.STDOUT, text=True, start_new_session=True))
-                for command in (("apply-cutovers", "--date", day.isoformat()), ("outbox", "remind", "--date", day.isoformat()))
-                for _ in range(2)]
+        cron = [
+            (
+                command,
+                subprocess.Popen(
+                    flask(*command),
+                    cwd=ROOT,
+                    env=ENVIRONMENT,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    start_new_session=True,
+                ),
+            )
+            for command in (("apply-cutovers", "--date", day.isoformat()), ("outbox", "remind", "--date", day.isoformat()))
+            for _ in range(2)
+        ]
         cron_failures: list[str] = []
         cron_results = [(command, process.wait(120), process.stdout.read()) for command, process in cron]
         for arguments, code, output in cron_results:
@@ -997,8 +1077,11 @@ def main() -> int:
 
         while time.monotonic() - t_drain < DRAIN_SECONDS:
             with app.app_context():
-                left = db.session.scalar(select(db.func.count()).select_from(OutboxMessage).where(
-                    OutboxMessage.status.in_([MessageStatus.PENDING, MessageStatus.SENDING])))
+                left = db.session.scalar(
+                    select(db.func.count())
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.status.in_([MessageStatus.PENDING, MessageStatus.SENDING]))
+                )
                 db.session.remove()
             if left == 0 and wait_for(gateway + READY_PATH, 1):
                 drained = time.monotonic() - t_drain
@@ -1031,34 +1114,61 @@ def main() -> int:
             failures.append("the kill never happened")
 
         print("\n=== two-server drill ===")
-        print(f"day {day}{' (the desk clock moved ahead by time-machine)' if shift else ''}; worker: flask {' '.join(WORKER_COMMAND)}; "
-              f"readiness: {READY_PATH}")
+        print(
+            f"day {day}{' (the desk clock moved ahead by time-machine)' if shift else ''}; worker: flask {' '.join(WORKER_COMMAND)}; "
+            f"readiness: {READY_PATH}"
+        )
         print(f"requests sent: {tally.requests} through nginx ({CLIENTS} clients)")
-        print("errors seen: " + (", ".join(f"{status or 'no answer'} {'in' if inside else 'OUTSIDE'} the kill window ×{n}"
-                                          for (status, inside), n in sorted(errors.items())) or "none"))
-        print(f"acknowledged writes: {len(ledger.filings)} filings, {len(ledger.decisions)} decisions, "
-              f"{len(ledger.attachments)} attachments")
+        print(
+            "errors seen: "
+            + (
+                ", ".join(
+                    f"{status or 'no answer'} {'in' if inside else 'OUTSIDE'} the kill window ×{n}"
+                    for (status, inside), n in sorted(errors.items())
+                )
+                or "none"
+            )
+        )
+        print(
+            f"acknowledged writes: {len(ledger.filings)} filings, {len(ledger.decisions)} decisions, {len(ledger.attachments)} attachments"
+        )
         outcomes = Counter(outcome.split(",")[0] for _, outcome in ledger.unacknowledged)
         print(f"unacknowledged writes: {len(ledger.unacknowledged)}" + (f" — {dict(outcomes)}" if outcomes else ""))
         for what, outcome in ledger.unacknowledged:
             print(f"  {what}: {outcome}")
-        print(f"cron runs that failed: {len(cron_failures)}" + ("" if not cron_failures else
-              " (" + ("tolerated: nothing lost is checked above" if TOLERATE_CRON_CRASH else "a failure") + ")"))
+        print(
+            f"cron runs that failed: {len(cron_failures)}"
+            + (
+                ""
+                if not cron_failures
+                else " (" + ("tolerated: nothing lost is checked above" if TOLERATE_CRON_CRASH else "a failure") + ")"
+            )
+        )
         for line in cron_failures:
             print(f"  {line}")
-        print(f"tickets: {figures.get('tickets')}; completed on the day: {figures.get('completed')}; "
-              f"outbox: {figures.get('outbox')}")
+        print(f"tickets: {figures.get('tickets')}; completed on the day: {figures.get('completed')}; outbox: {figures.get('outbox')}")
         for channel in ("robot", "webhook"):
             f = figures.get(channel, {})
-            print(f"{channel}: {f.get('sent')} messages delivered in {f.get('deliveries')} requests; duplicates "
-                  f"{f.get('duplicates')}; redeliveries {f.get('redeliveries')}; by event {f.get('by_event')}")
+            print(
+                f"{channel}: {f.get('sent')} messages delivered in {f.get('deliveries')} requests; duplicates "
+                f"{f.get('duplicates')}; redeliveries {f.get('redeliveries')}; by event {f.get('by_event')}"
+            )
         gateway_recovery = kill["recovery_gateway"]
-        print(f"recovery: {READY_PATH} through nginx answered 200 {gateway_recovery:.2f} s after the kill; "
-              if gateway_recovery is not None else f"recovery: {READY_PATH} through nginx never answered 200; ", end="")
-        print(f"the killed server answered again after {kill['recovery_server']:.1f} s"
-              if kill["recovery_server"] is not None else "the killed server never came back")
-        print(f"worker 0 was killed {'in the middle of a delivery' if kill['mid_send'] else 'between deliveries'}; "
-              + (f"outbox drained {drained:.1f} s after the day's last step" if drained is not None else "outbox NOT drained"))
+        print(
+            f"recovery: {READY_PATH} through nginx answered 200 {gateway_recovery:.2f} s after the kill; "
+            if gateway_recovery is not None
+            else f"recovery: {READY_PATH} through nginx never answered 200; ",
+            end="",
+        )
+        print(
+            f"the killed server answered again after {kill['recovery_server']:.1f} s"
+            if kill["recovery_server"] is not None
+            else "the killed server never came back"
+        )
+        print(
+            f"worker 0 was killed {'in the middle of a delivery' if kill['mid_send'] else 'between deliveries'}; "
+            + (f"outbox drained {drained:.1f} s after the day's last step" if drained is not None else "outbox NOT drained")
+        )
         print(f"the day took {day_seconds:.1f} s; the drill {time.monotonic() - started:.1f} s in all")
     except KeyboardInterrupt as stopped:
         interrupted = True

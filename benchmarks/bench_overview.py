@@ -11,6 +11,7 @@ figures kept at write time are counted afterwards by ``tickets.figures.rebuild``
 Run: .venv/bin/python benchmarks/bench_overview.py [--sizes 1000 100000] [--database-url postgresql://…/postgres]
 Asserts nothing; prints figures.
 """
+
 import argparse
 import random
 import statistics
@@ -48,11 +49,21 @@ def build(url: str):
         centers = db.session.scalars(select(Center)).all()
         services = db.session.scalars(select(Service)).all()
         rng = random.Random(19)
-        db.session.execute(insert(LinkRecord), [
-            {"center_id": c.id, "service_id": s.id, "url": f"{'http' if rng.random() < .1 else 'https'}://gjj{c.code}.gov.cn/{s.code}",
-             "effective_date": date(2025, 1, 1), "updated_at": datetime(2025, 1, 1, tzinfo=UTC)}
-            for c in centers for s in services if rng.random() < .95
-        ])
+        db.session.execute(
+            insert(LinkRecord),
+            [
+                {
+                    "center_id": c.id,
+                    "service_id": s.id,
+                    "url": f"{'http' if rng.random() < 0.1 else 'https'}://gjj{c.code}.gov.cn/{s.code}",
+                    "effective_date": date(2025, 1, 1),
+                    "updated_at": datetime(2025, 1, 1, tzinfo=UTC),
+                }
+                for c in centers
+                for s in services
+                if rng.random() < 0.95
+            ],
+        )
         links = [(c.id, s.id) for c in centers for s in services]
         author = create_user("bench-clerk", "bench-password-1", Role.CENTER_STAFF, center="郑州").id
         token = create_token(create_user("bench-ministry", "bench-password-1", Role.MINISTRY_REVIEWER))
@@ -70,26 +81,66 @@ def add_tickets(app, links, author: int, start: int, count: int) -> None:
             status = OPEN[number % 3] if number < OPEN_TICKETS else rng.choice(CLOSED)
             submitted = datetime(2025, 12, 1, 2, tzinfo=UTC) + timedelta(minutes=rng.randrange(360 * 24 * 60))
             cutover = submitted.date() + timedelta(days=14 + rng.randrange(30))
-            tickets.append({
-                "id": number + 1, "number": f"LD-B-{number:07d}", "center_id": center_id, "service_id": service_id,
-                "new_url": "https://gjj.example.gov.cn/new", "cutover_date": cutover, "submitted_at": submitted,
-                "submitted_on": submitted.date(), "earliest_cutover": cutover - timedelta(days=rng.choice((0, 0, 3))),
-                "reason": "基准测试", "contact_name": "测试", "contact_phone": "0371-12345678", "warnings": [],
-                "status": status, "stage": "ministry" if status == "pending" else None, "version": 1,
-                "created_by_id": author, "created_at": submitted, "updated_at": submitted, "provisional": False,
-                "emergency": False,
-            })
-            events.append({"ticket_id": number + 1, "actor_id": author, "actor_role": "center_staff", "at": submitted,
-                           "action": "submit", "to_status": "pending", "to_stage": "ministry"})
+            tickets.append(
+                {
+                    "id": number + 1,
+                    "number": f"LD-B-{number:07d}",
+                    "center_id": center_id,
+                    "service_id": service_id,
+                    "new_url": "https://gjj.example.gov.cn/new",
+                    "cutover_date": cutover,
+                    "submitted_at": submitted,
+                    "submitted_on": submitted.date(),
+                    "earliest_cutover": cutover - timedelta(days=rng.choice((0, 0, 3))),
+                    "reason": "基准测试",
+                    "contact_name": "测试",
+                    "contact_phone": "0371-12345678",
+                    "warnings": [],
+                    "status": status,
+                    "stage": "ministry" if status == "pending" else None,
+                    "version": 1,
+                    "created_by_id": author,
+                    "created_at": submitted,
+                    "updated_at": submitted,
+                    "provisional": False,
+                    "emergency": False,
+                }
+            )
+            events.append(
+                {
+                    "ticket_id": number + 1,
+                    "actor_id": author,
+                    "actor_role": "center_staff",
+                    "at": submitted,
+                    "action": "submit",
+                    "to_status": "pending",
+                    "to_stage": "ministry",
+                }
+            )
             if status in ("completed", "rejected"):
                 decided = submitted + timedelta(hours=rng.randrange(1, 96))
-                decisions.append({"ticket_id": number + 1, "province_id": provinces[center_id], "stage": "ministry",
-                                  "ticket_version": 1, "reviewer_id": author,
-                                  "decision": "approve" if status == "completed" else "reject", "decided_at": decided,
-                                  "comment": None if status == "completed" else "驳回"})
+                decisions.append(
+                    {
+                        "ticket_id": number + 1,
+                        "province_id": provinces[center_id],
+                        "stage": "ministry",
+                        "ticket_version": 1,
+                        "reviewer_id": author,
+                        "decision": "approve" if status == "completed" else "reject",
+                        "decided_at": decided,
+                        "comment": None if status == "completed" else "驳回",
+                    }
+                )
             if status == "completed":
-                events.append({"ticket_id": number + 1, "actor_role": "system", "action": "complete", "to_status": "completed",
-                               "at": datetime.combine(cutover, datetime.min.time(), UTC)})
+                events.append(
+                    {
+                        "ticket_id": number + 1,
+                        "actor_role": "system",
+                        "action": "complete",
+                        "to_status": "completed",
+                        "at": datetime.combine(cutover, datetime.min.time(), UTC),
+                    }
+                )
         db.session.execute(insert(Ticket), tickets)
         db.session.execute(insert(AuditEvent), events)
         if decisions:

@@ -8,6 +8,7 @@ and the most requests the server saw at once per host name and in total.
 Run: .venv/bin/python benchmarks/bench_probe.py [--urls 3000] [--concurrency 64]
 Asserts nothing; prints figures.
 """
+
 import argparse
 import ipaddress
 import threading

@@ -15,6 +15,7 @@ Run: .venv/bin/python benchmarks/bench_scale.py [--sizes 1000 100000] [--runs 20
      [--database-url postgresql://…/postgres]
 Asserts nothing; prints figures (and a Markdown table with --markdown).
 """
+
 import argparse
 import random
 import statistics
@@ -49,18 +50,34 @@ OPEN = ("pending_province", "pending_ministry", "returned", "approved")
 
 def build(url: str):
     """The schema, the registry, live links and the people who ask; returns the app and its ids."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
-                      "WTF_CSRF_ENABLED": False, "LINKDESK_PROBE_ON_FILING": False})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "LINKDESK_PROBE_ON_FILING": False,
+        }
+    )
     with app.app_context(), time_machine.travel(NOW, tick=False):
         upgrade()
         seed_registry()
         centers = db.session.scalars(select(Center).order_by(Center.code)).all()
         services = db.session.scalars(select(Service).order_by(Service.position)).all()
-        db.session.execute(insert(LinkRecord), [
-            {"center_id": c.id, "service_id": s.id, "url": f"https://gjj{c.code}.gov.cn/{s.code}",
-             "effective_date": date(2023, 1, 1), "updated_at": datetime(2023, 1, 1, tzinfo=UTC)}
-            for c in centers for s in services
-        ])
+        db.session.execute(
+            insert(LinkRecord),
+            [
+                {
+                    "center_id": c.id,
+                    "service_id": s.id,
+                    "url": f"https://gjj{c.code}.gov.cn/{s.code}",
+                    "effective_date": date(2023, 1, 1),
+                    "updated_at": datetime(2023, 1, 1, tzinfo=UTC),
+                }
+                for c in centers
+                for s in services
+            ],
+        )
         # The clerk's center is the first: its links have tickets at any size, so that the clerk's list
         # and the search by its name find tickets at 1,000 as at 100,000 (like for like).
         clerk = create_user("bench-clerk", PASSWORD, Role.CENTER_STAFF, center=centers[0].code)
@@ -70,8 +87,13 @@ def build(url: str):
         # so that at 1,000 every province has some (河南's reviewer sees a list as at 100,000).
         others = [(c.id, s.id) for c in centers[1:] for s in services]
         random.Random(23).shuffle(others)
-        ids = {"clerk": clerk.id, "token": create_token(ministry), "center": centers[0].short_name,
-               "feed": issue_feed(ministry), "links": [(centers[0].id, s.id) for s in services] + others}
+        ids = {
+            "clerk": clerk.id,
+            "token": create_token(ministry),
+            "center": centers[0].short_name,
+            "feed": issue_feed(ministry),
+            "links": [(centers[0].id, s.id) for s in services] + others,
+        }
         db.session.commit()
         db.session.remove()
     return app, ids
@@ -79,13 +101,15 @@ def build(url: str):
 
 # The filing rules' warnings a bulk-loaded ticket carries: an emergency's, and http on ~5 % of
 # tickets, a host change on ~1 % (a list narrowed to one finds some at any size).
-WARNINGS = {"emergency": "紧急变更：不受 10 个工作日提前报送要求限制，须经部监管司批准。",
-            "http": "使用 http 而非 https：数据未加密传输，请审核人员关注。",
-            "host_changed": "域名由 gjj.example.gov.cn 变更为 gjj.example.com，请核实新域名归属。"}
+WARNINGS = {
+    "emergency": "紧急变更：不受 10 个工作日提前报送要求限制，须经部监管司批准。",
+    "http": "使用 http 而非 https：数据未加密传输，请审核人员关注。",
+    "host_changed": "域名由 gjj.example.gov.cn 变更为 gjj.example.com，请核实新域名归属。",
+}
 
 
 def warnings_of(rng: random.Random, emergency: bool) -> list[dict]:
-    codes = ["emergency"] * emergency + ["http"] * (rng.random() < .05) + ["host_changed"] * (rng.random() < .01)
+    codes = ["emergency"] * emergency + ["http"] * (rng.random() < 0.05) + ["host_changed"] * (rng.random() < 0.01)
     return [{"code": code, "message": WARNINGS[code]} for code in codes]
 
 
@@ -109,39 +133,104 @@ def add_tickets(app, ids: dict, start: int, count: int) -> None:
                 stage = {"pending_province": "province", "pending_ministry": "ministry"}.get(status)
                 status = status.removeprefix("pending_").replace("province", "pending").replace("ministry", "pending")
                 ticket_id = number + 1
-                emergency = rng.random() < .02
-                tickets.append({
-                    "id": ticket_id, "number": f"LD-B-{number:07d}", "center_id": center_id, "service_id": service_id,
-                    "old_url": "https://gjj.example.gov.cn/old", "new_url": f"https://gjj.example.gov.cn/{number:07d}/",
-                    "cutover_date": cutover, "submitted_at": submitted, "submitted_on": submitted.date(),
-                    "earliest_cutover": cutover - timedelta(days=rng.choice((0, 0, 3))), "reason": "基准测试",
-                    "contact_name": "测试", "contact_phone": "0371-12345678", "status": status, "stage": stage,
-                    "version": 1, "created_by_id": author, "created_at": submitted,
-                    "updated_at": submitted, "provisional": False, "emergency": emergency,
-                    "emergency_reason": "紧急", "evidence_requested": False,
-                })
-                warnings.extend({"ticket_id": ticket_id, "position": position, **warning}
-                                for position, warning in enumerate(warnings_of(rng, emergency)))
-                events.append({"ticket_id": ticket_id, "actor_id": author, "actor_role": "center_staff", "at": submitted,
-                               "action": "submit", "to_status": "pending", "to_stage": "province"})
+                emergency = rng.random() < 0.02
+                tickets.append(
+                    {
+                        "id": ticket_id,
+                        "number": f"LD-B-{number:07d}",
+                        "center_id": center_id,
+                        "service_id": service_id,
+                        "old_url": "https://gjj.example.gov.cn/old",
+                        "new_url": f"https://gjj.example.gov.cn/{number:07d}/",
+                        "cutover_date": cutover,
+                        "submitted_at": submitted,
+                        "submitted_on": submitted.date(),
+                        "earliest_cutover": cutover - timedelta(days=rng.choice((0, 0, 3))),
+                        "reason": "基准测试",
+                        "contact_name": "测试",
+                        "contact_phone": "0371-12345678",
+                        "status": status,
+                        "stage": stage,
+                        "version": 1,
+                        "created_by_id": author,
+                        "created_at": submitted,
+                        "updated_at": submitted,
+                        "provisional": False,
+                        "emergency": emergency,
+                        "emergency_reason": "紧急",
+                        "evidence_requested": False,
+                    }
+                )
+                warnings.extend(
+                    {"ticket_id": ticket_id, "position": position, **warning}
+                    for position, warning in enumerate(warnings_of(rng, emergency))
+                )
+                events.append(
+                    {
+                        "ticket_id": ticket_id,
+                        "actor_id": author,
+                        "actor_role": "center_staff",
+                        "at": submitted,
+                        "action": "submit",
+                        "to_status": "pending",
+                        "to_stage": "province",
+                    }
+                )
                 if status in ("completed", "rejected", "approved", "cancelled"):
                     decided = submitted + timedelta(hours=rng.randrange(1, 96))
                     for stage_name in ("province", "ministry"):
                         verdict = "reject" if status == "rejected" and stage_name == "ministry" else "approve"
-                        decisions.append({"ticket_id": ticket_id, "province_id": provinces[center_id], "stage": stage_name,
-                                          "ticket_version": 1, "reviewer_id": author, "decision": verdict, "decided_at": decided,
-                                          "comment": "驳回" if verdict == "reject" else None})
-                        events.append({"ticket_id": ticket_id, "actor_id": author, "actor_role": "ministry_reviewer",
-                                       "at": decided, "action": verdict, "from_status": "pending",
-                                       "to_status": "pending" if stage_name == "province" else status})
+                        decisions.append(
+                            {
+                                "ticket_id": ticket_id,
+                                "province_id": provinces[center_id],
+                                "stage": stage_name,
+                                "ticket_version": 1,
+                                "reviewer_id": author,
+                                "decision": verdict,
+                                "decided_at": decided,
+                                "comment": "驳回" if verdict == "reject" else None,
+                            }
+                        )
+                        events.append(
+                            {
+                                "ticket_id": ticket_id,
+                                "actor_id": author,
+                                "actor_role": "ministry_reviewer",
+                                "at": decided,
+                                "action": verdict,
+                                "from_status": "pending",
+                                "to_status": "pending" if stage_name == "province" else status,
+                            }
+                        )
                 if status == "completed":
-                    events.append({"ticket_id": ticket_id, "actor_role": "system", "action": "complete",
-                                   "to_status": "completed", "at": datetime.combine(cutover, datetime.min.time(), UTC)})
-                    revisions.append({"center_id": center_id, "service_id": service_id, "ticket_id": ticket_id,
-                                      "url": f"https://gjj.example.gov.cn/{number:07d}/", "effective_date": cutover,
-                                      "note": f"工单 LD-B-{number:07d}", "recorded_at": submitted})
-            for model, rows in ((Ticket, tickets), (TicketWarning, warnings), (AuditEvent, events),
-                                (ReviewDecision, decisions), (LinkRevision, revisions)):
+                    events.append(
+                        {
+                            "ticket_id": ticket_id,
+                            "actor_role": "system",
+                            "action": "complete",
+                            "to_status": "completed",
+                            "at": datetime.combine(cutover, datetime.min.time(), UTC),
+                        }
+                    )
+                    revisions.append(
+                        {
+                            "center_id": center_id,
+                            "service_id": service_id,
+                            "ticket_id": ticket_id,
+                            "url": f"https://gjj.example.gov.cn/{number:07d}/",
+                            "effective_date": cutover,
+                            "note": f"工单 LD-B-{number:07d}",
+                            "recorded_at": submitted,
+                        }
+                    )
+            for model, rows in (
+                (Ticket, tickets),
+                (TicketWarning, warnings),
+                (AuditEvent, events),
+                (ReviewDecision, decisions),
+                (LinkRevision, revisions),
+            ):
                 if rows:
                     db.session.execute(insert(model), rows)
             db.session.commit()
@@ -234,6 +323,7 @@ def measure(apps: dict[int, tuple], runs: int, only: list[str] = ()) -> dict[int
 
                 def record(*args, seen=seen):
                     seen.append(args[2])
+
                 event.listen(engines[size], "before_cursor_execute", record)
                 answer = client.get(path, headers=extra)
                 event.remove(engines[size], "before_cursor_execute", record)
@@ -247,7 +337,7 @@ def measure(apps: dict[int, tuple], runs: int, only: list[str] = ()) -> dict[int
                     times[size].append((time.perf_counter() - started) * 1000)
             for size, measured in times.items():
                 measured.sort()
-                p99 = measured[min(len(measured) - 1, round(.99 * (len(measured) - 1)))]
+                p99 = measured[min(len(measured) - 1, round(0.99 * (len(measured) - 1)))]
                 results[size][name] = (statistics.median(measured), p99, asks[size][3], asks[size][4])
     return results
 
@@ -264,6 +354,7 @@ def database_urls(base: str | None, directory: Path, name: str = "bench"):
     def drop():
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
     return make_url(base).set(database=name).render_as_string(hide_password=False), drop
 
 
@@ -273,8 +364,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--database-url", help="a PostgreSQL server (its maintenance database); default SQLite")
     parser.add_argument("--markdown", action="store_true")
-    parser.add_argument("--routes", nargs="+", default=[], metavar="WORD",
-                        help="only the routes whose name holds one of these words (e.g. warning), and the static file")
+    parser.add_argument(
+        "--routes",
+        nargs="+",
+        default=[],
+        metavar="WORD",
+        help="only the routes whose name holds one of these words (e.g. warning), and the static file",
+    )
     args = parser.parse_args()
     sizes = sorted(args.sizes)
     apps, drops = {}, []
@@ -307,8 +403,10 @@ def report(by_size: dict, sizes: list[int], backend: str, markdown: bool) -> Non
         columns = " | ".join(f"{size:,}: p50 / p99 (stmts, KB)" for size in sizes)
         print(f"| route | {columns} | ratio |\n|---|" + "---|" * (len(sizes) + 1))
     for name in by_size[first]:
-        cells = [f"{by_size[s][name][0]:.1f} / {by_size[s][name][1]:.1f} ({by_size[s][name][2]}, {by_size[s][name][3] / 1024:.0f})"
-                 for s in sizes]
+        cells = [
+            f"{by_size[s][name][0]:.1f} / {by_size[s][name][1]:.1f} ({by_size[s][name][2]}, {by_size[s][name][3] / 1024:.0f})"
+            for s in sizes
+        ]
         ratio = by_size[last][name][0] / by_size[first][name][0]
         if markdown:
             print(f"| {name} | {' | '.join(cells)} | {ratio:.2f}× |")

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python benchmarks/bench_workdays.py   (prints figures; asserts nothing)
 """
+
 import random
 import time
 import tracemalloc
@@ -47,17 +48,21 @@ def main() -> None:
     timed("linkdesk add_working_days(d, 10)", lambda: [calendar.add_working_days(d, 10) for d in days], 20)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # workalendar warns on every call that its data needs updating
-        theirs = timed("workalendar China.add_working_days(d, 10)",
-                       lambda: [china.add_working_days(d, 10) for d in days], 2)
+        theirs = timed("workalendar China.add_working_days(d, 10)", lambda: [china.add_working_days(d, 10) for d in days], 2)
     print(f"{'ratio: workalendar add_working_days / our earliest_cutover':<52} {theirs / ours:10.0f} ×   (issue 4: ≥ 100)")
 
     recent = [date(2026, 1, 1) + timedelta(days=rng.randrange(0, 365)) for _ in range(2000)]
-    timed("linkdesk earliest_cutover(d) over 2026 (2,000 dates)",
-          lambda: [calendar.earliest_cutover(d) for d in recent], 20)
-    timed("linkdesk working_days_between(a, b) (2,000 pairs)",
-          lambda: [calendar.working_days_between(d, d + timedelta(days=40)) for d in recent], 20)
-    timed("linkdesk get_working_days_delta(a, b) (2,000 pairs)",
-          lambda: [calendar.get_working_days_delta(d, d + timedelta(days=40)) for d in recent], 20)
+    timed("linkdesk earliest_cutover(d) over 2026 (2,000 dates)", lambda: [calendar.earliest_cutover(d) for d in recent], 20)
+    timed(
+        "linkdesk working_days_between(a, b) (2,000 pairs)",
+        lambda: [calendar.working_days_between(d, d + timedelta(days=40)) for d in recent],
+        20,
+    )
+    timed(
+        "linkdesk get_working_days_delta(a, b) (2,000 pairs)",
+        lambda: [calendar.get_working_days_delta(d, d + timedelta(days=40)) for d in recent],
+        20,
+    )
 
 
 if __name__ == "__main__":

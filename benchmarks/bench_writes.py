@@ -18,6 +18,7 @@ Run: .venv/bin/python benchmarks/bench_writes.py [--centers 120] [--history 1000
      [--database-url postgresql://…/postgres]
 Asserts nothing; prints figures.
 """
+
 import argparse
 import json
 import os
@@ -54,8 +55,7 @@ def people(app, centers: int) -> tuple[list[tuple[str, str]], dict[str, str], st
     with app.app_context():
         chosen = db.session.scalars(select(Center).order_by(Center.code).limit(centers)).all()
         services = db.session.scalars(select(Service).order_by(Service.position)).all()
-        taken = set(db.session.execute(
-            select(Ticket.center_id, Ticket.service_id).where(Ticket.status.in_(OPEN_STATUSES))).all())
+        taken = set(db.session.execute(select(Ticket.center_id, Ticket.service_id).where(Ticket.status.in_(OPEN_STATUSES))).all())
         filings = []
         for center in chosen:
             clerk = create_user(f"bench-writer-{center.code}", "bench-password-1", Role.CENTER_STAFF, center=center.code)
@@ -63,8 +63,7 @@ def people(app, centers: int) -> tuple[list[tuple[str, str]], dict[str, str], st
             filings += [(token, center.code, s.code) for s in services if (center.id, s.id) not in taken]
         reviewers = {}
         for province in db.session.scalars(select(Province)):
-            reviewer = create_user(f"bench-reviewer-{province.code}", "bench-password-1", Role.PROVINCE_REVIEWER,
-                                   province=province.code)
+            reviewer = create_user(f"bench-reviewer-{province.code}", "bench-password-1", Role.PROVINCE_REVIEWER, province=province.code)
             reviewers[province.short_name] = create_token(reviewer)
         calendar = current_calendar()
         cutover = calendar.add_working_days(calendar.earliest_cutover(local_date(utcnow())).earliest_cutover, 5)
@@ -73,8 +72,12 @@ def people(app, centers: int) -> tuple[list[tuple[str, str]], dict[str, str], st
 
 
 def call(base: str, method: str, path: str, token: str, body: dict) -> tuple[int, float, dict]:
-    request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode(),
-                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        base + path,
+        method=method,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
@@ -96,9 +99,12 @@ def run(name: str, calls: list, expected: int) -> list[dict]:
     elapsed = time.perf_counter() - started
     times = sorted(ms for _, ms, _ in results)
     others = Counter(status for status, _, _ in results if status != expected)
-    print(f"{name:<28} {len(calls):>5} in {elapsed:5.1f} s  {len(calls) / elapsed:6.1f}/s  "
-          f"p50 {statistics.median(times):6.1f} ms  p99 {times[round(.99 * (len(times) - 1))]:7.1f} ms  "
-          f"not {expected}: {dict(others) or 0}", flush=True)
+    print(
+        f"{name:<28} {len(calls):>5} in {elapsed:5.1f} s  {len(calls) / elapsed:6.1f}/s  "
+        f"p50 {statistics.median(times):6.1f} ms  p99 {times[round(0.99 * (len(times) - 1))]:7.1f} ms  "
+        f"not {expected}: {dict(others) or 0}",
+        flush=True,
+    )
     if others:
         print("  first:", next(answer for status, _, answer in results if status != expected))
     return [answer for status, _, answer in results if status == expected]
@@ -126,37 +132,46 @@ def main() -> None:
             with app.app_context():
                 db.engine.dispose()
             port = free_port()
-            environment = dict(os.environ, LINKDESK_DATABASE_URL=url, LINKDESK_SECRET_KEY="bench",
-                               LINKDESK_PROBE_ON_FILING="0")
+            environment = dict(os.environ, LINKDESK_DATABASE_URL=url, LINKDESK_SECRET_KEY="bench", LINKDESK_PROBE_ON_FILING="0")
             server = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                 "linkdesk.wsgi:app"], env=environment)
+                [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "linkdesk.wsgi:app"],
+                env=environment,
+            )
             base = f"http://127.0.0.1:{port}/api/v1"
             for _ in range(100):
                 try:
                     urllib.request.urlopen(f"http://127.0.0.1:{port}/static/linkdesk.css", timeout=1).close()
                     break
                 except OSError:
-                    time.sleep(.2)
+                    time.sleep(0.2)
             backend = make_url(url).get_backend_name()
-            print(f"\n{backend}, gunicorn -w 2, {CONCURRENCY} clients, {args.history:,} tickets of history, "
-                  f"cutover {cutover}")
+            print(f"\n{backend}, gunicorn -w 2, {CONCURRENCY} clients, {args.history:,} tickets of history, cutover {cutover}")
             # The new address stays on the link's host (bench_scale's registry): no ICP number needed.
-            body = {"reason": "服务器迁移到政务云",
-                    "contact_name": "张经办", "contact_phone": "0371-12345678", "cutover_date": cutover}
-            filed = run("filings (POST /tickets)", [
-                (base, "POST", "/tickets", token, dict(body, service=service,
-                                                       new_url=f"https://gjj{center}.gov.cn/{service}/v2"))
-                for token, center, service in filings
-            ], 201)
+            body = {"reason": "服务器迁移到政务云", "contact_name": "张经办", "contact_phone": "0371-12345678", "cutover_date": cutover}
+            filed = run(
+                "filings (POST /tickets)",
+                [
+                    (base, "POST", "/tickets", token, dict(body, service=service, new_url=f"https://gjj{center}.gov.cn/{service}/v2"))
+                    for token, center, service in filings
+                ],
+                201,
+            )
             # A municipality's center goes straight to the ministry.
-            reviewer = {"province": lambda ticket: reviewers[ticket["center"]["province"]],
-                        "ministry": lambda ticket: ids["token"]}
-            run("decisions (first stage)", [
-                (base, "POST", f"/tickets/{ticket['id']}/decision", reviewer[ticket["stage"]](ticket),
-                 {"decision": "approve", "version": ticket["version"]})
-                for ticket in filed
-            ], 200)
+            reviewer = {"province": lambda ticket: reviewers[ticket["center"]["province"]], "ministry": lambda ticket: ids["token"]}
+            run(
+                "decisions (first stage)",
+                [
+                    (
+                        base,
+                        "POST",
+                        f"/tickets/{ticket['id']}/decision",
+                        reviewer[ticket["stage"]](ticket),
+                        {"decision": "approve", "version": ticket["version"]},
+                    )
+                    for ticket in filed
+                ],
+                200,
+            )
         finally:
             if server is not None:
                 server.terminate()

@@ -1,4 +1,5 @@
 """linkdesk: the work-order desk for link changes of the national housing provident fund mini-program."""
+
 from pathlib import Path
 
 from flask import Flask
@@ -54,8 +55,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     backup_cli.init_app(app)
     metrics.init_app(app)
-    for blueprint in (accounts_pages, home_page, ticket_pages, review_pages, notify_pages,
-                      workday_pages, cutover_pages, link_pages, overview_pages, inbox_pages, api.bp, service_endpoints):
+    for blueprint in (
+        accounts_pages,
+        home_page,
+        ticket_pages,
+        review_pages,
+        notify_pages,
+        workday_pages,
+        cutover_pages,
+        link_pages,
+        overview_pages,
+        inbox_pages,
+        api.bp,
+        service_endpoints,
+    ):
         app.register_blueprint(blueprint)
     access.init_app(app)
     return app

@@ -1,4 +1,5 @@
 """Command-line interface: flask --app linkdesk …"""
+
 from pathlib import Path
 
 import click
@@ -55,8 +56,15 @@ def create_user_command(username, role, center, province, display_name, contact,
     """Create a user with a role and its scope."""
     try:
         user = users.create_user(
-            username, password, role, display_name=display_name, center=center, province=province,
-            contact=contact, wecom_userid=wecom_userid, temporary=temporary,
+            username,
+            password,
+            role,
+            display_name=display_name,
+            center=center,
+            province=province,
+            contact=contact,
+            wecom_userid=wecom_userid,
+            temporary=temporary,
         )
     except users.AccountError as error:
         raise click.ClickException(error.message) from None
@@ -65,8 +73,7 @@ def create_user_command(username, role, center, province, display_name, contact,
 
 @click.command("create-token")
 @click.argument("username")
-@click.option("--expires-days", type=int, default=tokens.DEFAULT_EXPIRY_DAYS, show_default=True,
-              help="Days until the token stops working.")
+@click.option("--expires-days", type=int, default=tokens.DEFAULT_EXPIRY_DAYS, show_default=True, help="Days until the token stops working.")
 def create_token_command(username, expires_days):
     """Print a new API token for the user (shown once; only its digest is stored)."""
     user = db.session.scalar(select(User).where(User.username == username))
@@ -152,7 +159,19 @@ def init_app(app) -> None:
     from .service.cli import worker_command
     from .workdays.cli import workdays
 
-    for command in (init_db_command, seed_command, create_user_command, create_token_command, reset_password_command, workdays,
-                    apply_cutovers_command, registry_group, outbox_group, channels_group, links_group, tokens_group,
-                    worker_command):
+    for command in (
+        init_db_command,
+        seed_command,
+        create_user_command,
+        create_token_command,
+        reset_password_command,
+        workdays,
+        apply_cutovers_command,
+        registry_group,
+        outbox_group,
+        channels_group,
+        links_group,
+        tokens_group,
+        worker_command,
+    ):
         app.cli.add_command(command)

@@ -1,4 +1,5 @@
 """Configuration: defaults, then instance/config.py, then the environment, then the test mapping."""
+
 import os
 import secrets
 from datetime import timedelta
@@ -145,8 +146,7 @@ def finalize(app) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'linkdesk.sqlite3'}"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        connect_args = {"connect_timeout": app.config["LINKDESK_DATABASE_CONNECT_TIMEOUT_SECONDS"],
-                        **options.get("connect_args", {})}
+        connect_args = {"connect_timeout": app.config["LINKDESK_DATABASE_CONNECT_TIMEOUT_SECONDS"], **options.get("connect_args", {})}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance / "secret_key")

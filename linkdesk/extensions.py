@@ -1,4 +1,5 @@
 """Flask extensions, created unbound here and bound to the app in create_app()."""
+
 import re
 import sqlite3
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Loading the registry shipped in linkdesk/data/registry, and the demo accounts."""
+
 import csv
 import secrets
 from dataclasses import dataclass
@@ -157,20 +158,36 @@ def seed_demo_tickets() -> int:
     later = calendar.add_working_days(earliest, 3)
 
     def request(service, url, cutover, **extra):
-        return ChangeRequest.from_mapping({
-            "service": service, "new_url": url, "cutover_date": cutover.isoformat(),
-            "reason": "业务系统迁移至政务云平台，访问地址调整", "contact_name": "张经办",
-            "contact_phone": "0371-12345678", **extra,
-        })
+        return ChangeRequest.from_mapping(
+            {
+                "service": service,
+                "new_url": url,
+                "cutover_date": cutover.isoformat(),
+                "reason": "业务系统迁移至政务云平台，访问地址调整",
+                "contact_name": "张经办",
+                "contact_phone": "0371-12345678",
+                **extra,
+            }
+        )
 
     file_ticket(users["zhengzhou"], request("info_query", "https://gjj.zhengzhou.gov.cn/wsbsdt/v2/info_query.html", earliest))
-    pending = file_ticket(users["zhengzhou"], request(
-        "deposit_certificate", "http://zwfw.zhengzhou.gov.cn/gjj/certificate.html", later,
-        http_justification="政务云 https 证书正在办理，预计下月启用",
-        icp_number="豫ICP备10000001号-1"))  # a made-up number: the host changes, so one is required
+    pending = file_ticket(
+        users["zhengzhou"],
+        request(
+            "deposit_certificate",
+            "http://zwfw.zhengzhou.gov.cn/gjj/certificate.html",
+            later,
+            http_justification="政务云 https 证书正在办理，预计下月启用",
+            icp_number="豫ICP备10000001号-1",
+        ),
+    )  # a made-up number: the host changes, so one is required
     decide(users["henan"], pending, "approve", "地址已核实", pending.version)
-    approved = file_ticket(users["beijing"], request("info_query", "https://gjj.beijing.gov.cn/web/zwfw/v2/info.html", earliest,
-                                                     contact_name="李经办", contact_phone="010-12345678"))
+    approved = file_ticket(
+        users["beijing"],
+        request(
+            "info_query", "https://gjj.beijing.gov.cn/web/zwfw/v2/info.html", earliest, contact_name="李经办", contact_phone="010-12345678"
+        ),
+    )
     decide(users["ministry"], approved, "approve", None, approved.version)
     return 3
 
@@ -194,19 +211,27 @@ def seed_demo_cutover() -> int:
     service = db.session.scalar(select(Service).where(Service.code == "retirement_withdrawal"))
     if not {"beijing", "ministry"} <= users.keys() or service is None:
         return 0
-    if db.session.scalar(select(Ticket.id).where(Ticket.center_id == users["beijing"].center_id,
-                                                 Ticket.service_id == service.id).limit(1)) is not None:
+    if (
+        db.session.scalar(select(Ticket.id).where(Ticket.center_id == users["beijing"].center_id, Ticket.service_id == service.id).limit(1))
+        is not None
+    ):
         return 0
     calendar = current_calendar()
     day = local_date(utcnow())
     while not calendar.is_working_day(day):  # a cutover falls on a working day
         day += timedelta(days=1)
-    request = ChangeRequest.from_mapping({
-        "service": "retirement_withdrawal", "new_url": "https://gjj.beijing.gov.cn/web/zwfw/v2/retire.html",
-        "cutover_date": day.isoformat(), "reason": "原退休提取页面存在安全漏洞，须立即切换到修复后的新页面",
-        "contact_name": "李经办", "contact_phone": "010-12345678", "emergency": True,
-        "emergency_reason": "安全漏洞须当日修复，已报部监管司同意（演示数据）",
-    })
+    request = ChangeRequest.from_mapping(
+        {
+            "service": "retirement_withdrawal",
+            "new_url": "https://gjj.beijing.gov.cn/web/zwfw/v2/retire.html",
+            "cutover_date": day.isoformat(),
+            "reason": "原退休提取页面存在安全漏洞，须立即切换到修复后的新页面",
+            "contact_name": "李经办",
+            "contact_phone": "010-12345678",
+            "emergency": True,
+            "emergency_reason": "安全漏洞须当日修复，已报部监管司同意（演示数据）",
+        }
+    )
     ticket = file_ticket(users["beijing"], request, [Upload("紧急变更申请公函.pdf", DEMO_LETTER)])
     decide(users["ministry"], ticket, "approve", "同意紧急变更（演示）", ticket.version)
     return 1

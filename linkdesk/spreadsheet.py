@@ -1,5 +1,6 @@
 """CSV for people, who open it in Excel or WPS: a BOM so that the Chinese reads right, and no cell
 that the spreadsheet would run as a formula (free text typed by users ends up in these files)."""
+
 import csv
 import io
 from collections.abc import Iterable, Iterator

@@ -1,5 +1,6 @@
 """Fixtures: an app on a real database (a SQLite file, or PostgreSQL when
 LINKDESK_TEST_DATABASE_URL is set), a client, the CLI runner, and an auth helper."""
+
 import contextvars
 import os
 import shutil
@@ -161,14 +162,17 @@ def team(api_as):
     """Clerks, reviewers and the ministry as (Api, Account) pairs, by name."""
     from linkdesk.models import Role
 
-    return {name: api_as(role, **scope) for name, (role, scope) in {
-        "zhengzhou": (Role.CENTER_STAFF, {"center": "郑州"}),
-        "luoyang": (Role.CENTER_STAFF, {"center": "洛阳"}),
-        "beijing": (Role.CENTER_STAFF, {"center": "北京"}),
-        "henan": (Role.PROVINCE_REVIEWER, {"province": "河南"}),
-        "hubei": (Role.PROVINCE_REVIEWER, {"province": "湖北"}),
-        "ministry": (Role.MINISTRY_REVIEWER, {}),
-    }.items()}
+    return {
+        name: api_as(role, **scope)
+        for name, (role, scope) in {
+            "zhengzhou": (Role.CENTER_STAFF, {"center": "郑州"}),
+            "luoyang": (Role.CENTER_STAFF, {"center": "洛阳"}),
+            "beijing": (Role.CENTER_STAFF, {"center": "北京"}),
+            "henan": (Role.PROVINCE_REVIEWER, {"province": "河南"}),
+            "hubei": (Role.PROVINCE_REVIEWER, {"province": "湖北"}),
+            "ministry": (Role.MINISTRY_REVIEWER, {}),
+        }.items()
+    }
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,4 +1,5 @@
 """Factories that make real rows through the same functions the app uses."""
+
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -39,9 +40,16 @@ class Factory:
     def token(self, account: Account) -> str:
         return tokens.create_token(account.user)
 
-    def tickets(self, count: int, cutover_date: date, status: TicketStatus = TicketStatus.APPROVED,
-                author: Account | None = None, *, stage: ReviewStage | None = None,
-                center: str | None = None) -> list[int]:
+    def tickets(
+        self,
+        count: int,
+        cutover_date: date,
+        status: TicketStatus = TicketStatus.APPROVED,
+        author: Account | None = None,
+        *,
+        stage: ReviewStage | None = None,
+        center: str | None = None,
+    ) -> list[int]:
         """Many tickets on one day, one per (center, service), written straight to the database, in
         any state: a pending one waits at ``stage`` (default the ministry's); ``center`` (a short
         name) keeps them to one center.
@@ -50,21 +58,30 @@ class Factory:
         themselves are tested through the API.
         """
         author = author or self.user()
-        centers = db.session.scalars(select(Center).where(Center.short_name == center) if center
-                                     else select(Center).order_by(Center.code)).all()
+        centers = db.session.scalars(
+            select(Center).where(Center.short_name == center) if center else select(Center).order_by(Center.code)
+        ).all()
         services = db.session.scalars(select(Service).order_by(Service.position)).all()
-        taken = set(db.session.execute(
-            select(Ticket.center_id, Ticket.service_id).where(Ticket.status.in_(OPEN_STATUSES))
-        ).all())
+        taken = set(db.session.execute(select(Ticket.center_id, Ticket.service_id).where(Ticket.status.in_(OPEN_STATUSES))).all())
         links = [(c, s) for s in services for c in centers if (c.id, s.id) not in taken][:count]
         submitted = datetime(2026, 11, 2, 2, tzinfo=UTC)
         rows = [
             Ticket(
-                number=f"LD-T-{next(_numbers):06d}", center=center, service=service, new_url=f"https://gjj{center.code}.gov.cn/{service.code}",
-                cutover_date=cutover_date, submitted_at=submitted, submitted_on=submitted.date(),
-                earliest_cutover=cutover_date, reason="批量测试数据", contact_name="测试", contact_phone="0371-12345678",
-                status=status, stage=(stage or ReviewStage.MINISTRY) if status is TicketStatus.PENDING else None,
-                created_by=author.user, warnings=[],
+                number=f"LD-T-{next(_numbers):06d}",
+                center=center,
+                service=service,
+                new_url=f"https://gjj{center.code}.gov.cn/{service.code}",
+                cutover_date=cutover_date,
+                submitted_at=submitted,
+                submitted_on=submitted.date(),
+                earliest_cutover=cutover_date,
+                reason="批量测试数据",
+                contact_name="测试",
+                contact_phone="0371-12345678",
+                status=status,
+                stage=(stage or ReviewStage.MINISTRY) if status is TicketStatus.PENDING else None,
+                created_by=author.user,
+                warnings=[],
             )
             for center, service in links
         ]

@@ -1,4 +1,5 @@
 """Small helpers for tests that talk to the JSON API."""
+
 import threading
 from contextlib import contextmanager
 from io import BytesIO
@@ -46,8 +47,7 @@ def multipart(fields: dict, *files: tuple[str, bytes], field: str = "file") -> d
     Werkzeug's test client would spool a large body to a temporary file that it never closes
     (a ResourceWarning, an error here); encoding it ourselves keeps it in memory.
     """
-    values = MultiDict([(key, str(value).lower() if isinstance(value, bool) else str(value))
-                        for key, value in fields.items()])
+    values = MultiDict([(key, str(value).lower() if isinstance(value, bool) else str(value)) for key, value in fields.items()])
     for name, content in files:
         values.add(field, FileStorage(BytesIO(content), filename=name))
     boundary, body = encode_multipart(values)

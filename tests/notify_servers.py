@@ -2,6 +2,7 @@
 
 The fixtures here are shared by the notification test modules, which bind them by assignment.
 """
+
 import json
 import socket
 import threading
@@ -94,12 +95,14 @@ class WeComRobotServer(LocalServer):
                     self.wfile.write(b"NOT-HTTP 200 whatever\r\n\r\n")
                     return None
                 with robot._lock:
-                    robot.received.append({
-                        "key": parse_qs(parts.query).get("key", [""])[0],
-                        "content": body["markdown"]["content"],
-                        "msgtype": body["msgtype"],
-                        "at": time.monotonic(),
-                    })
+                    robot.received.append(
+                        {
+                            "key": parse_qs(parts.query).get("key", [""])[0],
+                            "content": body["markdown"]["content"],
+                            "msgtype": body["msgtype"],
+                            "at": time.monotonic(),
+                        }
+                    )
                 return self._answer(200, {"errcode": 0, "errmsg": "ok"})
 
             def _answer(self, status, payload):

@@ -1,5 +1,6 @@
 """Bad input gets a clear answer, never a 500 or a number the database cannot take; rules that
 stop a decision from reaching a state nobody can undo; exports that a spreadsheet cannot run."""
+
 import csv
 import io
 
@@ -14,12 +15,22 @@ HUGE = "99999999999999999999"
 
 
 class TestQueryArguments:
-    @pytest.mark.parametrize("path", [
-        f"/review/?page={HUGE}", "/review/?page=-3", "/review/?page=abc",
-        f"/links/?page={HUGE}", "/links/?page=0",
-        f"/calendar/?month={HUGE}-1", "/calendar/?month=2026-13", "/calendar/?month=--",
-        "/calendar/list?from=9999-12-30", "/calendar/list?from=abc", f"/workdays/?year={HUGE}",
-    ])
+    @pytest.mark.parametrize(
+        "path",
+        [
+            f"/review/?page={HUGE}",
+            "/review/?page=-3",
+            "/review/?page=abc",
+            f"/links/?page={HUGE}",
+            "/links/?page=0",
+            f"/calendar/?month={HUGE}-1",
+            "/calendar/?month=2026-13",
+            "/calendar/?month=--",
+            "/calendar/list?from=9999-12-30",
+            "/calendar/list?from=abc",
+            f"/workdays/?year={HUGE}",
+        ],
+    )
     def test_pages_answer_every_query_without_an_error(self, client, auth, make, path):
         ministry = make.user(Role.MINISTRY_REVIEWER)
         auth.login(ministry.username, ministry.password)
@@ -40,8 +51,12 @@ class TestQueryArguments:
     def test_limit_and_offset_are_bounded(self, team):
         with frozen():
             for n in range(3):
-                assert team["zhengzhou"][0].post("/tickets", ticket_request(
-                    ("info_query", "transfer", "unit_registration")[n], cutover_date=CUTOVER)).status_code == 201
+                assert (
+                    team["zhengzhou"][0]
+                    .post("/tickets", ticket_request(("info_query", "transfer", "unit_registration")[n], cutover_date=CUTOVER))
+                    .status_code
+                    == 201
+                )
         api = team["ministry"][0]
         assert len(api.get("/tickets?limit=-1").get_json()) == 1  # at least one, not "no limit"
         assert len(api.get("/tickets?limit=2").get_json()) == 2
@@ -54,37 +69,37 @@ class TestDecisionRules:
         with frozen():
             ticket = team["beijing"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
         with frozen("2026-12-14 09:00:00+08:00"):  # the Monday after the cutover Friday
-            late = team["ministry"][0].post(f"/tickets/{ticket['id']}/decision",
-                                            {"decision": "approve", "version": ticket["version"]})
+            late = team["ministry"][0].post(f"/tickets/{ticket['id']}/decision", {"decision": "approve", "version": ticket["version"]})
             assert late.status_code == 422
             assert "已过，不能再批准" in late.get_json()["error"]
-            returned = team["ministry"][0].post(f"/tickets/{ticket['id']}/decision",
-                                                {"decision": "return", "comment": "请重新选择切换日期",
-                                                 "version": ticket["version"]})
+            returned = team["ministry"][0].post(
+                f"/tickets/{ticket['id']}/decision", {"decision": "return", "comment": "请重新选择切换日期", "version": ticket["version"]}
+            )
         assert returned.get_json()["status"] == "returned"
 
     def test_on_the_cutover_day_itself_approval_is_still_possible(self, team):
         with frozen():
             ticket = team["beijing"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
         with frozen(f"{CUTOVER} 08:30:00+08:00"):
-            approved = team["ministry"][0].post(f"/tickets/{ticket['id']}/decision",
-                                                {"decision": "approve", "version": ticket["version"]})
+            approved = team["ministry"][0].post(f"/tickets/{ticket['id']}/decision", {"decision": "approve", "version": ticket["version"]})
         assert approved.get_json()["status"] == "approved"
 
     @pytest.mark.parametrize("comment", [5, ["请补充"], {"text": "x"}, True])
     def test_a_comment_that_is_not_text_is_a_422(self, team, comment):
         with frozen():
             ticket = team["beijing"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
-            response = team["ministry"][0].post(f"/tickets/{ticket['id']}/decision",
-                                                {"decision": "reject", "comment": comment, "version": ticket["version"]})
+            response = team["ministry"][0].post(
+                f"/tickets/{ticket['id']}/decision", {"decision": "reject", "comment": comment, "version": ticket["version"]}
+            )
         assert response.status_code == 422
         assert response.get_json()["errors"]["comment"] == ["意见应为文字。"]
 
     def test_an_overlong_comment_is_refused_with_its_length(self, team):
         with frozen():
             ticket = team["beijing"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
-            response = team["ministry"][0].post(f"/tickets/{ticket['id']}/decision",
-                                                {"decision": "reject", "comment": "理由" * 1001, "version": ticket["version"]})
+            response = team["ministry"][0].post(
+                f"/tickets/{ticket['id']}/decision", {"decision": "reject", "comment": "理由" * 1001, "version": ticket["version"]}
+            )
         assert response.status_code == 422 and "现有 2002 个" in response.get_json()["errors"]["comment"][0]
 
     def test_withdraw_with_a_bad_version_on_the_page_is_refused_not_a_500(self, team, client, auth, make):
@@ -130,8 +145,7 @@ class TestSpreadsheetExports:
 def test_a_multipart_part_without_a_name_is_refused_not_a_server_error(api_as):
     """Found by Schemathesis (issue 20): werkzeug reads a part with no ``name`` as the field None."""
     api, _ = api_as(Role.CENTER_STAFF, center="郑州")
-    body = b'--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--\r\n'
+    body = b"--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--\r\n"
     with frozen():
-        response = api.client.post("/api/v1/tickets", data=body, headers=api.headers,
-                                   content_type="multipart/form-data; boundary=b")
+        response = api.client.post("/api/v1/tickets", data=body, headers=api.headers, content_type="multipart/form-data; boundary=b")
     assert response.status_code == 422 and response.is_json

@@ -1,4 +1,5 @@
 """The app factory and configuration."""
+
 from pathlib import Path
 
 from linkdesk import REPO_ROOT, create_app
@@ -12,8 +13,7 @@ def test_paths_point_at_the_top_level_folders(app):
 
 
 def test_test_config_wins_over_defaults(database_url):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "LINKDESK_LEAD_WORKING_DAYS": 12})
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url, "LINKDESK_LEAD_WORKING_DAYS": 12})
     assert app.config["LINKDESK_LEAD_WORKING_DAYS"] == 12
     assert app.testing
 

@@ -1,5 +1,6 @@
 """Issue 15: what an outside audit sent and got a 500 (or a wrong answer) for. Each test fails on
 the code before the fix; all run on SQLite and on PostgreSQL."""
+
 import io
 import json
 import re
@@ -49,8 +50,9 @@ class TestControlCharacters:
 
     def test_a_nul_in_a_decision_comment_or_a_path_segment(self, team, client, auth, make):
         ticket = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
-        refused = team["henan"][0].post(f"/tickets/{ticket['id']}/decision",
-                                        {"decision": "return", "comment": "请\x00补充", "version": ticket["version"]})
+        refused = team["henan"][0].post(
+            f"/tickets/{ticket['id']}/decision", {"decision": "return", "comment": "请\x00补充", "version": ticket["version"]}
+        )
         assert refused.status_code == 422 and "comment" in refused.get_json()["errors"]
         clerk = make.user(Role.CENTER_STAFF, center="郑州")
         auth.login(clerk.username, clerk.password)
@@ -72,12 +74,14 @@ def test_two_filings_for_one_link_racing_past_the_python_check_give_409(app, mak
     db.session.expire_all()  # as the probe's commit leaves the session
     with pytest.raises(OpenTicketExists):
         operations.file_ticket(account.user, ChangeRequest.from_mapping(ticket_request(cutover_date="2026-12-14")))
-    assert db.session.scalars(select(Ticket.id).where(Ticket.service_id == db.session.scalar(
-        select(Service.id).where(Service.code == "info_query")))).all() == [first.id]
+    assert db.session.scalars(
+        select(Ticket.id).where(Ticket.service_id == db.session.scalar(select(Service.id).where(Service.code == "info_query")))
+    ).all() == [first.id]
 
 
-@pytest.mark.parametrize("path", ["/tickets/?page=²", "/links/?page=²", "/review/?page=²", "/workdays/?year=²",
-                                  "/tickets/?page=١٢", "/calendar/list?page=①"])
+@pytest.mark.parametrize(
+    "path", ["/tickets/?page=²", "/links/?page=²", "/review/?page=²", "/workdays/?year=²", "/tickets/?page=١٢", "/calendar/list?page=①"]
+)
 def test_unicode_digits_in_numbers_are_ignored_not_a_500(client, auth, make, path):
     role = Role.PROVINCE_REVIEWER if path.startswith("/review") else Role.CENTER_STAFF
     account = make.user(role)
@@ -146,8 +150,7 @@ def test_ids_past_the_integer_column_are_404(clerk, client, auth, make, number):
 
 def test_crlf_in_next_leads_a_correct_login_home(client, make):
     clerk = make.user()
-    response = client.post("/login?next=/%0D%0ASet-Cookie:%20x=1",
-                           data={"username": clerk.username, "password": clerk.password})
+    response = client.post("/login?next=/%0D%0ASet-Cookie:%20x=1", data={"username": clerk.username, "password": clerk.password})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert "x=1" not in response.headers.get("Set-Cookie", "")
 
@@ -162,6 +165,7 @@ def test_simultaneous_wrong_passwords_are_checked_no_more_than_the_free_failures
     def guess(n):
         def call():
             return app.test_client().post("/login", data={"username": username, "password": f"guess-{n}"}).status_code
+
         return call
 
     with frozen():
@@ -170,8 +174,17 @@ def test_simultaneous_wrong_passwords_are_checked_no_more_than_the_free_failures
 
 
 class TestJsonTypes:
-    @pytest.mark.parametrize(("field", "value"), [("reason", True), ("contact_name", []), ("contact_phone", {"a": 1}),
-                                                  ("new_url", 5), ("emergency", "yes"), ("service", ["info_query"])])
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("reason", True),
+            ("contact_name", []),
+            ("contact_phone", {"a": 1}),
+            ("new_url", 5),
+            ("emergency", "yes"),
+            ("service", ["info_query"]),
+        ],
+    )
     def test_a_wrong_type_is_a_422_naming_the_field_and_nothing_is_stored(self, clerk, field, value):
         response = clerk.post("/tickets", ticket_request(cutover_date=CUTOVER, **{field: value}))
         assert response.status_code == 422
@@ -180,9 +193,11 @@ class TestJsonTypes:
 
     def test_a_wrong_type_on_a_decision(self, team):
         ticket = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
-        for body in ({"decision": ["approve"], "version": ticket["version"]},
-                     {"decision": "approve", "version": True},
-                     {"decision": "approve", "version": ticket["version"], "override": "yes"}):
+        for body in (
+            {"decision": ["approve"], "version": ticket["version"]},
+            {"decision": "approve", "version": True},
+            {"decision": "approve", "version": ticket["version"], "override": "yes"},
+        ):
             response = team["henan"][0].post(f"/tickets/{ticket['id']}/decision", body)
             assert response.status_code == 422, body
 
@@ -195,28 +210,42 @@ class TestImports:
         return account
 
     def test_a_cr_only_registry_csv_is_read_like_any_other(self, client, admin):
-        text = ("center_code,service_code,url,effective_date\r"
-                "410100,info_query,https://gjj.zhengzhou.gov.cn/query,2025-06-01\r")
-        response = client.post("/links/import", data={"registry_file": (io.BytesIO(text.encode()), "mac.csv")},
-                               content_type="multipart/form-data")
+        text = "center_code,service_code,url,effective_date\r410100,info_query,https://gjj.zhengzhou.gov.cn/query,2025-06-01\r"
+        response = client.post(
+            "/links/import", data={"registry_file": (io.BytesIO(text.encode()), "mac.csv")}, content_type="multipart/form-data"
+        )
         assert response.status_code == 302
 
     def test_a_field_past_the_csv_limit_is_a_refusal_on_both_imports(self, client, admin):
         huge = "center_code,service_code,url,effective_date\n410100,info_query,https://x.gov.cn/" + "a" * 140_000 + ",2025-06-01\n"
-        registry = client.post("/links/import", data={"registry_file": (io.BytesIO(huge.encode()), "big.csv")},
-                               content_type="multipart/form-data")
+        registry = client.post(
+            "/links/import", data={"registry_file": (io.BytesIO(huge.encode()), "big.csv")}, content_type="multipart/form-data"
+        )
         assert registry.status_code == 422 and "CSV" in registry.get_data(as_text=True)
         schedule = "# source: 测试\ndate,kind,name\n2027-01-01,holiday," + "元" * 140_000 + "\n"
-        imported = client.post("/workdays/import", data={"schedule_file": (io.BytesIO(schedule.encode()), "big.csv"),
-                                                         "preview": "1"}, content_type="multipart/form-data")
+        imported = client.post(
+            "/workdays/import",
+            data={"schedule_file": (io.BytesIO(schedule.encode()), "big.csv"), "preview": "1"},
+            content_type="multipart/form-data",
+        )
         assert imported.status_code == 422 and "CSV" in imported.get_data(as_text=True)
 
-    @pytest.mark.parametrize("periods", [5, "abc", [{"name": "全年", "first": "0001-01-01", "last": "9999-12-31"}] * 4,
-                                         [{"name": "长假", "first": "2027-01-01", "last": "2027-06-30"}]])
+    @pytest.mark.parametrize(
+        "periods",
+        [
+            5,
+            "abc",
+            [{"name": "全年", "first": "0001-01-01", "last": "9999-12-31"}] * 4,
+            [{"name": "长假", "first": "2027-01-01", "last": "2027-06-30"}],
+        ],
+    )
     def test_schedule_periods_are_checked_before_any_day_is_listed(self, client, admin, periods):
         body = json.dumps({"year": 2027, "source": "测试", "periods": periods, "holidays": [], "makeup_workdays": []})
-        response = client.post("/workdays/import", data={"schedule_file": (io.BytesIO(body.encode()), "s.json"),
-                                                         "preview": "1"}, content_type="multipart/form-data")
+        response = client.post(
+            "/workdays/import",
+            data={"schedule_file": (io.BytesIO(body.encode()), "s.json"), "preview": "1"},
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 422
         assert "periods" in response.get_data(as_text=True)
 
@@ -230,12 +259,15 @@ def test_a_search_past_a_hundred_characters_is_a_422(clerk):
 def test_free_text_cannot_make_a_link_in_a_robot_message(clerk, team):
     add_channel("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=henan", "province:河南")
     address = "https://gjj.example.gov.cn/a?x=[点此登录复核](https://evil.example/login)"
-    response = clerk.post("/tickets", ticket_request(cutover_date=CUTOVER, new_url=address,
-                                                     reason="迁移\n### 假标题 <font color=\"info\">通过</font>"))
+    response = clerk.post(
+        "/tickets", ticket_request(cutover_date=CUTOVER, new_url=address, reason='迁移\n### 假标题 <font color="info">通过</font>')
+    )
     assert response.status_code == 201, response.get_json()
     ticket = response.get_json()
-    team["henan"][0].post(f"/tickets/{ticket['id']}/decision",
-                          {"decision": "return", "comment": "见 [官方说明](https://evil.example/)", "version": ticket["version"]})
+    team["henan"][0].post(
+        f"/tickets/{ticket['id']}/decision",
+        {"decision": "return", "comment": "见 [官方说明](https://evil.example/)", "version": ticket["version"]},
+    )
     bodies = [m.body for m in db.session.scalars(select(OutboxMessage))]
     assert bodies
     for body in bodies:

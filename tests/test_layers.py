@@ -3,6 +3,7 @@ state machine or notify, and no import circle passes through the state machine's
 
 Read from the source with ``ast`` (every import, a function's own included), not by importing:
 ``python -m tests.test_layers`` prints the graph's circles."""
+
 import ast
 import sys
 from pathlib import Path
@@ -12,8 +13,16 @@ PACKAGE = Path(__file__).resolve().parent.parent / "linkdesk"
 LOWER = ("linkdesk.workdays", "linkdesk.links", "linkdesk.cutovers.schedule")
 FORBIDDEN = ("linkdesk.notify", "linkdesk.tickets.operations", "linkdesk.tickets.workflow")
 # The modules of the state machine and of the features it was cut from: no circle may pass here.
-OWNED = ("linkdesk.tickets", "linkdesk.cutovers", "linkdesk.workdays", "linkdesk.links", "linkdesk.overview",
-         "linkdesk.web.errors", "linkdesk.accounts.access", "linkdesk.seed")
+OWNED = (
+    "linkdesk.tickets",
+    "linkdesk.cutovers",
+    "linkdesk.workdays",
+    "linkdesk.links",
+    "linkdesk.overview",
+    "linkdesk.web.errors",
+    "linkdesk.accounts.access",
+    "linkdesk.seed",
+)
 
 
 def modules() -> dict[str, Path]:
@@ -102,8 +111,9 @@ def _within(name: str, prefixes: tuple[str, ...]) -> bool:
 
 
 def test_lower_features_import_neither_notify_nor_the_tickets_operations():
-    upward = sorted((name, target) for name, targets in graph().items() if _within(name, LOWER)
-                    for target in targets if _within(target, FORBIDDEN))
+    upward = sorted(
+        (name, target) for name, targets in graph().items() if _within(name, LOWER) for target in targets if _within(target, FORBIDDEN)
+    )
     assert upward == []
 
 

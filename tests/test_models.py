@@ -1,4 +1,5 @@
 """Constraints the database itself enforces."""
+
 from datetime import UTC, date, datetime
 
 import pytest
@@ -19,11 +20,21 @@ from linkdesk.models import (
 
 def _ticket(center, service, author, number, status=TicketStatus.PENDING, stage="province"):
     return Ticket(
-        number=number, center=center, service=service, new_url="https://gjj.zhengzhou.gov.cn/new",
-        cutover_date=date(2026, 12, 11), submitted_at=datetime(2026, 11, 27, 2, tzinfo=UTC),
-        submitted_on=date(2026, 11, 27), earliest_cutover=date(2026, 12, 11), reason="升级",
-        contact_name="张三", contact_phone="0371-12345678", warnings=[], status=status,
-        stage=stage if status is TicketStatus.PENDING else None, created_by=author,
+        number=number,
+        center=center,
+        service=service,
+        new_url="https://gjj.zhengzhou.gov.cn/new",
+        cutover_date=date(2026, 12, 11),
+        submitted_at=datetime(2026, 11, 27, 2, tzinfo=UTC),
+        submitted_on=date(2026, 11, 27),
+        earliest_cutover=date(2026, 12, 11),
+        reason="升级",
+        contact_name="张三",
+        contact_phone="0371-12345678",
+        warnings=[],
+        status=status,
+        stage=stage if status is TicketStatus.PENDING else None,
+        created_by=author,
     )
 
 
@@ -46,8 +57,12 @@ def test_one_open_ticket_per_link_is_enforced_by_the_database(link):
 
 def test_closed_tickets_do_not_block_a_new_one(link):
     center, service, author = link
-    for number, status in (("LD-2026-000001", TicketStatus.COMPLETED), ("LD-2026-000002", TicketStatus.REJECTED),
-                           ("LD-2026-000003", TicketStatus.WITHDRAWN), ("LD-2026-000004", TicketStatus.CANCELLED)):
+    for number, status in (
+        ("LD-2026-000001", TicketStatus.COMPLETED),
+        ("LD-2026-000002", TicketStatus.REJECTED),
+        ("LD-2026-000003", TicketStatus.WITHDRAWN),
+        ("LD-2026-000004", TicketStatus.CANCELLED),
+    ):
         db.session.add(_ticket(center, service, author, number, status))
     db.session.add(_ticket(center, service, author, "LD-2026-000005"))
     db.session.commit()
@@ -89,8 +104,10 @@ def test_foreign_keys_are_enforced(link):
     with pytest.raises(IntegrityError):
         # SQLite checks at the statement, PostgreSQL too (the constraint is not deferred).
         db.session.execute(
-            text("INSERT INTO link_record (center_id, service_id, url, effective_date, updated_at) "
-                 "VALUES (999999, :service, 'https://x.gov.cn/', '2026-01-01', '2026-01-01 00:00:00')"),
+            text(
+                "INSERT INTO link_record (center_id, service_id, url, effective_date, updated_at) "
+                "VALUES (999999, :service, 'https://x.gov.cn/', '2026-01-01', '2026-01-01 00:00:00')"
+            ),
             {"service": service.id},
         )
         db.session.commit()

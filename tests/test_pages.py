@@ -1,5 +1,6 @@
 """Pages that work for everyone (issue 18), the parts a browser is not needed for: the picker's
 calendar data, the month view's load marks, one lit menu item, clean exports, honest cards."""
+
 from datetime import date
 
 import pytest
@@ -40,8 +41,16 @@ class TestPickerDays:
         assert by_day["2026-12-21"]["blackout"] == "年终系统封网" and by_day["2026-12-14"]["count"] == 0
         assert "北京" not in answer.get_data(as_text=True)
 
-    @pytest.mark.parametrize("query", ["from=2026-12-01&to=2028-06-01", "from=2100-01-01&to=2100-01-05",
-                                       "from=2017-12-01&to=2017-12-31", "from=x", "from=2026-12-10&to=2026-12-01"])
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "from=2026-12-01&to=2028-06-01",
+            "from=2100-01-01&to=2100-01-05",
+            "from=2017-12-01&to=2017-12-31",
+            "from=x",
+            "from=2026-12-10&to=2026-12-01",
+        ],
+    )
     def test_bad_ranges_are_a_422(self, api_as, query):
         clerk, _ = api_as(Role.CENTER_STAFF, center="郑州")
         response = clerk.get(f"/workdays/days?{query}")
@@ -65,8 +74,10 @@ def test_the_month_view_marks_blackout_and_full_days_and_its_legend(client, auth
     assert legend.count("班") == 2  # the chip's 班 and its label's, not 班班
 
 
-@pytest.mark.parametrize(("path", "lit"), [("/tickets/new", "新建工单"), ("/tickets/", "我的工单"), ("/", "首页"),
-                                           ("/links/health", "链接健康"), ("/links/", "链接台账")])
+@pytest.mark.parametrize(
+    ("path", "lit"),
+    [("/tickets/new", "新建工单"), ("/tickets/", "我的工单"), ("/", "首页"), ("/links/health", "链接健康"), ("/links/", "链接台账")],
+)
 def test_one_menu_item_is_lit(client, auth, make, path, lit):
     clerk = make.user()
     auth.login(clerk.username, clerk.password)

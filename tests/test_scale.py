@@ -1,5 +1,6 @@
 """National scale (issue 23): no page, feed or API list sends more SQL statements because there
 is more history, and the API's cutover list comes in keyset pages."""
+
 from datetime import date
 
 import pytest
@@ -13,18 +14,25 @@ S = TicketStatus
 
 def _add_history(make, count: int) -> None:
     """Closed tickets long past and a busy future day: more rows, the same pages."""
-    for status, day in ((S.COMPLETED, date(2025, 3, 3)), (S.REJECTED, date(2025, 6, 2)),
-                        (S.CANCELLED, date(2024, 9, 2)), (S.APPROVED, date(2026, 12, 14))):
+    for status, day in (
+        (S.COMPLETED, date(2025, 3, 3)),
+        (S.REJECTED, date(2025, 6, 2)),
+        (S.CANCELLED, date(2024, 9, 2)),
+        (S.APPROVED, date(2026, 12, 14)),
+    ):
         make.tickets(count, day, status)
 
 
-@pytest.mark.parametrize("role, scope, path", [
-    (Role.MINISTRY_REVIEWER, {}, "/"),
-    (Role.PROVINCE_REVIEWER, {"province": "河南"}, "/"),
-    (Role.CENTER_STAFF, {"center": "郑州"}, "/"),
-    (Role.MINISTRY_REVIEWER, {}, "/calendar/?month=2026-12"),
-    (Role.MINISTRY_REVIEWER, {}, "/calendar/list?from=2026-12-01&to=2026-12-31"),
-])
+@pytest.mark.parametrize(
+    "role, scope, path",
+    [
+        (Role.MINISTRY_REVIEWER, {}, "/"),
+        (Role.PROVINCE_REVIEWER, {"province": "河南"}, "/"),
+        (Role.CENTER_STAFF, {"center": "郑州"}, "/"),
+        (Role.MINISTRY_REVIEWER, {}, "/calendar/?month=2026-12"),
+        (Role.MINISTRY_REVIEWER, {}, "/calendar/list?from=2026-12-01&to=2026-12-31"),
+    ],
+)
 def test_pages_send_as_many_statements_with_a_long_history(client, auth, make, role, scope, path):
     account = make.user(role, **scope)
     make.tickets(5, date(2026, 12, 14))
@@ -70,8 +78,7 @@ def test_api_cutovers_come_in_keyset_pages(make, api_as):
     with frozen():
         whole = api.get("/cutovers?from=2026-12-01&to=2026-12-31").get_json()
         while True:
-            page = api.get("/cutovers?from=2026-12-01&to=2026-12-31&limit=5"
-                           + (f"&cursor={cursor}" if cursor else "")).get_json()
+            page = api.get("/cutovers?from=2026-12-01&to=2026-12-31&limit=5" + (f"&cursor={cursor}" if cursor else "")).get_json()
             pages += 1
             numbers += [c["number"] for c in page["cutovers"]]
             cursor = page["next_cursor"]
@@ -83,8 +90,10 @@ def test_api_cutovers_come_in_keyset_pages(make, api_as):
     assert dates == sorted(dates)
 
 
-@pytest.mark.parametrize("query, field", [("limit=0", "limit"), ("limit=1001", "limit"), ("limit=x", "limit"),
-                                          ("cursor=2026-13-01_4", "cursor"), ("cursor=abc", "cursor")])
+@pytest.mark.parametrize(
+    "query, field",
+    [("limit=0", "limit"), ("limit=1001", "limit"), ("limit=x", "limit"), ("cursor=2026-13-01_4", "cursor"), ("cursor=abc", "cursor")],
+)
 def test_bad_page_arguments_are_422_in_chinese(api_as, query, field):
     api, _ = api_as(Role.MINISTRY_REVIEWER)
     with frozen():

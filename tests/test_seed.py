@@ -1,4 +1,5 @@
 """Loading the registry and demo data."""
+
 from pathlib import Path
 
 import pytest
@@ -96,12 +97,15 @@ def test_demo_tickets_show_every_stage_once(app):
 
 # The demo must work in whatever year someone runs `make run`: Spring Festival and year-end
 # evenings, an official year and provisional ones (UTC 16:30 is already the next day in Beijing).
-@pytest.mark.parametrize("moment", [
-    "2026-09-30 18:00:00+08:00",  # the evening before National Day, official year
-    "2027-02-05 10:00:00+08:00",  # the Friday before the Spring Festival of 2027, provisional year
-    "2028-12-29 16:30:00+00:00",  # 2028-12-30 00:30 in Beijing, a Saturday at the year end
-    "2031-12-31 09:00:00+08:00",  # New Year's Eve of a provisional year
-])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-09-30 18:00:00+08:00",  # the evening before National Day, official year
+        "2027-02-05 10:00:00+08:00",  # the Friday before the Spring Festival of 2027, provisional year
+        "2028-12-29 16:30:00+00:00",  # 2028-12-30 00:30 in Beijing, a Saturday at the year end
+        "2031-12-31 09:00:00+08:00",  # New Year's Eve of a provisional year
+    ],
+)
 def test_demo_tickets_and_the_default_month_follow_the_clock_in_any_year(app, client, auth, tmp_path, moment):
     from linkdesk.models import Ticket, TicketStatus
     from linkdesk.models.types import utcnow

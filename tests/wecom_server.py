@@ -6,6 +6,7 @@ for a non-member, ``openid``; 40001 for a bad secret, 40029 for a bad or used co
 expired token). ``mode``: "ok", "http500", "garbage" (not HTTP), "html" (not JSON), "list" (JSON,
 not an object).
 """
+
 import itertools
 import json
 import secrets

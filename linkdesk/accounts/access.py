@@ -3,6 +3,7 @@
 Objects outside a user's scope answer 404 (never 403 with details), and never show up in
 lists, counts, calendars or exports: every query for scoped data starts from these helpers.
 """
+
 from functools import wraps
 
 from flask import abort, g, request
@@ -77,9 +78,7 @@ def countable_tickets(user: User) -> Select:
 
 def awaiting_review(user: User) -> Select:
     """Tickets waiting for this reviewer: pending, at the stage their role reviews, in scope."""
-    return scoped_tickets(user).where(
-        Ticket.status == TicketStatus.PENDING, Ticket.stage == REVIEWER_STAGE[user.role]
-    )
+    return scoped_tickets(user).where(Ticket.status == TicketStatus.PENDING, Ticket.stage == REVIEWER_STAGE[user.role])
 
 
 def visible_ticket_or_404(user: User, ticket_id: int) -> Ticket:

@@ -1,5 +1,6 @@
 """The admin's page for one user: edit role, scope, name, contact and 企业微信 id; issue a
 set-password link (shown once); the user's audit trail."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -22,8 +23,13 @@ def user_detail(user_id: int):
     if form.validate_on_submit():
         try:
             changes = update_user(
-                user, current_user, display_name=form.display_name.data, contact=form.contact.data or "",
-                role=form.role.data, center=form.center.data or None, province=form.province.data or None,
+                user,
+                current_user,
+                display_name=form.display_name.data,
+                contact=form.contact.data or "",
+                role=form.role.data,
+                center=form.center.data or None,
+                province=form.province.data or None,
                 wecom_userid=form.wecom_userid.data or None,
             )
         except AccountError as error:
@@ -56,12 +62,23 @@ def issue_reset_link(user_id: int):
 
 def _page(user: User, form: EditUserForm, reset_link: str | None, status: int = 200):
     return render_template(
-        "accounts/user.html", user=user, form=form, reset_link=reset_link, events=events_of(user),
-        action_labels=ACTION_LABELS, action=ActiveForm(), reset_hours=int(RESET_LIFETIME.total_seconds() // 3600),
+        "accounts/user.html",
+        user=user,
+        form=form,
+        reset_link=reset_link,
+        events=events_of(user),
+        action_labels=ACTION_LABELS,
+        action=ActiveForm(),
+        reset_hours=int(RESET_LIFETIME.total_seconds() // 3600),
     ), status
 
 
 def _form_data(user: User) -> dict:
-    return {"display_name": user.display_name, "contact": user.contact, "role": user.role.value,
-            "center": user.center.short_name if user.center else "", "province": user.province.short_name if user.province else "",
-            "wecom_userid": user.wecom_userid or ""}
+    return {
+        "display_name": user.display_name,
+        "contact": user.contact,
+        "role": user.role.value,
+        "center": user.center.short_name if user.center else "",
+        "province": user.province.short_name if user.province else "",
+        "wecom_userid": user.wecom_userid or "",
+    }

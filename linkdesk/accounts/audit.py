@@ -4,6 +4,7 @@ Every change an admin makes to a user (creation, role, scope, name, contact, 企
 activation, a set-password link) and every password a user sets is one append-only
 ``AccountEvent``, shown on the user's admin page. The caller commits with its change.
 """
+
 from sqlalchemy import select
 
 from ..extensions import db

@@ -1,4 +1,5 @@
 """``flask --app linkdesk tokens …``: list and revoke API tokens (never showing a secret)."""
+
 import click
 from sqlalchemy import select
 
@@ -28,8 +29,10 @@ def list_command(username):
             raise click.ClickException(f"找不到用户“{username}”。")
     now = utcnow()
     for row in tokens_of(user):
-        click.echo(f"{row.prefix}  {row.username}  创建 {_moment(row.created_at)}  最近使用 {_moment(row.last_used_at)}"
-                   f"  到期 {_moment(row.expires_at)}  {row.state(now)}")
+        click.echo(
+            f"{row.prefix}  {row.username}  创建 {_moment(row.created_at)}  最近使用 {_moment(row.last_used_at)}"
+            f"  到期 {_moment(row.expires_at)}  {row.state(now)}"
+        )
 
 
 @tokens_group.command("revoke")

@@ -4,6 +4,7 @@ A new password ends the user's other sessions (they may be where the old one lea
 set-password link (重置密码链接) is issued by an admin or ``reset-password NAME``, works once,
 for ``RESET_LIFETIME``, and a newer link for the same user ends the older ones.
 """
+
 import secrets
 from datetime import timedelta
 
@@ -40,11 +41,13 @@ def issue_reset(user: User, actor: User | None) -> str:
     if not user.active:
         raise AccountError(f"用户 {user.username} 已停用，请先启用。")
     now = utcnow()
-    db.session.execute(update(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.ended_at.is_(None))
-                       .values(ended_at=now))
+    db.session.execute(update(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.ended_at.is_(None)).values(ended_at=now))
     key = secrets.token_urlsafe(32)
-    db.session.add(PasswordReset(user=user, digest=token_digest(key), created_at=now, expires_at=now + RESET_LIFETIME,
-                                 created_by_id=actor.id if actor else None))
+    db.session.add(
+        PasswordReset(
+            user=user, digest=token_digest(key), created_at=now, expires_at=now + RESET_LIFETIME, created_by_id=actor.id if actor else None
+        )
+    )
     record(user, actor, "reset_link_issued", f"有效期至 {(now + RESET_LIFETIME):%Y-%m-%d %H:%M} UTC")
     db.session.commit()
     return key
@@ -67,8 +70,9 @@ def complete_reset(key: str, new_password: str) -> User:
     if problem:
         raise AccountError(problem, "new_password")
     # A conditional update, so that two submissions of the same link set the password once.
-    used = db.session.execute(update(PasswordReset).where(PasswordReset.id == reset.id, PasswordReset.ended_at.is_(None))
-                              .values(ended_at=utcnow())).rowcount
+    used = db.session.execute(
+        update(PasswordReset).where(PasswordReset.id == reset.id, PasswordReset.ended_at.is_(None)).values(ended_at=utcnow())
+    ).rowcount
     if used != 1:
         db.session.rollback()
         raise AccountError("该链接无效、已使用或已过期，请联系管理员重新生成。")

@@ -1,4 +1,5 @@
 """Account forms: login, passwords, and the admin's user forms."""
+
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
@@ -39,14 +40,16 @@ class EditUserForm(_RoleAndScope):
 class ChangePasswordForm(FlaskForm):
     old_password = PasswordField("当前密码", validators=[DataRequired("请输入当前密码。"), Length(max=256)])
     new_password = PasswordField("新密码", validators=[DataRequired("请输入新密码。"), Length(max=256)])
-    confirm = PasswordField("再次输入新密码", validators=[DataRequired("请再次输入新密码。"),
-                                                    EqualTo("new_password", "两次输入的新密码不一致。")])
+    confirm = PasswordField(
+        "再次输入新密码", validators=[DataRequired("请再次输入新密码。"), EqualTo("new_password", "两次输入的新密码不一致。")]
+    )
 
 
 class SetPasswordForm(FlaskForm):
     new_password = PasswordField("新密码", validators=[DataRequired("请输入新密码。"), Length(max=256)])
-    confirm = PasswordField("再次输入新密码", validators=[DataRequired("请再次输入新密码。"),
-                                                    EqualTo("new_password", "两次输入的新密码不一致。")])
+    confirm = PasswordField(
+        "再次输入新密码", validators=[DataRequired("请再次输入新密码。"), EqualTo("new_password", "两次输入的新密码不一致。")]
+    )
 
 
 class ActiveForm(FlaskForm):
@@ -55,7 +58,7 @@ class ActiveForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     expires_days = IntegerField(
-        "有效期（天）", default=DEFAULT_EXPIRY_DAYS,
-        validators=[DataRequired("请填写有效期天数。"),
-                    NumberRange(1, MAX_EXPIRY_DAYS, f"有效期应为 1 至 {MAX_EXPIRY_DAYS} 天。")],
+        "有效期（天）",
+        default=DEFAULT_EXPIRY_DAYS,
+        validators=[DataRequired("请填写有效期天数。"), NumberRange(1, MAX_EXPIRY_DAYS, f"有效期应为 1 至 {MAX_EXPIRY_DAYS} 天。")],
     )

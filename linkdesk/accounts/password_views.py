@@ -1,5 +1,6 @@
 """Passwords: changing one's own, the set-password page of a one-time link, and the rule that a
 user whose password someone else chose sets their own before anything else."""
+
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
@@ -19,8 +20,7 @@ BEFORE_OWN_PASSWORD = {"accounts.change_password", "accounts.logout", "accounts.
 @bp.before_app_request
 def own_password_first():
     """A temporary password (chosen by the admin) opens only the page that replaces it."""
-    if request.endpoint in BEFORE_OWN_PASSWORD or skips_session() or not current_user.is_authenticated \
-            or authenticated_by_token():
+    if request.endpoint in BEFORE_OWN_PASSWORD or skips_session() or not current_user.is_authenticated or authenticated_by_token():
         return None
     if not current_user.must_change_password:
         return None
@@ -37,8 +37,7 @@ def change_password_page():
     status = 200
     if form.validate_on_submit():
         try:
-            ended = change_password(current_user, form.old_password.data, form.new_password.data,
-                                    keep_key=session.get(SESSION_KEY))
+            ended = change_password(current_user, form.old_password.data, form.new_password.data, keep_key=session.get(SESSION_KEY))
         except AccountError as error:
             db.session.rollback()
             getattr(form, error.field or "new_password").errors.append(error.message)
@@ -49,7 +48,6 @@ def change_password_page():
     elif form.is_submitted():
         status = 422
     return render_template("accounts/change_password.html", form=form), status
-
 
 
 @bp.route("/password/reset/<key>", methods=["GET", "POST"])

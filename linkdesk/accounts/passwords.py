@@ -1,4 +1,5 @@
 """Password hashing (argon2id at OWASP's parameters) and API token digests."""
+
 import hashlib
 import secrets
 

@@ -4,6 +4,7 @@ even where the cookie was copied; each also ends after inactivity and after an a
 The cookie carries a random key; the database keeps its digest (``UserSession``). The rules
 here know no Flask request; ``init_app`` adds the check that runs before every request.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -62,8 +63,9 @@ def check_session(key: str | None, limits: SessionLimits, now: datetime) -> tupl
 def end_session(key: str | None) -> None:
     """End the session of this key (logout). Commits."""
     if key:
-        db.session.execute(update(UserSession).where(UserSession.digest == token_digest(key),
-                                                     UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
+        db.session.execute(
+            update(UserSession).where(UserSession.digest == token_digest(key), UserSession.ended_at.is_(None)).values(ended_at=utcnow())
+        )
         db.session.commit()
 
 
@@ -85,17 +87,22 @@ def sign_out_elsewhere(user: User, keep_key: str | None) -> int:
 def live_sessions(user: User, now: datetime, limits: SessionLimits) -> list[UserSession]:
     """The user's sessions that still work, newest first (for the account page)."""
     return db.session.scalars(
-        select(UserSession).where(
-            UserSession.user_id == user.id, UserSession.ended_at.is_(None),
-            UserSession.created_at > now - limits.lifetime, UserSession.last_seen_at > now - limits.idle,
-        ).order_by(UserSession.last_seen_at.desc())
+        select(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.ended_at.is_(None),
+            UserSession.created_at > now - limits.lifetime,
+            UserSession.last_seen_at > now - limits.idle,
+        )
+        .order_by(UserSession.last_seen_at.desc())
     ).all()
 
 
 def limits() -> SessionLimits:
     """The app's idle timeout and absolute lifetime."""
-    return SessionLimits(idle=current_app.permanent_session_lifetime,
-                         lifetime=timedelta(hours=current_app.config["LINKDESK_SESSION_MAX_HOURS"]))
+    return SessionLimits(
+        idle=current_app.permanent_session_lifetime, lifetime=timedelta(hours=current_app.config["LINKDESK_SESSION_MAX_HOURS"])
+    )
 
 
 def sign_in(user: User) -> None:

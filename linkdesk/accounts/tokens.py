@@ -3,6 +3,7 @@
 The token is shown once; the database keeps its SHA-256 digest and a short prefix by which
 people recognise it in lists and revoke it.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -49,8 +50,9 @@ def create_token(user: User, expires_days: int = DEFAULT_EXPIRY_DAYS) -> str:
     if not 1 <= expires_days <= MAX_EXPIRY_DAYS:
         raise TokenError(f"有效期应为 1 至 {MAX_EXPIRY_DAYS} 天。")
     token = new_token()
-    db.session.add(ApiToken(user=user, digest=token_digest(token), prefix=token[:PREFIX_LENGTH],
-                            expires_at=utcnow() + timedelta(days=expires_days)))
+    db.session.add(
+        ApiToken(user=user, digest=token_digest(token), prefix=token[:PREFIX_LENGTH], expires_at=utcnow() + timedelta(days=expires_days))
+    )
     db.session.commit()
     return token
 
@@ -58,17 +60,19 @@ def create_token(user: User, expires_days: int = DEFAULT_EXPIRY_DAYS) -> str:
 def user_for_token(token: str) -> User | None:
     """The active user a bearer token belongs to, or None (unknown, revoked or expired)."""
     now = utcnow()
-    found = db.session.scalar(
-        select(ApiToken).where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None))
-    )
+    found = db.session.scalar(select(ApiToken).where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None)))
     if found is None or (found.expires_at is not None and found.expires_at <= now) or not found.user.active:
         return None
     if found.last_used_at is None or now - found.last_used_at >= LAST_USED_PRECISION:
         # A conditional update: two requests at once write it once, and neither waits on the other.
-        db.session.execute(update(ApiToken).where(
-            ApiToken.id == found.id,
-            (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at <= now - LAST_USED_PRECISION),
-        ).values(last_used_at=now))
+        db.session.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == found.id,
+                (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at <= now - LAST_USED_PRECISION),
+            )
+            .values(last_used_at=now)
+        )
         db.session.commit()
     return found.user
 
@@ -78,8 +82,10 @@ def tokens_of(user: User | None = None) -> list[TokenRow]:
     query = select(ApiToken, User.username).join(ApiToken.user).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     if user is not None:
         query = query.where(ApiToken.user_id == user.id)
-    return [TokenRow(token.prefix, username, token.created_at, token.last_used_at, token.expires_at, token.revoked_at)
-            for token, username in db.session.execute(query)]
+    return [
+        TokenRow(token.prefix, username, token.created_at, token.last_used_at, token.expires_at, token.revoked_at)
+        for token, username in db.session.execute(query)
+    ]
 
 
 def revoke_token(prefix: str, owner: User | None = None) -> TokenRow:
@@ -98,5 +104,4 @@ def revoke_token(prefix: str, owner: User | None = None) -> TokenRow:
     token = found[0]
     token.revoked_at = utcnow()
     db.session.commit()
-    return TokenRow(token.prefix, token.user.username, token.created_at, token.last_used_at, token.expires_at,
-                    token.revoked_at)
+    return TokenRow(token.prefix, token.user.username, token.created_at, token.last_used_at, token.expires_at, token.revoked_at)

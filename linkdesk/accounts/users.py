@@ -1,4 +1,5 @@
 """Accounts: logging in with throttling, creating users, activating them. No Flask requests here."""
+
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,9 +77,7 @@ def authenticate(username: str, password: str, client: str, policy: ThrottlePoli
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
-    db.session.execute(
-        delete(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.client == client)
-    )
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.client == client))
     db.session.commit()
     return LoginResult(user)
 
@@ -96,9 +95,7 @@ def _serialize_attempts(username: str) -> None:
 
 def _wait_needed(username: str, client: str, policy: ThrottlePolicy, now: datetime) -> int:
     since = now - timedelta(seconds=policy.window_seconds)
-    recent = select(func.count(), func.max(LoginAttempt.at)).where(
-        LoginAttempt.client == client, LoginAttempt.at >= since
-    )
+    recent = select(func.count(), func.max(LoginAttempt.at)).where(LoginAttempt.client == client, LoginAttempt.at >= since)
     pair_count, pair_last = db.session.execute(recent.where(LoginAttempt.username == username)).one()
     client_count, client_last = db.session.execute(recent).one()
     waits = [
@@ -151,8 +148,13 @@ def create_user(
     problem = password_problem(password)
     if problem:
         raise AccountError(problem, "password")
-    user = User(username=username, display_name=(display_name or "").strip() or username, role=role,
-                contact=(contact or "").strip(), must_change_password=temporary)
+    user = User(
+        username=username,
+        display_name=(display_name or "").strip() or username,
+        role=role,
+        contact=(contact or "").strip(),
+        must_change_password=temporary,
+    )
     user.password_hash = hash_password(password)
     user.center, user.province = _scope(role, center, province)
     user.wecom_userid = _free_wecom_userid(wecom_userid, None)
@@ -201,8 +203,13 @@ def update_user(
 
 
 def _described(user: User) -> dict[str, str]:
-    return {"姓名": user.display_name, "联系方式": user.contact, "角色": user.role.label, "范围": user.scope_label,
-            "企业微信账号": user.wecom_userid or ""}
+    return {
+        "姓名": user.display_name,
+        "联系方式": user.contact,
+        "角色": user.role.label,
+        "范围": user.scope_label,
+        "企业微信账号": user.wecom_userid or "",
+    }
 
 
 def _scope(role: Role, center: str | None, province: str | None) -> tuple[Center | None, Province | None]:

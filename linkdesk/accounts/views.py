@@ -3,6 +3,7 @@
 The admin's page for one user is in ``admin_views``, passwords in ``password_views``, sign-in
 with 企业微信 in ``wecom_views``: all on this blueprint.
 """
+
 from urllib.parse import urlsplit
 
 from flask import (
@@ -64,9 +65,7 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        result = authenticate(
-            form.username.data, form.password.data, request.remote_addr or "unknown", _throttle_policy()
-        )
+        result = authenticate(form.username.data, form.password.data, request.remote_addr or "unknown", _throttle_policy())
         if result.throttled:
             form.password.errors.append(f"登录失败次数过多，请 {result.retry_after} 秒后再试。")
             status = 429
@@ -149,8 +148,13 @@ def account():
 def _account_page(form: TokenForm, new_token: str | None, status: int = 200):
     now = utcnow()
     return render_template(
-        "accounts/account.html", form=form, new_token=new_token, tokens=tokens_of(current_user), now=now,
-        sessions=live_sessions(current_user, now, limits()), current_key_digest=token_digest(session.get(SESSION_KEY, "")),
+        "accounts/account.html",
+        form=form,
+        new_token=new_token,
+        tokens=tokens_of(current_user),
+        now=now,
+        sessions=live_sessions(current_user, now, limits()),
+        current_key_digest=token_digest(session.get(SESSION_KEY, "")),
         action=ActiveForm(),
     ), status
 

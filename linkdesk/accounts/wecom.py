@@ -15,6 +15,7 @@ WeCom's flow is not standard OIDC (no token endpoint, no id_token), so this is a
 its own on the standard library rather than an OAuth library. Any errcode ≠ 0, timeout, redirect
 or garbage is a ``WeComError`` with a Chinese message; the secret and tokens never appear in one.
 """
+
 import http.client
 import json
 import ssl
@@ -51,8 +52,9 @@ class WeComSettings:
     @classmethod
     def from_config(cls, config) -> "WeComSettings | None":
         """The settings when sign-in with 企业微信 is configured (corp id, agent id, secret); else None."""
-        values = [str(config.get(key) or "").strip() for key in
-                  ("LINKDESK_WECOM_CORP_ID", "LINKDESK_WECOM_AGENT_ID", "LINKDESK_WECOM_SECRET")]
+        values = [
+            str(config.get(key) or "").strip() for key in ("LINKDESK_WECOM_CORP_ID", "LINKDESK_WECOM_AGENT_ID", "LINKDESK_WECOM_SECRET")
+        ]
         if not all(values):
             return None
         base = str(config.get("LINKDESK_WECOM_API_BASE") or DEFAULT_API_BASE).strip().rstrip("/")
@@ -67,10 +69,19 @@ class WeComSettings:
 
 def authorize_url(settings: WeComSettings, redirect_uri: str, state: str) -> str:
     """Where to send the browser for the QR-code login."""
-    return LOGIN_URL + "?" + urlencode({
-        "login_type": "CorpApp", "appid": settings.corp_id, "agentid": settings.agent_id,
-        "redirect_uri": redirect_uri, "state": state,
-    })
+    return (
+        LOGIN_URL
+        + "?"
+        + urlencode(
+            {
+                "login_type": "CorpApp",
+                "appid": settings.corp_id,
+                "agentid": settings.agent_id,
+                "redirect_uri": redirect_uri,
+                "state": state,
+            }
+        )
+    )
 
 
 class AccessTokenCache:
@@ -91,8 +102,7 @@ class AccessTokenCache:
                 return found[0]
             token, lifetime = _fetch_access_token(settings)
             self.fetches += 1
-            self._tokens[settings.cache_key] = (token, utcnow() + max(timedelta(seconds=lifetime) - EXPIRY_MARGIN,
-                                                                      timedelta(seconds=0)))
+            self._tokens[settings.cache_key] = (token, utcnow() + max(timedelta(seconds=lifetime) - EXPIRY_MARGIN, timedelta(seconds=0)))
             return token
 
     def drop(self, settings: WeComSettings, token: str) -> None:

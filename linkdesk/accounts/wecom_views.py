@@ -1,5 +1,6 @@
 """Sign-in with 企业微信: the button's redirect to WeCom, and the callback. Off (404) unless
 configured. ``state`` is random, kept in this browser's session and usable once (CSRF)."""
+
 import hmac
 import secrets
 

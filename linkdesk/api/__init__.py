@@ -2,6 +2,7 @@
 
 Its routes live in one module per resource, each registering on ``blueprint.bp``; importing this
 package registers them all."""
+
 from . import attachments, cutovers, openapi, overview, registry, tickets, workdays  # noqa: F401 (routes)
 from .blueprint import bp
 

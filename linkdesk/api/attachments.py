@@ -1,4 +1,5 @@
 """API: a ticket's documents — add (multipart `file`, `version`), list, download, remove."""
+
 from flask import jsonify, request, url_for
 from flask_login import current_user
 

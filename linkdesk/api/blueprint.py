@@ -1,4 +1,5 @@
 """The API's blueprint, on which every route module of ``api/`` registers its routes."""
+
 from flask import Blueprint, current_app, request
 
 from ..accounts.access import authenticated_by_token

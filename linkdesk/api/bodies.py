@@ -10,6 +10,7 @@ filing rules judge a ticket's fields, ``TicketFilters`` a list's filters, ``pars
 period) are typed here and judged there, with the feature's messages; what only the API reads
 (page sizes, cursors, ``version`` on an upload) is judged here.
 """
+
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -202,10 +203,13 @@ class BulkDecisions(Body):
 
     model_config = ConfigDict(strict=False, **documented_required("items"))
 
-    items: Annotated[list[Any], BeforeValidator(_bulk),
-                     WithJsonSchema({"type": "array", "minItems": 1, "maxItems": MAX_DECISION_ITEMS,
-                                     "items": {"$ref": "#/components/schemas/DecisionItem"}})] = Field(
-        None, validate_default=True)
+    items: Annotated[
+        list[Any],
+        BeforeValidator(_bulk),
+        WithJsonSchema(
+            {"type": "array", "minItems": 1, "maxItems": MAX_DECISION_ITEMS, "items": {"$ref": "#/components/schemas/DecisionItem"}}
+        ),
+    ] = Field(None, validate_default=True)
 
 
 def _form_version(value: Any) -> int | None:
@@ -220,8 +224,9 @@ def _form_version(value: Any) -> int | None:
     return number
 
 
-FormVersion = Annotated[int | None, BeforeValidator(_form_version),
-                        WithJsonSchema({"type": "integer", "minimum": 0, "description": VERSION})]
+FormVersion = Annotated[
+    int | None, BeforeValidator(_form_version), WithJsonSchema({"type": "integer", "minimum": 0, "description": VERSION})
+]
 
 
 class Upload(BaseModel):
@@ -229,9 +234,11 @@ class Upload(BaseModel):
 
     model_config = documented_required("file", "version")
 
-    file: list[bytes] = Field(None, json_schema_extra={
-        "items": {"type": "string", "contentMediaType": "application/octet-stream"}},
-        description="PDF、PNG 或 JPEG，每个不超过 10 MB，每个工单最多 5 个（按内容判断类型）")
+    file: list[bytes] = Field(
+        None,
+        json_schema_extra={"items": {"type": "string", "contentMediaType": "application/octet-stream"}},
+        description="PDF、PNG 或 JPEG，每个不超过 10 MB，每个工单最多 5 个（按内容判断类型）",
+    )
     version: FormVersion = None
 
 
@@ -261,8 +268,9 @@ def clamped(low: int, high: int, default: int, description: str) -> Any:
     def clamp(value: Any) -> int:
         return int_arg({"value": str(value)}, "value", default, low=low, high=high)
 
-    return Annotated[int, BeforeValidator(clamp),
-                     WithJsonSchema({"type": "integer", "minimum": low, "maximum": high}), Field(description=description)]
+    return Annotated[
+        int, BeforeValidator(clamp), WithJsonSchema({"type": "integer", "minimum": low, "maximum": high}), Field(description=description)
+    ]
 
 
 def _search(value: str) -> str:
@@ -296,20 +304,25 @@ class EarliestQuery(Query):
     model_config = documented_required("submitted")
 
     submitted: Annotated[date, BeforeValidator(_submitted), WithJsonSchema({"type": "string", "format": "date"})] = Field(
-        "", validate_default=True, description="提交日期 D，YYYY-MM-DD")
+        "", validate_default=True, description="提交日期 D，YYYY-MM-DD"
+    )
 
 
 class CenterSearch(Query):
     q: Annotated[str, AfterValidator(_search)] = Field(
-        "", description=f"代码、简称、全称的一部分，或省份简称；空则全部（最多 {MAX_SEARCH_LENGTH} 个字符）")
+        "", description=f"代码、简称、全称的一部分，或省份简称；空则全部（最多 {MAX_SEARCH_LENGTH} 个字符）"
+    )
 
 
 class TicketQuery(Period):
     """A ticket list's arguments: its filters are ``tickets.listing.TicketFilters``'s (shared
     with the pages, which judge them); the page is the API's."""
 
-    q: str = Field("", description=f"工单号、中心名称或代码、新旧地址或域名的一部分，不区分大小写（最多 {MAX_SEARCH_LENGTH} 个字符）；"
-                                   "一两个字只查中心名称、代码和工单号开头，不查地址")
+    q: str = Field(
+        "",
+        description=f"工单号、中心名称或代码、新旧地址或域名的一部分，不区分大小写（最多 {MAX_SEARCH_LENGTH} 个字符）；"
+        "一两个字只查中心名称、代码和工单号开头，不查地址",
+    )
     status: choice([s.value for s in TicketStatus], "状态") = ""
     stage: choice([s.value for s in ReviewStage], "审核阶段") = ""
     service: ServiceArg = ""
@@ -346,15 +359,15 @@ class CutoverQuery(Period):
     center: CenterArg = ""
     service: ServiceArg = ""
     tentative: choice(["1", "true"], "1：也列出待审核的（暂定）") = ""
-    limit: Annotated[int, BeforeValidator(_page_size),
-                     WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE})] = Field(
-        str(PAGE_SIZE), validate_default=True, description=f"每页条数（1–{MAX_PAGE_SIZE}，默认 {PAGE_SIZE}）")
+    limit: Annotated[int, BeforeValidator(_page_size), WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE})] = Field(
+        str(PAGE_SIZE), validate_default=True, description=f"每页条数（1–{MAX_PAGE_SIZE}，默认 {PAGE_SIZE}）"
+    )
     cursor: Annotated[tuple[date, int] | None, BeforeValidator(_cursor), WithJsonSchema({"type": "string"})] = Field(
-        None, description="上一页答复中的 next_cursor（YYYY-MM-DD_工单id）")
+        None, description="上一页答复中的 next_cursor（YYYY-MM-DD_工单id）"
+    )
 
 
 class LinkQuery(Query):
     province: Province = ""
     center: CenterArg = ""
     service: ServiceArg = ""
-

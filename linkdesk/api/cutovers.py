@@ -1,4 +1,5 @@
 """API: the cutover calendar and the link registry."""
+
 from flask import jsonify, request
 from flask_login import current_user
 

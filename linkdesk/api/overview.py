@@ -1,4 +1,5 @@
 """API: the national picture (总览), scoped like everything else."""
+
 from flask import jsonify
 from flask_login import current_user
 

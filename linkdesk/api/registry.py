@@ -1,4 +1,5 @@
 """API: centers and services."""
+
 from flask import jsonify
 from sqlalchemy import or_, select
 

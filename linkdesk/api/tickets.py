@@ -1,4 +1,5 @@
 """API: tickets — file, list, read, edit, resubmit, withdraw, decide, cancel."""
+
 from flask import current_app, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, selectinload
@@ -48,8 +49,7 @@ from .bodies import DecisionItem as DecisionBody
 @bp.errorhandler(WorkflowError)
 def workflow_refused(error: WorkflowError):
     existing = error.existing if isinstance(error, OpenTicketExists) else None
-    open_ticket = existing and OpenTicket(id=existing.id, number=existing.number,
-                                          url=url_for("api.get_ticket", ticket_id=existing.id))
+    open_ticket = existing and OpenTicket(id=existing.id, number=existing.number, url=url_for("api.get_ticket", ticket_id=existing.id))
     return jsonify(refusal_json(error.errors, error.message, error.status, open_ticket)), error.status
 
 
@@ -96,8 +96,8 @@ def list_tickets():
         offset = (asked.page - 1) * limit
     total = count_matching(counted, past=offset + limit)
     page = ordered(query, filters, default_sort).options(
-        contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service),
-        selectinload(Ticket.warning_rows))
+        contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service), selectinload(Ticket.warning_rows)
+    )
     tickets = db.session.scalars(page.limit(limit).offset(offset)).all()
     response = jsonify([ticket_json(ticket, history=False) for ticket in tickets])
     response.headers["X-Total-Count"] = str(total.count)
@@ -174,8 +174,7 @@ def patch_ticket(ticket_id: int):
 def resubmit(ticket_id: int):
     ticket = visible_ticket_or_404(current_user, ticket_id)
     changes = read_json(TicketChanges)
-    return jsonify(ticket_json(resubmit_ticket(current_user, ticket, changes.model_dump(exclude_unset=True),
-                                               changes.version)))
+    return jsonify(ticket_json(resubmit_ticket(current_user, ticket, changes.model_dump(exclude_unset=True), changes.version)))
 
 
 @bp.post("/tickets/<int:ticket_id>/withdraw")
@@ -191,8 +190,15 @@ def withdraw(ticket_id: int):
 def decision(ticket_id: int):
     ticket = visible_ticket_or_404(current_user, ticket_id)
     body = read_json(Decision)
-    decided = decide(current_user, ticket, body.decision, body.comment, body.version,
-                     override=body.override is True, require_document=body.require_document is True)
+    decided = decide(
+        current_user,
+        ticket,
+        body.decision,
+        body.comment,
+        body.version,
+        override=body.override is True,
+        require_document=body.require_document is True,
+    )
     return jsonify(ticket_json(decided))
 
 

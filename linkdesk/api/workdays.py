@@ -1,4 +1,5 @@
 """API: the earliest allowed cutover date, and the days as the filing form's picker shows them."""
+
 from datetime import timedelta
 
 from flask import current_app, jsonify
@@ -46,11 +47,21 @@ def days():
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
         load = loads.get(day)
-        answer.append(PickerDay(
-            date=day, kind=calendar.day_kind(day), holiday=calendar.holiday_name(day),
-            working=calendar.is_working_day(day), provisional=calendar.is_provisional(day),
-            count=load.count if load else 0, full=bool(load and load.full), blackout=load.blackout if load else None,
-        ))
+        answer.append(
+            PickerDay(
+                date=day,
+                kind=calendar.day_kind(day),
+                holiday=calendar.holiday_name(day),
+                working=calendar.is_working_day(day),
+                provisional=calendar.is_provisional(day),
+                count=load.count if load else 0,
+                full=bool(load and load.full),
+                blackout=load.blackout if load else None,
+            )
+        )
     latest = today + timedelta(days=current_app.config["LINKDESK_MAX_CUTOVER_DAYS_AHEAD"])
-    return jsonify(PickerDays(today=today, earliest_cutover=earliest.earliest_cutover, provisional=earliest.provisional,
-                              latest_cutover=latest, days=answer).as_json())
+    return jsonify(
+        PickerDays(
+            today=today, earliest_cutover=earliest.earliest_cutover, provisional=earliest.provisional, latest_cutover=latest, days=answer
+        ).as_json()
+    )

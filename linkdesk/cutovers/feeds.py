@@ -5,6 +5,7 @@ A calendar program polls its feed every few minutes. The feed covers a bounded w
 renders once per scope (the ministry, a province, a center) until the calendar changes, and
 writes the feed's ``last_used_at`` at most hourly.
 """
+
 import hashlib
 import threading
 from collections import OrderedDict
@@ -60,10 +61,14 @@ def user_for_feed(token: str) -> User | None:
     user, now = feed.user, utcnow()
     if feed.last_used_at is None or now - feed.last_used_at >= LAST_USED_PRECISION:
         # Conditional: a poll within the hour writes nothing, two polls at once write once.
-        db.session.execute(update(CalendarFeed).where(
-            CalendarFeed.id == feed.id,
-            or_(CalendarFeed.last_used_at.is_(None), CalendarFeed.last_used_at <= now - LAST_USED_PRECISION),
-        ).values(last_used_at=now))
+        db.session.execute(
+            update(CalendarFeed)
+            .where(
+                CalendarFeed.id == feed.id,
+                or_(CalendarFeed.last_used_at.is_(None), CalendarFeed.last_used_at <= now - LAST_USED_PRECISION),
+            )
+            .values(last_used_at=now)
+        )
         db.session.commit()
     return user
 
@@ -136,8 +141,9 @@ def _event(cutover: Cutover, stamp: datetime, url: str) -> Event:
     event.add("dtend", cutover.cutover_date + timedelta(days=1))
     prefix = "【紧急】" if cutover.emergency else ""
     event.add("summary", f"{prefix}{cutover.center_name} · {cutover.service_name} 链接切换")
-    event.add("description", f"工单 {cutover.number}（{cutover.status.label}）\n"
-                             f"原地址：{cutover.old_url or '（无）'}\n新地址：{cutover.new_url}")
+    event.add(
+        "description", f"工单 {cutover.number}（{cutover.status.label}）\n原地址：{cutover.old_url or '（无）'}\n新地址：{cutover.new_url}"
+    )
     event.add("url", url)
     event.add("status", "CONFIRMED")
     event.add("transp", "TRANSPARENT")

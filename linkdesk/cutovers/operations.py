@@ -6,6 +6,7 @@ and the live address is written by the registry's one writer (``links.registry.s
 what happened is announced (``tickets.events``), and notify listens. The CLI and the views call
 these; the rules they rely on are ``schedule``.
 """
+
 import logging
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -46,8 +47,9 @@ def apply_cutover(ticket_id: int) -> Ticket | None:
     except WorkflowError:  # no longer approved: applied or cancelled meanwhile
         db.session.rollback()
         return None
-    set_live_address(ticket.center_id, ticket.service_id, ticket.new_url, ticket.cutover_date,
-                     note=f"工单 {ticket.number}", ticket_id=ticket.id)
+    set_live_address(
+        ticket.center_id, ticket.service_id, ticket.new_url, ticket.cutover_date, note=f"工单 {ticket.number}", ticket_id=ticket.id
+    )
     try:
         announce(completed)
         db.session.commit()
@@ -97,8 +99,12 @@ def remind_upcoming(today: date, calendar: WorkingDayCalendar, working_days_befo
     reminded = []
     for ticket in tickets:
         if calendar.working_days_between(today, ticket.cutover_date) == working_days_before:
-            if send_reminder(ticket, "reminder", f"请做好 {ticket.cutover_date.isoformat()} 的切换准备",
-                             f"reminder:{ticket.id}:{ticket.cutover_date.isoformat()}"):
+            if send_reminder(
+                ticket,
+                "reminder",
+                f"请做好 {ticket.cutover_date.isoformat()} 的切换准备",
+                f"reminder:{ticket.id}:{ticket.cutover_date.isoformat()}",
+            ):
                 reminded.append(ticket)
     db.session.commit()  # the list was read in a transaction of its own when there was nothing to remind
     return reminded

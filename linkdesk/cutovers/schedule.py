@@ -5,6 +5,7 @@ The rules only: they read, and never commit. Knows nothing of Flask requests: th
 the API and the iCalendar feed call these functions; what changes the calendar (applying due
 cutovers, the settings, the reminders) is ``operations``.
 """
+
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -107,8 +108,9 @@ def cutovers_between(user: User, first: date, last: date, filters: CalendarFilte
     return [Cutover(*row) for row in db.session.execute(query)]
 
 
-def cutovers_by_day(user: User, first: date, last: date, filters: CalendarFilters = CalendarFilters(),
-                    shown: int = SHOWN_PER_DAY) -> tuple[dict[date, list[Cutover]], dict[date, int]]:
+def cutovers_by_day(
+    user: User, first: date, last: date, filters: CalendarFilters = CalendarFilters(), shown: int = SHOWN_PER_DAY
+) -> tuple[dict[date, list[Cutover]], dict[date, int]]:
     """For the month grid: the first ``shown`` cutovers of each day and how many each day has.
 
     Flat in the history: one branch per day reads at most ``shown`` entries of the index
@@ -144,8 +146,7 @@ def _centers_in_view(user: User, filters: CalendarFilters) -> list[int] | None:
 
 
 @lru_cache(maxsize=64)
-def _month_statements(days: int, shown: int, by_center: bool, by_service: bool,
-                      tentative: bool) -> tuple[Select, Select]:
+def _month_statements(days: int, shown: int, by_center: bool, by_service: bool, tentative: bool) -> tuple[Select, Select]:
     """The grid's two statements, with the days, range, centers and service as parameters."""
     in_view = [_status_in(SCHEDULED + (TENTATIVE if tentative else ()))]
     if by_center:
@@ -153,12 +154,16 @@ def _month_statements(days: int, shown: int, by_center: bool, by_service: bool,
     if by_service:
         in_view.append(Ticket.service_id.in_(select(Service.id).where(Service.code == bindparam("service"))))
     branches = [
-        select(Ticket.id).where(*in_view, Ticket.cutover_date == bindparam(f"day_{n}", type_=db.Date))
-        .order_by(Ticket.cutover_date, Ticket.center_id, Ticket.service_id, Ticket.id).limit(shown).subquery()
+        select(Ticket.id)
+        .where(*in_view, Ticket.cutover_date == bindparam(f"day_{n}", type_=db.Date))
+        .order_by(Ticket.cutover_date, Ticket.center_id, Ticket.service_id, Ticket.id)
+        .limit(shown)
+        .subquery()
         for n in range(days)
     ]
     firsts = (
-        _calendar_columns().where(Ticket.id.in_(union_all(*(select(branch.c.id) for branch in branches))))
+        _calendar_columns()
+        .where(Ticket.id.in_(union_all(*(select(branch.c.id) for branch in branches))))
         .order_by(Ticket.cutover_date, Ticket.center_id, Ticket.service_id, Ticket.id)
     )
     range_ = Ticket.cutover_date.between(bindparam("first", type_=db.Date), bindparam("last", type_=db.Date))
@@ -172,8 +177,15 @@ def _status_in(statuses) -> ColumnElement[bool]:
     return Ticket.status.in_(bindparam("calendar_statuses", list(statuses), expanding=True, literal_execute=True))
 
 
-def cutovers_page(user: User, first: date, last: date, filters: CalendarFilters = CalendarFilters(), *,
-                  limit: int = PAGE_SIZE, after: tuple[date, int] | None = None) -> tuple[list[Cutover], str | None]:
+def cutovers_page(
+    user: User,
+    first: date,
+    last: date,
+    filters: CalendarFilters = CalendarFilters(),
+    *,
+    limit: int = PAGE_SIZE,
+    after: tuple[date, int] | None = None,
+) -> tuple[list[Cutover], str | None]:
     """At most ``limit`` cutovers in [first, last], ordered by (cutover_date, ticket id), after
     the cursor ``after`` (the last one of the previous page), and the cursor of the next page
     (None on the last): the keyset pages of the list page and the API. One query, asking for
@@ -203,10 +215,19 @@ def _calendar_columns() -> Select:
     """A Cutover's columns, the ticket joined to its center, province and service."""
     return (
         select(
-            Ticket.id, Ticket.number, Ticket.cutover_date, Ticket.status, Ticket.emergency,
-            Center.code.label("center_code"), Center.short_name.label("center_name"),
-            Province.short_name.label("province_short_name"), Service.code.label("service_code"),
-            Service.name.label("service_name"), Ticket.old_url, Ticket.new_url, Center.name.label("center_full_name"),
+            Ticket.id,
+            Ticket.number,
+            Ticket.cutover_date,
+            Ticket.status,
+            Ticket.emergency,
+            Center.code.label("center_code"),
+            Center.short_name.label("center_name"),
+            Province.short_name.label("province_short_name"),
+            Service.code.label("service_code"),
+            Service.name.label("service_name"),
+            Ticket.old_url,
+            Ticket.new_url,
+            Center.name.label("center_full_name"),
         )
         .join(Ticket.center)
         .join(Center.province)
@@ -258,8 +279,10 @@ def policy() -> CutoverPolicy:
 
 def blackout_on(day: date) -> BlackoutWindow | None:
     return db.session.scalar(
-        select(BlackoutWindow).where(BlackoutWindow.first_day <= day, BlackoutWindow.last_day >= day)
-        .order_by(BlackoutWindow.first_day).limit(1)
+        select(BlackoutWindow)
+        .where(BlackoutWindow.first_day <= day, BlackoutWindow.last_day >= day)
+        .order_by(BlackoutWindow.first_day)
+        .limit(1)
     )
 
 
@@ -289,8 +312,7 @@ def day_loads(first: date, last: date) -> dict[date, DayLoad]:
     counts = scheduled_count(first, last)
     limit = policy().max_per_day
     windows = db.session.scalars(
-        select(BlackoutWindow).where(BlackoutWindow.first_day <= last, BlackoutWindow.last_day >= first)
-        .order_by(BlackoutWindow.first_day)
+        select(BlackoutWindow).where(BlackoutWindow.first_day <= last, BlackoutWindow.last_day >= first).order_by(BlackoutWindow.first_day)
     ).all()
     loads = {}
     for offset in range((last - first).days + 1):
@@ -306,9 +328,7 @@ def next_free_day(day: date, calendar: WorkingDayCalendar, exclude_ticket_id: in
     limit = policy().max_per_day
     horizon = day + timedelta(days=60)
     counts = scheduled_count(day, horizon, exclude_ticket_id)
-    windows = db.session.scalars(
-        select(BlackoutWindow).where(BlackoutWindow.last_day >= day, BlackoutWindow.first_day <= horizon)
-    ).all()
+    windows = db.session.scalars(select(BlackoutWindow).where(BlackoutWindow.last_day >= day, BlackoutWindow.first_day <= horizon)).all()
     candidate = day
     while candidate < horizon:
         candidate = calendar.next_working_day(candidate + timedelta(days=1))
@@ -330,21 +350,27 @@ def load_findings(day: date, calendar: WorkingDayCalendar, exclude_ticket_id: in
     suggestion = next_free_day(day, calendar, exclude_ticket_id)
     hint = f"建议改为 {suggestion.isoformat()}。" if suggestion else "近 60 天内没有空闲的工作日。"
     if window is not None:
-        findings.append({
-            "code": "blackout",
-            "message": f"{day.isoformat()} 处于封网期（{window.first_day.isoformat()} 至 "
-                       f"{window.last_day.isoformat()}：{window.reason}），{hint}",
-        })
+        findings.append(
+            {
+                "code": "blackout",
+                "message": f"{day.isoformat()} 处于封网期（{window.first_day.isoformat()} 至 "
+                f"{window.last_day.isoformat()}：{window.reason}），{hint}",
+            }
+        )
     if full:
-        findings.append({
-            "code": "day_full",
-            "message": f"{day.isoformat()} 已安排 {limit} 个切换，达到每日上限，{hint}",
-        })
+        findings.append(
+            {
+                "code": "day_full",
+                "message": f"{day.isoformat()} 已安排 {limit} 个切换，达到每日上限，{hint}",
+            }
+        )
     return findings
 
 
 def due_ticket_ids(day: date) -> list[int]:
     """Approved tickets whose cutover date is on or before ``day``."""
-    return list(db.session.scalars(
-        select(Ticket.id).where(Ticket.status == S.APPROVED, Ticket.cutover_date <= day).order_by(Ticket.cutover_date, Ticket.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Ticket.id).where(Ticket.status == S.APPROVED, Ticket.cutover_date <= day).order_by(Ticket.cutover_date, Ticket.id)
+        )
+    )

@@ -1,4 +1,5 @@
 """Calendar pages: parse the query, ask schedule.py and feeds.py, render."""
+
 import hashlib
 import re
 from datetime import date, timedelta
@@ -52,8 +53,7 @@ def _filter_choices() -> dict:
     province_ids = {center.province_id for center in centers}
     provinces = db.session.scalars(select(Province).where(Province.id.in_(province_ids)).order_by(Province.code)).all()
     services = db.session.scalars(select(Service).order_by(Service.position, Service.code)).all()
-    return {"provinces": provinces if len(provinces) > 1 else [], "centers": centers if len(centers) > 1 else [],
-            "services": services}
+    return {"provinces": provinces if len(provinces) > 1 else [], "centers": centers if len(centers) > 1 else [], "services": services}
 
 
 def _month(today: date) -> tuple[int, int]:
@@ -73,8 +73,11 @@ def _month(today: date) -> tuple[int, int]:
 
 def _day_kinds(weeks: list[list[date]], calendar) -> dict[date, tuple[str, str | None]]:
     """(kind, holiday name) of each day drawn; the grid's days past the calendar's range have none."""
-    return {day: (calendar.day_kind(day), calendar.holiday_name(day)) if FIRST_DAY <= day <= LAST_DAY else ("", None)
-            for week in weeks for day in week}
+    return {
+        day: (calendar.day_kind(day), calendar.holiday_name(day)) if FIRST_DAY <= day <= LAST_DAY else ("", None)
+        for week in weeks
+        for day in week
+    }
 
 
 @bp.get("/")
@@ -89,13 +92,23 @@ def month():
     following = date(year + (number == 12), 1 if number == 12 else number + 1, 1)
     calendar = current_calendar()
     return render_template(
-        "cutovers/month.html", year=year, month=number, weeks=weeks, by_day=by_day, day_totals=day_totals, today=today,
-        calendar=calendar, kinds=_day_kinds(weeks, calendar), loads=day_loads(weeks[0][0], weeks[-1][-1]),
-        following=following if following <= LAST_DAY else None, filters=filters, choices=_filter_choices(),
-        previous=previous, settings=policy(),
+        "cutovers/month.html",
+        year=year,
+        month=number,
+        weeks=weeks,
+        by_day=by_day,
+        day_totals=day_totals,
+        today=today,
+        calendar=calendar,
+        kinds=_day_kinds(weeks, calendar),
+        loads=day_loads(weeks[0][0], weeks[-1][-1]),
+        following=following if following <= LAST_DAY else None,
+        filters=filters,
+        choices=_filter_choices(),
+        previous=previous,
+        settings=policy(),
         # The list and the CSV of the month shown, with the same filters.
-        month_range=as_query(filters, **{"from": date(year, number, 1).isoformat(),
-                                         "to": (following - timedelta(days=1)).isoformat()}),
+        month_range=as_query(filters, **{"from": date(year, number, 1).isoformat(), "to": (following - timedelta(days=1)).isoformat()}),
         # Links to each chip's ticket and each day's list (up to ~250 and 42 a page).
         ticket_link=link_maker("tickets.show", "ticket_id"),
         day_link=link_maker("cutovers.list_", "from", "to", **as_query(filters)),
@@ -119,8 +132,16 @@ def list_():
         after = None
     page, following = cutovers_page(current_user, first, last, filters, after=after)
     return render_template(
-        "cutovers/list.html", cutovers=page, first=first, last=last, filters=filters,
-        following=following, paged=after is not None, page_size=PAGE_SIZE, choices=_filter_choices(), calendar=current_calendar(),
+        "cutovers/list.html",
+        cutovers=page,
+        first=first,
+        last=last,
+        filters=filters,
+        following=following,
+        paged=after is not None,
+        page_size=PAGE_SIZE,
+        choices=_filter_choices(),
+        calendar=current_calendar(),
         today=today,
     )
 
@@ -138,20 +159,34 @@ def export_csv():
         return Response(status=304, headers={"ETag": f'"{etag}"', "Cache-Control": "private, no-cache"})
     text = csv_text(
         ["切换日期", "工单号", "状态", "紧急", "省份", "中心代码", "中心", "业务事项代码", "业务事项", "原地址", "新地址"],
-        ([c.cutover_date.isoformat(), c.number, c.status.label, "是" if c.emergency else "", c.province_short_name,
-          c.center_code, c.center_name, c.service_code, c.service_name, c.old_url, c.new_url]
-         for c in cutovers_between(current_user, first, last, _filters())),
+        (
+            [
+                c.cutover_date.isoformat(),
+                c.number,
+                c.status.label,
+                "是" if c.emergency else "",
+                c.province_short_name,
+                c.center_code,
+                c.center_name,
+                c.service_code,
+                c.service_name,
+                c.old_url,
+                c.new_url,
+            ]
+            for c in cutovers_between(current_user, first, last, _filters())
+        ),
     )
     name = f"cutovers-{first.isoformat()}-{last.isoformat()}.csv"
-    return Response(text, mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}", "ETag": f'"{etag}"',
-                             "Cache-Control": "private, no-cache"})
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={name}", "ETag": f'"{etag}"', "Cache-Control": "private, no-cache"},
+    )
 
 
 def export_etag(user, query: bytes) -> str:
     """The CSV's entity tag: the same user's scope, query, day and calendar generation give the same file."""
-    key = b"|".join([scope_key(user).encode(), query,
-                     local_date(utcnow()).isoformat().encode(), str(calendar_generation()).encode()])
+    key = b"|".join([scope_key(user).encode(), query, local_date(utcnow()).isoformat().encode(), str(calendar_generation()).encode()])
     return hashlib.sha256(key).hexdigest()[:32]
 
 
@@ -169,8 +204,7 @@ def feed(token: str):
     headers = {"Cache-Control": "private, max-age=300", "ETag": f'"{etag}"'}
     if etag in request.if_none_match:
         return Response(status=304, headers=headers)
-    body = cached_ical(user, today, etag,
-                       lambda ticket_id: url_for("tickets.show", ticket_id=ticket_id, _external=True))
+    body = cached_ical(user, today, etag, lambda ticket_id: url_for("tickets.show", ticket_id=ticket_id, _external=True))
     return Response(body, mimetype="text/calendar", headers=headers)
 
 
@@ -197,8 +231,9 @@ def subscribe():
 
 
 class LimitForm(FlaskForm):
-    max_per_day = IntegerField("每日切换上限（留空为不限）",
-                               validators=[Optional(), NumberRange(min=1, max=1000, message="请输入 1 至 1000 之间的整数。")])
+    max_per_day = IntegerField(
+        "每日切换上限（留空为不限）", validators=[Optional(), NumberRange(min=1, max=1000, message="请输入 1 至 1000 之间的整数。")]
+    )
 
 
 class BlackoutForm(FlaskForm):
@@ -231,8 +266,9 @@ def settings():
     windows = db.session.scalars(
         select(BlackoutWindow).where(BlackoutWindow.last_day >= local_date(utcnow())).order_by(BlackoutWindow.first_day)
     ).all()
-    return render_template("cutovers/settings.html", limit_form=limit_form, blackout_form=blackout_form,
-                           windows=windows, delete_form=FeedForm()), status
+    return render_template(
+        "cutovers/settings.html", limit_form=limit_form, blackout_form=blackout_form, windows=windows, delete_form=FeedForm()
+    ), status
 
 
 @bp.post("/settings/blackouts/<int:window_id>/delete")

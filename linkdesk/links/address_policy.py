@@ -14,6 +14,7 @@ Host syntax is also checked by ``validators.domain``. ``validators.url`` is deli
 it refuses valid addresses (``/?x``, ``a|b`` in a path), and everything it would catch that
 matters is refused here by an explicit rule with a clearer message.
 """
+
 import ipaddress
 import re
 import unicodedata
@@ -29,8 +30,18 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 GOVERNMENT_SUFFIXES = (".gov.cn", ".xn--zfr164b")
 # Names that only resolve inside an organisation, or are reserved and never resolve publicly.
 INTERNAL_SUFFIXES = (
-    "localhost", "local", "internal", "lan", "intranet", "corp", "localdomain", "home.arpa", "arpa",
-    "test", "invalid", "example",
+    "localhost",
+    "local",
+    "internal",
+    "lan",
+    "intranet",
+    "corp",
+    "localdomain",
+    "home.arpa",
+    "arpa",
+    "test",
+    "invalid",
+    "example",
 )
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -51,14 +62,38 @@ _LOOKS_LIKE_HOST = re.compile(r"^[^/:?#@]+\.[^/:?#@]+(:[0-9]*)?([/?#]|$)")
 
 # Networks no public link may point into, beyond what ``ipaddress`` already calls non-global;
 # listed in full so the rule does not depend on the Python version's idea of "global".
-_BLOCKED = [ipaddress.ip_network(net) for net in (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-    "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
-    "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32",
-    "::/96",  # unspecified, loopback and the deprecated IPv4-compatible form ::a.b.c.d
-    "::ffff:0:0:0/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "3fff::/20",
-    "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
-)]
+_BLOCKED = [
+    ipaddress.ip_network(net)
+    for net in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "255.255.255.255/32",
+        "::/96",  # unspecified, loopback and the deprecated IPv4-compatible form ::a.b.c.d
+        "::ffff:0:0:0/96",
+        "64:ff9b:1::/48",
+        "100::/64",
+        "2001::/23",
+        "2001:db8::/32",
+        "3fff::/20",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
+    )
+]
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _SIXTOFOUR = ipaddress.ip_network("2002::/16")
 
@@ -227,16 +262,14 @@ def check_address(new_url: str, *, live_url: str | None = None, http_justificati
 
 
 def _invisible_character(text: str) -> bool:
-    return any(
-        ch.isspace() or ch in _INVISIBLE_EXTRA or unicodedata.category(ch) in _INVISIBLE_CATEGORIES for ch in text
-    )
+    return any(ch.isspace() or ch in _INVISIBLE_EXTRA or unicodedata.category(ch) in _INVISIBLE_CATEGORIES for ch in text)
 
 
 def _scheme_problem(url: str) -> str | None:
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme in DEFAULT_PORTS:
         # "https:gjj.gov.cn" and "https:/gjj.gov.cn" are repaired by some browsers, not by others.
-        return None if url[len(scheme):].startswith("://") else "地址格式不正确，应为 https://域名/路径。"
+        return None if url[len(scheme) :].startswith("://") else "地址格式不正确，应为 https://域名/路径。"
     # A bare host ("www.example.gov.cn/x", "gjj.gov.cn:8080", "//gjj.gov.cn") just lacks the scheme.
     bare = url[2:] if url.startswith("//") else url
     if _LOOKS_LIKE_HOST.match(bare):
@@ -270,8 +303,8 @@ def _inet_aton(host: str) -> ipaddress.IPv4Address | None:
         return None
     try:
         numbers = [
-            int(part, 16) if part.lower().startswith("0x") else int(part, 8) if len(part) > 1 and part.startswith("0")
-            else int(part) for part in parts
+            int(part, 16) if part.lower().startswith("0x") else int(part, 8) if len(part) > 1 and part.startswith("0") else int(part)
+            for part in parts
         ]
     except ValueError:  # "0x" alone, or 8 and 9 in an octal part
         return None
@@ -308,7 +341,7 @@ def _stored(url: str, parts: SplitResult, host: str, ip: IPAddress | None, port:
     if port is not None and port != DEFAULT_PORTS[scheme]:
         netloc += f":{port}"
     # Path, query and fragment exactly as typed (urlunsplit would drop a bare "?" or "#").
-    rest = url[len(parts.scheme) + len("://") + len(parts.netloc):]
+    rest = url[len(parts.scheme) + len("://") + len(parts.netloc) :]
     return f"{scheme}://{netloc}{rest}"
 
 

@@ -1,4 +1,5 @@
 """flask --app linkdesk links check | probe | probe-filings"""
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -29,8 +30,7 @@ def check_command(everything: bool, center: str | None):
     urls = len({link.url for link in links})
     with click.progressbar(length=urls, label=f"检测 {urls} 个地址", show_pos=True) as bar:
         run = check_links(links, progress=bar.update)
-    click.echo(f"已检测 {run.checked} 条链接：正常 {run.healthy}，异常 {run.checked - run.healthy}"
-               f"（新出现异常 {run.newly_unhealthy}）。")
+    click.echo(f"已检测 {run.checked} 条链接：正常 {run.healthy}，异常 {run.checked - run.healthy}（新出现异常 {run.newly_unhealthy}）。")
 
 
 @links_group.command("probe-filings")

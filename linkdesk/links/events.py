@@ -3,6 +3,7 @@
 Link health announces a link that starts failing instead of calling notify itself: the links
 feature stays below notify. Listeners run in the announcer's transaction, before its commit.
 """
+
 from blinker import Namespace
 
 signals = Namespace()

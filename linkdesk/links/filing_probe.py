@@ -13,6 +13,7 @@ A probe asked for and not finished after ``UNFINISHED_AFTER`` never will be (its
 ended): its state is then ``unfinished`` — unknown, never healthy — and ``links probe-filings``
 (cron) probes those addresses again.
 """
+
 import logging
 import os
 import threading
@@ -98,8 +99,7 @@ def record_probe(ticket_id: int, url: str, requested_at: datetime, result) -> bo
     stored = db.session.execute(
         update(Ticket)
         .where(Ticket.id == ticket_id, Ticket.new_url == url, Ticket.probe_requested_at == requested_at)
-        .values(probe_requested_at=None, probed_at=utcnow(), probe_warning=probe_warning(result),
-                updated_at=Ticket.updated_at)
+        .values(probe_requested_at=None, probed_at=utcnow(), probe_warning=probe_warning(result), updated_at=Ticket.updated_at)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
@@ -124,8 +124,9 @@ def probe_unfinished(now: datetime | None = None) -> tuple[int, int]:
     config = current_app.config
     options = {**probe_options(), "timeout": config["LINKDESK_FILING_PROBE_TIMEOUT_SECONDS"]}
     stored = 0
-    for result in probe_many(list(by_url), concurrency=config["LINKDESK_PROBE_CONCURRENCY"],
-                             per_host=config["LINKDESK_PROBE_PER_HOST"], **options):
+    for result in probe_many(
+        list(by_url), concurrency=config["LINKDESK_PROBE_CONCURRENCY"], per_host=config["LINKDESK_PROBE_PER_HOST"], **options
+    ):
         for job in by_url.get(result.url, []):
             stored += record_probe(job.id, job.new_url, job.probe_requested_at, result)
     return len(jobs), stored

@@ -5,6 +5,7 @@ The probing itself (DNS, TLS, redirects, the SSRF guard) is ``probe.py``; this m
 what to probe, with which settings, and what to remember. A ticket's newly filed address is
 probed by ``filing_probe.py``.
 """
+
 import ipaddress
 import ssl
 from collections.abc import Callable, Iterable
@@ -64,8 +65,9 @@ def check_links(links: Iterable[LinkRecord], progress: Callable[[int], None] = l
     for link in links:
         by_url.setdefault(link.url, []).append(link)
     run = CheckRun()
-    results = probe_many(list(by_url), concurrency=config["LINKDESK_PROBE_CONCURRENCY"],
-                         per_host=config["LINKDESK_PROBE_PER_HOST"], **probe_options())
+    results = probe_many(
+        list(by_url), concurrency=config["LINKDESK_PROBE_CONCURRENCY"], per_host=config["LINKDESK_PROBE_PER_HOST"], **probe_options()
+    )
     for result in results:
         for link in by_url.get(result.url, []):
             run.checked += 1
@@ -80,10 +82,18 @@ def record_result(link: LinkRecord, result) -> bool:
     """Store a probe of a link; True when this turns a healthy (or unchecked) link unhealthy,
     in which case its center is told once."""
     check = LinkCheck(
-        link_id=link.id, url=result.url, checked_at=result.checked_at or utcnow(), healthy=result.healthy,
-        problem=result.problem, problem_label=result.problem_label, status=result.status,
-        final_url=result.final_url, elapsed_ms=result.elapsed_ms, tls_days_left=result.tls_days_left,
-        detail=(result.detail or "")[:1000] or None, hops=[_hop(hop) for hop in result.hops],
+        link_id=link.id,
+        url=result.url,
+        checked_at=result.checked_at or utcnow(),
+        healthy=result.healthy,
+        problem=result.problem,
+        problem_label=result.problem_label,
+        status=result.status,
+        final_url=result.final_url,
+        elapsed_ms=result.elapsed_ms,
+        tls_days_left=result.tls_days_left,
+        detail=(result.detail or "")[:1000] or None,
+        hops=[_hop(hop) for hop in result.hops],
     )
     db.session.add(check)
     db.session.flush()
@@ -95,8 +105,7 @@ def record_result(link: LinkRecord, result) -> bool:
         return False
     link.unhealthy_since = check.checked_at
     # Announced, in this transaction: notify tells the center (once, by the dedupe key).
-    link_failed.send(link, note=f"{result.problem_label}（{link.url}）",
-                     dedupe=f"unhealthy:{link.id}:{check.checked_at.isoformat()}")
+    link_failed.send(link, note=f"{result.problem_label}（{link.url}）", dedupe=f"unhealthy:{link.id}:{check.checked_at.isoformat()}")
     return True
 
 

@@ -10,6 +10,7 @@ Anything else is one named problem with a Chinese label for the UI.
 Pure Python: no Flask, no database. ``probe_many`` probes a list concurrently, bounded in
 total and per host, and yields the results as they complete.
 """
+
 import http.client
 import inspect
 import io
@@ -292,8 +293,7 @@ class _Prober:
                 candidates.append(ipaddress.IPv6Address(str(ip).split("%", 1)[0]))
             if ip.ipv4_mapped is not None:
                 candidates.append(ip.ipv4_mapped)
-        if any(address.version == network.version and address in network
-               for address in candidates for network in self.allow_networks):
+        if any(address.version == network.version and address in network for address in candidates for network in self.allow_networks):
             return True
         return _is_public(ip)
 
@@ -320,8 +320,12 @@ class _Prober:
         for ip in addresses:
             if not self.permitted(ip):
                 hop.ip = str(ip)
-                raise _Problem("private_address", f"{ip} is not a public address" if target.literal is not None
-                               else f"{target.host} resolves to the non-public address {ip}")
+                raise _Problem(
+                    "private_address",
+                    f"{ip} is not a public address"
+                    if target.literal is not None
+                    else f"{target.host} resolves to the non-public address {ip}",
+                )
 
     def connect(self, addresses: list[IPAddress], port: int, hop: Hop) -> socket.socket:
         """A TCP connection to one of the checked addresses, tried in order (no name lookup)."""
@@ -330,8 +334,9 @@ class _Prober:
             hop.ip = str(ip)
             left = self.remaining()
             try:
-                family, kind, proto, _, sockaddr = socket.getaddrinfo(
-                    str(ip), port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)[0]
+                family, kind, proto, _, sockaddr = socket.getaddrinfo(str(ip), port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)[
+                    0
+                ]
                 sock = socket.socket(family, kind, proto)
             except OSError as error:
                 problem = _os_problem(error, f"connect to {ip} port {port}")
@@ -378,9 +383,11 @@ class _Prober:
             days_left = None
             if target.scheme == "https":
                 conn, days_left = self.secure(sock, target)
-            request = (f"GET {target.request_target} HTTP/1.1\r\nHost: {target.host_header}\r\n"
-                       f"User-Agent: {USER_AGENT}\r\nAccept: text/html,*/*;q=0.8\r\n"
-                       "Accept-Encoding: identity\r\nConnection: close\r\n\r\n")
+            request = (
+                f"GET {target.request_target} HTTP/1.1\r\nHost: {target.host_header}\r\n"
+                f"User-Agent: {USER_AGENT}\r\nAccept: text/html,*/*;q=0.8\r\n"
+                "Accept-Encoding: identity\r\nConnection: close\r\n\r\n"
+            )
             response = http.client.HTTPResponse(_DeadlineSocket(conn, self.deadline), method="GET")
             try:
                 try:
@@ -406,7 +413,7 @@ class _Prober:
         view = memoryview(data)
         while view:
             conn.settimeout(_seconds_until(self.deadline))
-            view = view[conn.send(view):]
+            view = view[conn.send(view) :]
 
     def drain(self, response: http.client.HTTPResponse) -> None:
         """Read at most ``max_body`` bytes of the body within the time left, and nothing more
@@ -443,8 +450,14 @@ def probe(
     """
     started = time.monotonic()
     result = ProbeResult(url=url)
-    prober = _Prober(timeout=timeout, allow_networks=allow_networks, allowed_ports=allowed_ports,
-                     max_body=max_body, resolver=resolver, ssl_context=ssl_context)
+    prober = _Prober(
+        timeout=timeout,
+        allow_networks=allow_networks,
+        allowed_ports=allowed_ports,
+        max_body=max_body,
+        resolver=resolver,
+        ssl_context=ssl_context,
+    )
     try:
         _follow(prober, result, expected_host, max_redirects)
     except _Problem as problem:
@@ -526,8 +539,9 @@ def probe_many(urls: Iterable[str], *, concurrency: int = 32, per_host: int = 2,
         return
     # Round-robin over the hosts: a worker waiting on a busy host's semaphore is the exception.
     queues = list(by_host.items())
-    order = [(host, queue[index]) for index in range(max(len(queue) for _, queue in queues))
-             for host, queue in queues if index < len(queue)]
+    order = [
+        (host, queue[index]) for index in range(max(len(queue) for _, queue in queues)) for host, queue in queues if index < len(queue)
+    ]
     limits = {host: threading.BoundedSemaphore(per_host) for host in by_host}
 
     def task(host: str, url: str) -> ProbeResult:
@@ -535,8 +549,12 @@ def probe_many(urls: Iterable[str], *, concurrency: int = 32, per_host: int = 2,
             try:
                 return probe(url, **probe_kwargs)
             except Exception as error:  # a prober bug must not end the whole run
-                return ProbeResult(url=url, problem="connection_error", problem_label=problem_label("connection_error"),
-                                   detail=f"prober error: {error!r}"[:MAX_DETAIL])
+                return ProbeResult(
+                    url=url,
+                    problem="connection_error",
+                    problem_label=problem_label("connection_error"),
+                    detail=f"prober error: {error!r}"[:MAX_DETAIL],
+                )
 
     pool = ThreadPoolExecutor(max_workers=min(concurrency, len(order)), thread_name_prefix="linkdesk-probe")
     try:
@@ -573,11 +591,18 @@ class Destination:
     addresses: tuple[IPAddress, ...]
 
 
-def destination(url: str, *, timeout: float = 10.0, allow_networks: Iterable[Network] = (),
-                allowed_ports: Iterable[int] = (80, 443), resolver: Resolver | None = None) -> Destination:
+def destination(
+    url: str,
+    *,
+    timeout: float = 10.0,
+    allow_networks: Iterable[Network] = (),
+    allowed_ports: Iterable[int] = (80, 443),
+    resolver: Resolver | None = None,
+) -> Destination:
     """Check an http(s) address as the prober would before connecting; AddressRefused if not allowed."""
-    prober = _Prober(timeout=timeout, allow_networks=allow_networks, allowed_ports=allowed_ports,
-                     max_body=0, resolver=resolver, ssl_context=None)
+    prober = _Prober(
+        timeout=timeout, allow_networks=allow_networks, allowed_ports=allowed_ports, max_body=0, resolver=resolver, ssl_context=None
+    )
     try:
         target = _parse(url)
         if target.port not in prober.allowed_ports:
@@ -586,5 +611,4 @@ def destination(url: str, *, timeout: float = 10.0, allow_networks: Iterable[Net
         prober.check(target, addresses, Hop(url=url))
     except _Problem as problem:
         raise AddressRefused(problem.code, problem.detail) from None
-    return Destination(target.scheme, target.host, target.port, target.host_header, target.request_target,
-                       tuple(addresses))
+    return Destination(target.scheme, target.host, target.port, target.host_header, target.request_target, tuple(addresses))

@@ -4,6 +4,7 @@ Kept apart from ``filing_probe`` (which runs probes, and so reaches ``health`` a
 notifications) so that the JSON shapes of a ticket and the pages can say the state without
 importing the machinery that probes.
 """
+
 from datetime import datetime, timedelta
 from enum import StrEnum
 

@@ -1,5 +1,6 @@
 """The link registry (链接台账): the live address of each center's services, its history,
 the export the mini-program's operators load, and the admin's first load from CSV."""
+
 import csv
 import io
 from dataclasses import dataclass
@@ -43,8 +44,11 @@ def scoped_links(user: User) -> Select:
         .join(Center.province)
         .join(LinkRecord.service)
         .outerjoin(LinkRecord.last_check)
-        .options(contains_eager(LinkRecord.center).contains_eager(Center.province),
-                 contains_eager(LinkRecord.service), contains_eager(LinkRecord.last_check))
+        .options(
+            contains_eager(LinkRecord.center).contains_eager(Center.province),
+            contains_eager(LinkRecord.service),
+            contains_eager(LinkRecord.last_check),
+        )
         .where(center_clause(user))
         .order_by(Province.code, Center.code, Service.position, Service.code)
     )
@@ -67,11 +71,13 @@ def filtered(query: Select, *, province: str = "", center: str = "", service: st
 
 def history(center_id: int, service_id: int) -> list[LinkRevision]:
     """Every address a link has had, newest first."""
-    return list(db.session.scalars(
-        select(LinkRevision)
-        .where(LinkRevision.center_id == center_id, LinkRevision.service_id == service_id)
-        .order_by(LinkRevision.effective_date.desc(), LinkRevision.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(LinkRevision)
+            .where(LinkRevision.center_id == center_id, LinkRevision.service_id == service_id)
+            .order_by(LinkRevision.effective_date.desc(), LinkRevision.id.desc())
+        )
+    )
 
 
 def export_rows(links: list[LinkRecord]) -> list[dict]:
@@ -158,9 +164,7 @@ def load_registry(rows: list[RegistryRow], user: User | None = None) -> tuple[in
 
     A row equal to the live address changes nothing, so loading the same file twice is harmless.
     """
-    existing = {
-        (link.center_id, link.service_id): link for link in db.session.scalars(select(LinkRecord))
-    }
+    existing = {(link.center_id, link.service_id): link for link in db.session.scalars(select(LinkRecord))}
     added = changed = 0
     note = f"台账导入（{user.username}）" if user else "台账导入"
     for row in rows:
@@ -176,19 +180,27 @@ def load_registry(rows: list[RegistryRow], user: User | None = None) -> tuple[in
 _LOOK_UP = object()
 
 
-def set_live_address(center_id: int, service_id: int, url: str, effective_date: date, *, note: str,
-                     ticket_id: int | None = None, link: LinkRecord | None = _LOOK_UP) -> LinkRecord:
+def set_live_address(
+    center_id: int,
+    service_id: int,
+    url: str,
+    effective_date: date,
+    *,
+    note: str,
+    ticket_id: int | None = None,
+    link: LinkRecord | None = _LOOK_UP,
+) -> LinkRecord:
     """Make ``url`` the live address of a center's service from ``effective_date`` and append the
     revision that says so (with the ticket that changed it, if one did): the one writer of the
     registry, in the caller's transaction. ``link`` is the current entry when the caller has read
     it already (None: there is none yet)."""
     if link is _LOOK_UP:
-        link = db.session.scalar(
-            select(LinkRecord).where(LinkRecord.center_id == center_id, LinkRecord.service_id == service_id))
+        link = db.session.scalar(select(LinkRecord).where(LinkRecord.center_id == center_id, LinkRecord.service_id == service_id))
     if link is None:
         link = LinkRecord(center_id=center_id, service_id=service_id)
         db.session.add(link)
     link.url, link.effective_date, link.ticket_id = url, effective_date, ticket_id
-    db.session.add(LinkRevision(center_id=center_id, service_id=service_id, url=url, effective_date=effective_date,
-                                ticket_id=ticket_id, note=note))
+    db.session.add(
+        LinkRevision(center_id=center_id, service_id=service_id, url=url, effective_date=effective_date, ticket_id=ticket_id, note=note)
+    )
     return link

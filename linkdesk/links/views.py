@@ -37,12 +37,10 @@ def _filters() -> dict:
 @login_required
 def registry():
     filters = _filters()
-    page = db.paginate(filtered(scoped_links(current_user), **filters), page=page_arg(request.args),
-                       per_page=PER_PAGE, error_out=False)
+    page = db.paginate(filtered(scoped_links(current_user), **filters), page=page_arg(request.args), per_page=PER_PAGE, error_out=False)
     centers = db.session.scalars(scoped_centers(current_user).order_by(Center.code)).all()
     services = db.session.scalars(select(Service).order_by(Service.position)).all()
-    return render_template("links/links.html", page=page, filters=filters,
-                           centers=centers if len(centers) > 1 else [], services=services)
+    return render_template("links/links.html", page=page, filters=filters, centers=centers if len(centers) > 1 else [], services=services)
 
 
 @bp.get("/<center_code>/<service_code>")
@@ -51,8 +49,7 @@ def show(center_code: str, service_code: str):
     center = db.session.scalar(scoped_centers(current_user).where(Center.code == center_code)) or abort(404)
     service = db.session.scalar(select(Service).where(Service.code == service_code)) or abort(404)
     link = db.session.scalar(filtered(scoped_links(current_user), center=center.code, service=service.code))
-    return render_template("links/show.html", center=center, service=service, link=link,
-                           history=history(center.id, service.id))
+    return render_template("links/show.html", center=center, service=service, link=link, history=history(center.id, service.id))
 
 
 @bp.get("/export.<kind>")
@@ -63,8 +60,7 @@ def export(kind: str):
     if kind == "json":
         return jsonify({"links": export_rows(links)})
     if kind == "csv":
-        return Response(export_csv(links), mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=links.csv"})
+        return Response(export_csv(links), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=links.csv"})
     abort(404)
 
 
@@ -123,22 +119,38 @@ def health():
     filters = _filters()
     failing = unhealthy_links(current_user, province=filters["province"], center=filters["center"])
     if request.args.get("format") == "csv":
-        return Response(health_csv(failing), mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=link-health.csv"})
+        return Response(health_csv(failing), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=link-health.csv"})
     by_province: dict[str, list] = {}
     for link in failing:
         by_province.setdefault(link.center.province.short_name, []).append(link)
-    checked = db.session.scalar(select(func.count()).select_from(scoped_links(current_user)
-                                                                 .where(LinkRecord.last_check_id.is_not(None)).subquery()))
+    checked = db.session.scalar(
+        select(func.count()).select_from(scoped_links(current_user).where(LinkRecord.last_check_id.is_not(None)).subquery())
+    )
     centers = db.session.scalars(scoped_centers(current_user).order_by(Center.code)).all()
-    return render_template("links/health.html", by_province=by_province, failing=failing, checked=checked,
-                           filters=filters, centers=centers if len(centers) > 1 else [])
+    return render_template(
+        "links/health.html",
+        by_province=by_province,
+        failing=failing,
+        checked=checked,
+        filters=filters,
+        centers=centers if len(centers) > 1 else [],
+    )
 
 
 def health_csv(failing) -> str:
     return csv_text(
         ["省份", "中心代码", "中心", "业务事项", "地址", "问题", "异常开始", "最近检测"],
-        ([link.center.province.short_name, link.center.code, link.center.name, link.service.name, link.url,
-          link.last_check.problem_label if link.last_check else "", link.unhealthy_since.isoformat(),
-          link.last_check.checked_at.isoformat() if link.last_check else ""] for link in failing),
+        (
+            [
+                link.center.province.short_name,
+                link.center.code,
+                link.center.name,
+                link.service.name,
+                link.url,
+                link.last_check.problem_label if link.last_check else "",
+                link.unhealthy_since.isoformat(),
+                link.last_check.checked_at.isoformat() if link.last_check else "",
+            ]
+            for link in failing
+        ),
     )

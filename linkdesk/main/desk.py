@@ -1,6 +1,7 @@
 """What a center's clerk sees first: the center's failing links with the named problem (or that
 none was checked yet), its returned tickets and its upcoming cutovers. Each query is scoped by
 ``accounts.access`` or by the clerk's center."""
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -29,11 +30,17 @@ def clerk_desk(user: User, today: date) -> ClerkDesk:
     """The clerk's home: failing links (and whether any was checked), returned tickets, approved
     cutovers of the next 30 days."""
     returned = db.session.scalars(
-        scoped_tickets(user).where(Ticket.status == TicketStatus.RETURNED)
-        .options(joinedload(Ticket.service)).order_by(Ticket.updated_at.desc()).limit(SHOWN)
+        scoped_tickets(user)
+        .where(Ticket.status == TicketStatus.RETURNED)
+        .options(joinedload(Ticket.service))
+        .order_by(Ticket.updated_at.desc())
+        .limit(SHOWN)
     ).all()
-    upcoming = [cutover for cutover in cutovers_between(user, today, today + timedelta(days=UPCOMING_DAYS - 1))
-                if cutover.status is TicketStatus.APPROVED][:SHOWN]
+    upcoming = [
+        cutover
+        for cutover in cutovers_between(user, today, today + timedelta(days=UPCOMING_DAYS - 1))
+        if cutover.status is TicketStatus.APPROVED
+    ][:SHOWN]
     checked = db.session.scalar(
         select(LinkRecord.id).where(LinkRecord.center_id == user.center_id, LinkRecord.last_check_id.is_not(None)).limit(1)
     )

@@ -1,4 +1,5 @@
 """Home page."""
+
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -19,8 +20,9 @@ bp = Blueprint("main", __name__)
 def ticket_counts(user) -> dict[TicketStatus, int]:
     """Open tickets in the user's scope (what the tiles show), counted by status in one query
     from the (status, center) index; closed statuses count 0, however long the history."""
-    query = (scoped_tickets(user).with_only_columns(Ticket.status, func.count())
-             .where(Ticket.status.in_(OPEN_STATUSES)).group_by(Ticket.status))
+    query = (
+        scoped_tickets(user).with_only_columns(Ticket.status, func.count()).where(Ticket.status.in_(OPEN_STATUSES)).group_by(Ticket.status)
+    )
     counts = {status: 0 for status in TicketStatus}
     counts.update(dict(db.session.execute(query).all()))
     return counts

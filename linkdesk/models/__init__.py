@@ -1,4 +1,5 @@
 """The data model: registry, accounts, tickets and their audit trail, calendars, the worker's leases."""
+
 from .accounts import ROLE_LABELS, AccountEvent, ApiToken, LoginAttempt, PasswordReset, Role, User, UserSession
 from .calendar import HolidaySchedule
 from .cutovers import BlackoutWindow, CalendarFeed, CutoverPolicy

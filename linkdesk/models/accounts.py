@@ -1,4 +1,5 @@
 """Users, their roles and scope, API tokens and login attempts."""
+
 from datetime import datetime
 from enum import StrEnum
 

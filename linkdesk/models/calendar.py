@@ -1,4 +1,5 @@
 """Working-day schedules an admin imported; they take precedence over the shipped files."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Text

@@ -1,5 +1,6 @@
 """What the ministry sets for the cutover calendar: a daily limit, blackout windows, and
 the secret feed addresses that calendar programs subscribe to."""
+
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text

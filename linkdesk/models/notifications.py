@@ -1,4 +1,5 @@
 """Notification channels (WeCom group robots, e-mail) and the durable outbox."""
+
 from datetime import datetime
 from enum import StrEnum
 

@@ -1,4 +1,5 @@
 """Provinces, centers, services and the link registry (链接台账)."""
+
 from datetime import date, datetime
 from enum import StrEnum
 

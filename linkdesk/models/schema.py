@@ -1,5 +1,6 @@
 """What the migrations build beside the models, left out when Alembic compares the two (the
 schema test, ``flask db migrate``)."""
+
 from .tickets import POSTGRESQL_ONLY_INDEXES, SEARCH_TABLE
 
 
@@ -12,6 +13,7 @@ def comparison_filters(dialect: str) -> dict:
     - The PostgreSQL trigram index is declared on the model for PostgreSQL only
       (``ddl_if``), which Alembic does not read: elsewhere it is not expected.
     """
+
     def include_name(name, type_, parent_names) -> bool:
         return not (type_ == "table" and name is not None and name.startswith(SEARCH_TABLE))
 

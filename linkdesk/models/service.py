@@ -1,4 +1,5 @@
 """The worker's own bookkeeping: one lease per scheduled job, and each worker's heartbeat."""
+
 from datetime import datetime
 
 from sqlalchemy import String, Text

@@ -1,4 +1,5 @@
 """Link-change tickets (工单), review decisions and the append-only audit trail."""
+
 from contextlib import nullcontext
 from datetime import date, datetime
 from enum import StrEnum
@@ -67,8 +68,7 @@ COLUMN_WARNING_SQL = {
     "provisional": ("provisional = 1", "provisional"),
     "probe": ("probe_warning IS NOT NULL",) * 2,
 }
-WARNING_FILTERS = ("http", "emergency", "host_changed", "day_full", "blackout", "provisional", "probe",
-                   "non_gov_domain")
+WARNING_FILTERS = ("http", "emergency", "host_changed", "day_full", "blackout", "provisional", "probe", "non_gov_domain")
 # SQLite's search index over ticket number and addresses: an FTS5 trigram table, external content
 # (rowid = ticket.id), kept in step with ``ticket`` by triggers (migration 0015).
 SEARCH_TABLE = "ticket_search"
@@ -141,9 +141,12 @@ class Ticket(db.Model):
         ),
         # A list narrowed to a warning that few tickets carry (an emergency) reads them from these
         # instead of walking every ticket (issue 23); the codes of ``warnings`` have their own table.
-        *(Index(f"ix_ticket_warning_{code}", "submitted_at", "id", sqlite_where=db.text(on_sqlite),
-                postgresql_where=db.text(on_postgresql))
-          for code, (on_sqlite, on_postgresql) in COLUMN_WARNING_SQL.items()),
+        *(
+            Index(
+                f"ix_ticket_warning_{code}", "submitted_at", "id", sqlite_where=db.text(on_sqlite), postgresql_where=db.text(on_postgresql)
+            )
+            for code, (on_sqlite, on_postgresql) in COLUMN_WARNING_SQL.items()
+        ),
         # Any part of the number or of an address (issue 16), on PostgreSQL. SQLite's trigram index
         # is an FTS5 table that a model cannot declare: SEARCH_TABLE, built by migration 0015.
         Index(
@@ -155,13 +158,9 @@ class Ticket(db.Model):
             postgresql_ops={"number": "gin_trgm_ops", "old_url": "gin_trgm_ops", "new_url": "gin_trgm_ops"},
             postgresql_with={"fastupdate": "off"},
         ).ddl_if(dialect="postgresql"),
-        CheckConstraint(
-            "(status = 'pending') = (stage IS NOT NULL)", name="stage_only_while_pending"
-        ),
+        CheckConstraint("(status = 'pending') = (stage IS NOT NULL)", name="stage_only_while_pending"),
         CheckConstraint("version >= 1", name="version_positive"),
-        CheckConstraint(
-            "emergency = false OR emergency_reason IS NOT NULL", name="emergency_needs_reason"
-        ),
+        CheckConstraint("emergency = false OR emergency_reason IS NOT NULL", name="emergency_needs_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -202,12 +201,8 @@ class Ticket(db.Model):
     center: Mapped[Center] = relationship()
     service: Mapped[Service] = relationship()
     created_by: Mapped[User] = relationship()
-    events: Mapped[list["AuditEvent"]] = relationship(
-        back_populates="ticket", order_by="AuditEvent.id", viewonly=True
-    )
-    attachments: Mapped[list["TicketAttachment"]] = relationship(
-        back_populates="ticket", order_by="TicketAttachment.id", viewonly=True
-    )
+    events: Mapped[list["AuditEvent"]] = relationship(back_populates="ticket", order_by="AuditEvent.id", viewonly=True)
+    attachments: Mapped[list["TicketAttachment"]] = relationship(back_populates="ticket", order_by="TicketAttachment.id", viewonly=True)
     # Read and written as ``warnings``; a list of tickets that shows them loads them with
     # ``selectinload(Ticket.warning_rows)`` (one statement for the page).
     warning_rows: Mapped[list["TicketWarning"]] = relationship(
@@ -315,9 +310,7 @@ class ReviewDecision(db.Model):
 
     __tablename__ = "review_decision"
     __table_args__ = (
-        CheckConstraint(
-            "decision = 'approve' OR comment IS NOT NULL", name="comment_unless_approve"
-        ),
+        CheckConstraint("decision = 'approve' OR comment IS NOT NULL", name="comment_unless_approve"),
         # The overview's review times over a period: national, and in one province.
         Index("ix_review_decision_waits", "decided_at", "province_id", "stage", "waited_seconds"),
         Index("ix_review_decision_province_waits", "province_id", "decided_at", "stage", "waited_seconds"),
@@ -409,9 +402,7 @@ class TicketAttachment(db.Model):
     __tablename__ = "ticket_attachment"
     __table_args__ = (
         CheckConstraint("size > 0", name="size_positive"),
-        CheckConstraint(
-            "content_type IN ('application/pdf', 'image/png', 'image/jpeg')", name="known_content_type"
-        ),
+        CheckConstraint("content_type IN ('application/pdf', 'image/png', 'image/jpeg')", name="known_content_type"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

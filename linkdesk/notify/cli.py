@@ -1,4 +1,5 @@
 """flask --app linkdesk outbox … and channels …"""
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select

@@ -5,6 +5,7 @@ connects the listeners here, which turn each announcement into its messages. ``n
 adds outbox rows to the caller's session, so a message exists exactly when the change that caused
 it is committed (a rolled-back change leaves none). ``notify.outbox`` delivers.
 """
+
 import re
 import uuid
 from dataclasses import dataclass
@@ -77,8 +78,13 @@ def channels_for(ticket: Ticket, event: str) -> list[NotificationChannel]:
     # Reading channels must not flush the caller's pending change: its version check belongs to
     # the caller's commit, where a lost race becomes a clean conflict.
     with db.session.no_autoflush:
-        return list(db.session.scalars(select(NotificationChannel).where(
-            NotificationChannel.kind != ChannelKind.WEBHOOK, or_(*clauses)).order_by(NotificationChannel.id)))
+        return list(
+            db.session.scalars(
+                select(NotificationChannel)
+                .where(NotificationChannel.kind != ChannelKind.WEBHOOK, or_(*clauses))
+                .order_by(NotificationChannel.id)
+            )
+        )
 
 
 def render(event: str, ticket: Ticket, note: str | None = None) -> tuple[str, str]:
@@ -132,8 +138,17 @@ def clip(text: str, max_bytes: int) -> str:
 def notify(event: str, ticket: Ticket, note: str | None = None, dedupe: str | None = None) -> list[OutboxMessage]:
     """Queue an event's message for every channel of its audiences, in the caller's transaction."""
     subject, body = render(event, ticket, note)
-    inbox.deliver(event, EVENTS[event][1], ticket.center, subject, body, stage=ticket.stage, ticket=ticket,
-                  path=f"/tickets/{ticket.id}", dedupe=dedupe)
+    inbox.deliver(
+        event,
+        EVENTS[event][1],
+        ticket.center,
+        subject,
+        body,
+        stage=ticket.stage,
+        ticket=ticket,
+        path=f"/tickets/{ticket.id}",
+        dedupe=dedupe,
+    )
     from ..shapes.tickets import ticket_json  # the API's own shape, so that automation reads one
 
     hooks = webhooks.queue(event, ticket.center, subject, ("ticket", ticket_json(ticket, history=False)), dedupe)
@@ -148,8 +163,9 @@ def _queue(channels, event: str, subject: str, body: str, ticket_id: int | None,
         with db.session.no_autoflush:
             if key and db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
                 continue
-        message = OutboxMessage(uid=str(uuid.uuid4()), channel=channel, event=event, ticket_id=ticket_id,
-                                dedupe_key=key, subject=subject, body=body)
+        message = OutboxMessage(
+            uid=str(uuid.uuid4()), channel=channel, event=event, ticket_id=ticket_id, dedupe_key=key, subject=subject, body=body
+        )
         db.session.add(message)
         messages.append(message)
     return messages
@@ -160,22 +176,32 @@ def notify_link(event: str, link, note: str, dedupe: str | None = None) -> list[
     tag, _ = EVENTS[event]
     base = current_app.config["LINKDESK_BASE_URL"].rstrip("/")
     subject = f"【{tag}】{link.center.name} · {link.service.name}"
-    body = "\n".join([
-        f"### {subject}",
-        f"> 地址：{clip(markdown_text(link.url), LINE_MAX_BYTES)}",
-        f"> 问题：<font color=\"warning\">{clip(markdown_text(note), LINE_MAX_BYTES)}</font>",
-        f"[查看链接健康]({base}/links/health?center={link.center.code})",
-    ])
-    inbox.deliver(event, EVENTS[event][1], link.center, subject, body,
-                  path=f"/links/{link.center.code}/{link.service.code}", dedupe=dedupe)
+    body = "\n".join(
+        [
+            f"### {subject}",
+            f"> 地址：{clip(markdown_text(link.url), LINE_MAX_BYTES)}",
+            f'> 问题：<font color="warning">{clip(markdown_text(note), LINE_MAX_BYTES)}</font>',
+            f"[查看链接健康]({base}/links/health?center={link.center.code})",
+        ]
+    )
+    inbox.deliver(event, EVENTS[event][1], link.center, subject, body, path=f"/links/{link.center.code}/{link.service.code}", dedupe=dedupe)
     with db.session.no_autoflush:
-        channels = db.session.scalars(select(NotificationChannel).where(
-            NotificationChannel.kind != ChannelKind.WEBHOOK,
-            NotificationChannel.scope == ChannelScope.CENTER, NotificationChannel.center_id == link.center_id)).all()
+        channels = db.session.scalars(
+            select(NotificationChannel).where(
+                NotificationChannel.kind != ChannelKind.WEBHOOK,
+                NotificationChannel.scope == ChannelScope.CENTER,
+                NotificationChannel.center_id == link.center_id,
+            )
+        ).all()
     from ..shapes.registry import center_json
 
-    hooks = webhooks.queue(event, link.center, subject, ("link", {
-        "center": center_json(link.center), "service": link.service.code, "url": link.url, "problem": note}), dedupe)
+    hooks = webhooks.queue(
+        event,
+        link.center,
+        subject,
+        ("link", {"center": center_json(link.center), "service": link.service.code, "url": link.url, "problem": note}),
+        dedupe,
+    )
     return _queue(channels, event, subject, body, None, dedupe) + hooks
 
 
@@ -183,8 +209,7 @@ def notify_link(event: str, link, note: str, dedupe: str | None = None) -> list[
 
 # The moves of the state machine that tell someone, by the event they send ("approve" depends on
 # where the ticket went); edits, attachments and withdrawals tell nobody.
-MOVE_EVENTS = {"submit": "submitted", "resubmit": "resubmitted", "cancel": "cancelled", "complete": "applied",
-               "flag": "flagged"}
+MOVE_EVENTS = {"submit": "submitted", "resubmit": "resubmitted", "cancel": "cancelled", "complete": "applied", "flag": "flagged"}
 DECISIONS = {decision.value for decision in Decision}
 
 
@@ -278,9 +303,15 @@ def add_channel(kind: str, target: str, scope_text: str, events: str | None = No
     elif not EMAIL.match(target) or len(target) > 254:
         raise ChannelError(f"“{target}”不是有效的电子邮件地址。")
     scope = parse_scope(scope_text)
-    channel = NotificationChannel(kind=kind, target=target, scope=scope.kind, secret=secret,
-                                  events=events if kind is ChannelKind.WEBHOOK else None,
-                                  province_id=scope.province_id, center_id=scope.center_id)
+    channel = NotificationChannel(
+        kind=kind,
+        target=target,
+        scope=scope.kind,
+        secret=secret,
+        events=events if kind is ChannelKind.WEBHOOK else None,
+        province_id=scope.province_id,
+        center_id=scope.center_id,
+    )
     db.session.add(channel)
     db.session.commit()
     return channel

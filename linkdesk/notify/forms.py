@@ -1,4 +1,5 @@
 """Notification forms: a channel as the admin adds it."""
+
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length

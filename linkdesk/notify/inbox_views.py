@@ -1,4 +1,5 @@
 """站内消息 pages: every user's inbox, mark one or all read."""
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 

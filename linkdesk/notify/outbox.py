@@ -16,6 +16,7 @@ worker.
 WeCom robots take 20 messages a minute: when more are due for one robot they are merged into
 digests of at most 4,096 bytes, never dropped.
 """
+
 import http.client
 import json
 import logging
@@ -131,20 +132,20 @@ def claim(now: datetime, limit: int = BATCH, report: Report | None = None) -> li
 def _claim_for_channel(channel_id: int, now: datetime, room: int, report: Report) -> list[Batch]:
     # Locking the channel first serialises its claims, so the rate check below and the claims
     # it allows are one step: two workers cannot both see the same free slots.
-    channel = db.session.scalars(
-        select(NotificationChannel).where(NotificationChannel.id == channel_id).with_for_update()
-    ).one_or_none()
+    channel = db.session.scalars(select(NotificationChannel).where(NotificationChannel.id == channel_id).with_for_update()).one_or_none()
     if channel is None:  # removed meanwhile, with its messages
         return []
     due = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.channel_id == channel_id, _due_clause(now))
-        .order_by(OutboxMessage.id).limit(DUE_PER_CHANNEL if channel.kind is ChannelKind.WECOM else room)
+        select(OutboxMessage)
+        .where(OutboxMessage.channel_id == channel_id, _due_clause(now))
+        .order_by(OutboxMessage.id)
+        .limit(DUE_PER_CHANNEL if channel.kind is ChannelKind.WECOM else room)
     ).all()
     if channel.kind is ChannelKind.WECOM:
         slots = max(current_app.config["LINKDESK_WECOM_PER_MINUTE"] - _robot_messages_in_window(channel_id, now), 0)
         groups = [[message] for message in due] if len(due) <= slots else _digests(due)
         _put_off([message.id for group in groups[slots:] for message in group], now, report)
-        groups = groups[:min(slots, room)]
+        groups = groups[: min(slots, room)]
     else:
         groups = [[message] for message in due]
     batches = [_take(channel, group, now) for group in groups]
@@ -168,7 +169,8 @@ def _put_off(message_ids: list[int], now: datetime, report: Report) -> None:
     if not message_ids:
         return
     result = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_(message_ids), _due_clause(now))
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), _due_clause(now))
         .values(status=M.PENDING, locked_until=None, delivery_id=None, next_attempt_at=now + RATE_WINDOW)
         .execution_options(synchronize_session=False)
     )
@@ -178,7 +180,8 @@ def _put_off(message_ids: list[int], now: datetime, report: Report) -> None:
 def _take(channel: NotificationChannel, group: list[OutboxMessage], now: datetime) -> Batch:
     token = str(uuid.uuid4())
     db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_([message.id for message in group]), _due_clause(now))
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([message.id for message in group]), _due_clause(now))
         .values(status=M.SENDING, locked_until=now + LEASE, delivery_id=token)
         .execution_options(synchronize_session=False)
     )
@@ -217,8 +220,9 @@ def _send(batch: Batch, clock: Callable[[], datetime], report: Report) -> None:
             [message] = messages
             send_email(batch.target, message.subject, message.body, message.uid)
     except RateLimited as error:
-        report.deferred += _update_held(batch.token, status=M.PENDING, next_attempt_at=clock() + RATE_WINDOW,
-                                        locked_until=None, delivery_id=None, last_error=str(error))
+        report.deferred += _update_held(
+            batch.token, status=M.PENDING, next_attempt_at=clock() + RATE_WINDOW, locked_until=None, delivery_id=None, last_error=str(error)
+        )
     except Exception as error:
         # Any surprise in an answer is a failed try too. Of one that is not a DeliveryError only
         # the type is kept: its text might quote the webhook address, whose key is a secret.
@@ -226,16 +230,15 @@ def _send(batch: Batch, clock: Callable[[], datetime], report: Report) -> None:
         _record_failure(batch.token, reason, clock(), report)
         log.warning("delivery to channel %s failed: %s", batch.channel_id, reason)
     else:
-        report.sent += _update_held(batch.token, status=M.SENT, sent_at=clock(), tries=OutboxMessage.tries + 1,
-                                    locked_until=None, last_error=None)
+        report.sent += _update_held(
+            batch.token, status=M.SENT, sent_at=clock(), tries=OutboxMessage.tries + 1, locked_until=None, last_error=None
+        )
 
 
 def _renew(batch: Batch, now: datetime) -> list[Outgoing]:
     """Extend the lease of the batch's messages this worker still holds, and return those."""
     held = and_(OutboxMessage.delivery_id == batch.token, OutboxMessage.status == M.SENDING, OutboxMessage.locked_until >= now)
-    db.session.execute(
-        update(OutboxMessage).where(held).values(locked_until=now + LEASE).execution_options(synchronize_session=False)
-    )
+    db.session.execute(update(OutboxMessage).where(held).values(locked_until=now + LEASE).execution_options(synchronize_session=False))
     still_held = set(db.session.scalars(select(OutboxMessage.id).where(held)))
     db.session.commit()
     return [message for message in batch.messages if message.id in still_held]
@@ -244,8 +247,10 @@ def _renew(batch: Batch, now: datetime) -> list[Outgoing]:
 def _update_held(token: str, **values) -> int:
     """Record a send's result on the messages held under ``token``, in a short transaction."""
     result = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.delivery_id == token, OutboxMessage.status == M.SENDING)
-        .values(**values).execution_options(synchronize_session=False)
+        update(OutboxMessage)
+        .where(OutboxMessage.delivery_id == token, OutboxMessage.status == M.SENDING)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
     return result.rowcount
@@ -253,9 +258,7 @@ def _update_held(token: str, **values) -> int:
 
 def _record_failure(token: str, error: str, now: datetime, report: Report) -> None:
     config = current_app.config
-    messages = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.delivery_id == token, OutboxMessage.status == M.SENDING)
-    ).all()
+    messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.delivery_id == token, OutboxMessage.status == M.SENDING)).all()
     for message in messages:
         message.tries += 1
         message.last_error = error[:500]
@@ -337,8 +340,13 @@ def run(interval: float, stop=lambda: False) -> None:
         try:
             report = deliver_once()
             if report.sent or report.failed or report.lost:
-                log.info("outbox: %s sent, %s failed, %s deferred, %s lost to other workers",
-                         report.sent, report.failed, report.deferred, report.lost)
+                log.info(
+                    "outbox: %s sent, %s failed, %s deferred, %s lost to other workers",
+                    report.sent,
+                    report.failed,
+                    report.deferred,
+                    report.lost,
+                )
         except Exception:
             log.exception("outbox: a round failed; the next starts in %s s", interval)
         finally:
@@ -396,8 +404,9 @@ def send_email(address: str, subject: str, markdown: str, uid: str) -> None:
     message["Message-ID"] = f"<{uid}@linkdesk>"
     message.set_content(markdown.replace("> ", "").replace("### ", ""))
     try:
-        with smtplib.SMTP(config["LINKDESK_SMTP_HOST"], config["LINKDESK_SMTP_PORT"],
-                          timeout=config["LINKDESK_NOTIFY_TIMEOUT_SECONDS"]) as smtp:
+        with smtplib.SMTP(
+            config["LINKDESK_SMTP_HOST"], config["LINKDESK_SMTP_PORT"], timeout=config["LINKDESK_NOTIFY_TIMEOUT_SECONDS"]
+        ) as smtp:
             if config["LINKDESK_SMTP_STARTTLS"]:
                 smtp.starttls(context=ssl.create_default_context())
             if config["LINKDESK_SMTP_USERNAME"]:

@@ -1,4 +1,5 @@
 """Admin pages for notifications: channels (keys never shown) and the outbox."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -31,8 +32,10 @@ def channels():
     elif form.is_submitted():
         status = 422
     form.target.data = "" if form.kind.data == "wecom" else form.target.data  # a key never goes back out
-    rows = [(channel, scope_label(channel), mask(channel))
-            for channel in db.session.scalars(select(NotificationChannel).order_by(NotificationChannel.id))]
+    rows = [
+        (channel, scope_label(channel), mask(channel))
+        for channel in db.session.scalars(select(NotificationChannel).order_by(NotificationChannel.id))
+    ]
     return render_template("notify/channels.html", form=form, rows=rows, button=ActiveForm()), status
 
 
@@ -55,10 +58,10 @@ def outbox():
     if shown in {status.value for status in MessageStatus}:
         query = query.where(OutboxMessage.status == shown)
     messages = db.session.scalars(query).all()
-    channels = {channel.id: (scope_label(channel), channel.kind.value)
-                for channel in db.session.scalars(select(NotificationChannel))}
-    return render_template("notify/outbox.html", messages=messages, channels=channels, shown=shown,
-                           statuses=list(MessageStatus), button=ActiveForm())
+    channels = {channel.id: (scope_label(channel), channel.kind.value) for channel in db.session.scalars(select(NotificationChannel))}
+    return render_template(
+        "notify/outbox.html", messages=messages, channels=channels, shown=shown, statuses=list(MessageStatus), button=ActiveForm()
+    )
 
 
 @bp.post("/outbox/<int:message_id>/retry")

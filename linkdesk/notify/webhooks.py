@@ -19,6 +19,7 @@ The address follows the link prober's rules: http(s) only, no user:password, the
 the network — checked when the channel is added and again at every send, where the connection
 goes to the address just checked (no second lookup) and no redirect is followed.
 """
+
 import hashlib
 import hmac
 import http.client
@@ -101,12 +102,18 @@ def check_address(url: str):
 def channels_for(center, event: str) -> list[NotificationChannel]:
     """The webhooks whose scope covers this center and whose events include this one."""
     with db.session.no_autoflush:
-        found = db.session.scalars(select(NotificationChannel).where(
-            NotificationChannel.kind == ChannelKind.WEBHOOK,
-            or_(NotificationChannel.scope == ChannelScope.MINISTRY,
-                (NotificationChannel.scope == ChannelScope.PROVINCE) & (NotificationChannel.province_id == center.province_id),
-                (NotificationChannel.scope == ChannelScope.CENTER) & (NotificationChannel.center_id == center.id)),
-        ).order_by(NotificationChannel.id)).all()
+        found = db.session.scalars(
+            select(NotificationChannel)
+            .where(
+                NotificationChannel.kind == ChannelKind.WEBHOOK,
+                or_(
+                    NotificationChannel.scope == ChannelScope.MINISTRY,
+                    (NotificationChannel.scope == ChannelScope.PROVINCE) & (NotificationChannel.province_id == center.province_id),
+                    (NotificationChannel.scope == ChannelScope.CENTER) & (NotificationChannel.center_id == center.id),
+                ),
+            )
+            .order_by(NotificationChannel.id)
+        ).all()
     return [channel for channel in found if event in (channel.events or "").split(",")]
 
 
@@ -120,10 +127,18 @@ def queue(event: str, center, subject: str, subject_object: tuple[str, dict], de
             if key and db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
                 continue
         uid = str(uuid.uuid4())
-        body = json.dumps({"id": uid, "type": event, "occurred_at": utcnow().isoformat(), key_name: value},
-                          ensure_ascii=False, separators=(",", ":"))
-        message = OutboxMessage(uid=uid, channel=channel, event=event, ticket_id=value.get("id") if key_name == "ticket" else None,
-                                dedupe_key=key, subject=subject[:255], body=body)
+        body = json.dumps(
+            {"id": uid, "type": event, "occurred_at": utcnow().isoformat(), key_name: value}, ensure_ascii=False, separators=(",", ":")
+        )
+        message = OutboxMessage(
+            uid=uid,
+            channel=channel,
+            event=event,
+            ticket_id=value.get("id") if key_name == "ticket" else None,
+            dedupe_key=key,
+            subject=subject[:255],
+            body=body,
+        )
         db.session.add(message)
         messages.append(message)
     return messages
@@ -160,8 +175,12 @@ def send(url: str, secret: str, body: str, uid: str, event: str) -> None:
     raw = json.dumps({**json.loads(body), "sent_at": sent_at}, ensure_ascii=False).encode()
     timestamp = str(sent_at)
     headers = {
-        "Host": target.host_header, "Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
-        "X-Linkdesk-Event": event, "X-Linkdesk-Delivery": uid, "X-Linkdesk-Timestamp": timestamp,
+        "Host": target.host_header,
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        "X-Linkdesk-Event": event,
+        "X-Linkdesk-Delivery": uid,
+        "X-Linkdesk-Timestamp": timestamp,
         "X-Linkdesk-Signature": sign(secret, raw),
     }
     kind = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP

@@ -1,5 +1,6 @@
 """The overview as an Excel workbook (.xlsx): sheet 1 laid out like annex 1 of the notice,
 sheet 2 the per-province counts. Built from the same rows as the page and the JSON."""
+
 import io
 
 from openpyxl import Workbook
@@ -8,8 +9,17 @@ from openpyxl.styles import Alignment, Font
 from .provinces import OPEN_COLUMNS, OPEN_LABELS, ProvinceRow
 
 ANNEX_HEADER = ("省（区、市）", "链接未正常跳转的中心", "未完成链接接入的中心")
-COUNT_HEADER = ("省（区、市）", "中心数", "已接入链接", "应接入链接", "接入覆盖率", "http 链接",
-                *(OPEN_LABELS[column] for column in OPEN_COLUMNS), "审核超期", "10 个工作日内切换")
+COUNT_HEADER = (
+    "省（区、市）",
+    "中心数",
+    "已接入链接",
+    "应接入链接",
+    "接入覆盖率",
+    "http 链接",
+    *(OPEN_LABELS[column] for column in OPEN_COLUMNS),
+    "审核超期",
+    "10 个工作日内切换",
+)
 
 
 def annex_rows(rows: list[ProvinceRow]) -> list[tuple[str, str, str]]:
@@ -19,8 +29,17 @@ def annex_rows(rows: list[ProvinceRow]) -> list[tuple[str, str, str]]:
 
 def count_rows(rows: list[ProvinceRow]) -> list[tuple]:
     return [
-        (row.name, row.centers, row.links, row.possible_links, round(row.coverage, 4), row.http_links,
-         *(row.open_tickets[column] for column in OPEN_COLUMNS), row.overdue_reviews, row.upcoming_cutovers)
+        (
+            row.name,
+            row.centers,
+            row.links,
+            row.possible_links,
+            round(row.coverage, 4),
+            row.http_links,
+            *(row.open_tickets[column] for column in OPEN_COLUMNS),
+            row.overdue_reviews,
+            row.upcoming_cutovers,
+        )
         for row in rows
     ]
 

@@ -1,5 +1,6 @@
 """The whole overview in one JSON-able mapping: the page, its charts, the API and the export
 read the same thing, so their numbers agree."""
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -51,6 +52,7 @@ def national_picture(user: User, today: date, period: Period, calendar: WorkingD
 
 def rows_of(picture: dict) -> tuple[list[ProvinceRow], ProvinceRow]:
     """The table's rows back from the mapping (the export writes exactly what the page shows)."""
+
     def row(data: dict) -> ProvinceRow:
         fields = {key: value for key, value in data.items() if key not in ("coverage", "http_share")}
         return ProvinceRow(**fields)

@@ -3,6 +3,7 @@
 
 No Flask request here: the page, the API and the export call ``province_table`` alike.
 """
+
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 
@@ -67,8 +68,7 @@ class Horizon:
     @classmethod
     def on(cls, today: date, calendar: WorkingDayCalendar) -> "Horizon":
         cutoff_day = calendar.sub_working_days(today, REVIEW_WORKING_DAYS)
-        return cls(today, calendar.add_working_days(today, UPCOMING_WORKING_DAYS),
-                   datetime.combine(cutoff_day, time.min, BEIJING))
+        return cls(today, calendar.add_working_days(today, UPCOMING_WORKING_DAYS), datetime.combine(cutoff_day, time.min, BEIJING))
 
 
 def province_table(user: User, horizon: Horizon) -> list[ProvinceRow]:
@@ -102,7 +102,12 @@ def _centers_with_links(user: User):
     """Each active center in scope with its count of live, failing and http links (one query)."""
     query = (
         select(
-            Province.id, Province.code, Province.name, Province.short_name, Province.kind, Center.short_name,
+            Province.id,
+            Province.code,
+            Province.name,
+            Province.short_name,
+            Province.kind,
+            Center.short_name,
             func.count(LinkRecord.id),
             func.count(LinkRecord.unhealthy_since),
             func.sum(case((LinkRecord.url.like("http:%"), 1), else_=0)),
@@ -111,8 +116,7 @@ def _centers_with_links(user: User):
         .join(Center.province)
         .outerjoin(LinkRecord, LinkRecord.center_id == Center.id)
         .where(center_clause(user), Center.active.is_(True))
-        .group_by(Province.id, Province.code, Province.name, Province.short_name, Province.kind,
-                  Center.id, Center.code, Center.short_name)
+        .group_by(Province.id, Province.code, Province.name, Province.short_name, Province.kind, Center.id, Center.code, Center.short_name)
         .order_by(Province.code, Center.code)
     )
     return db.session.execute(query).all()
@@ -132,10 +136,17 @@ def _open_tickets(user: User, horizon: Horizon):
     )
     query = (
         select(
-            Center.province_id, Ticket.status, Ticket.stage, func.count(),
+            Center.province_id,
+            Ticket.status,
+            Ticket.stage,
+            func.count(),
             func.sum(case((and_(pending, stage_since < horizon.review_cutoff), 1), else_=0)),
-            func.sum(case((and_(Ticket.status == TicketStatus.APPROVED,
-                                Ticket.cutover_date.between(horizon.today, horizon.upcoming_until)), 1), else_=0)),
+            func.sum(
+                case(
+                    (and_(Ticket.status == TicketStatus.APPROVED, Ticket.cutover_date.between(horizon.today, horizon.upcoming_until)), 1),
+                    else_=0,
+                )
+            ),
         )
         .join(Ticket.center)
         .where(center_clause(user), Ticket.status.in_(OPEN_STATUSES))

@@ -20,6 +20,7 @@ count, the mean of that for the two middle ones). It is exact when the middle de
 its bucket in the period, as it mostly is in a province's few decisions; otherwise it lies within
 that bucket, 4.4 % of the wait. The number of decisions is always exact.
 """
+
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,8 +47,10 @@ class PeriodWaits:
 
     def __init__(self, terms: Iterable[tuple[Waits, int]]):
         self.terms = [(waits, sign) for waits, sign in terms if waits.counts]
-        self._keys = (min((waits.first for waits, _ in self.terms), default=0),
-                      max((waits.first + len(waits.counts) - 1 for waits, _ in self.terms), default=0))
+        self._keys = (
+            min((waits.first for waits, _ in self.terms), default=0),
+            max((waits.first + len(waits.counts) - 1 for waits, _ in self.terms), default=0),
+        )
         self.decisions = self.upto(self._keys[1])[0]
 
     def upto(self, key: int) -> tuple[int, int]:
@@ -81,6 +84,7 @@ class PeriodWaits:
 
 # -- Reading ------------------------------------------------------------------------------------
 
+
 def _instant(day: date) -> datetime:
     return datetime.combine(day, time.min, BEIJING)
 
@@ -89,6 +93,7 @@ def _instant(day: date) -> datetime:
 class _Through:
     """How the waits up to and including a day are read: the latest week row with ``week`` up to
     ``newest_week`` (``inclusive`` or not), plus ``sign`` times the decisions in [start, end)."""
+
     newest_week: date
     inclusive: bool
     start: datetime
@@ -106,9 +111,13 @@ class _Through:
 
     def row(self, province_id, stage: ReviewStage):
         newest = ReviewWaitWeek.week <= self.newest_week if self.inclusive else ReviewWaitWeek.week < self.newest_week
-        return (select(ReviewWaitWeek.waits)
-                .where(ReviewWaitWeek.province_id == province_id, ReviewWaitWeek.stage == stage, newest)
-                .order_by(ReviewWaitWeek.week.desc()).limit(1).scalar_subquery())
+        return (
+            select(ReviewWaitWeek.waits)
+            .where(ReviewWaitWeek.province_id == province_id, ReviewWaitWeek.stage == stage, newest)
+            .order_by(ReviewWaitWeek.week.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
 
     def window(self):
         return (ReviewDecision.decided_at >= self.start) & (ReviewDecision.decided_at < self.end)
@@ -121,15 +130,26 @@ def waits_in_period(user: User, first: date, last: date) -> list[tuple[tuple, Re
     ends = (_Through.day(last), _Through.day(first - timedelta(days=1)))
     stages = list(ReviewStage)
     provinces = db.session.execute(
-        select(Province.id, Province.code, Province.name, Province.short_name, Province.kind,
-               *(end.row(Province.id, stage) for end in ends for stage in stages))
-        .where(province_clause(user, Province.id))
+        select(
+            Province.id,
+            Province.code,
+            Province.name,
+            Province.short_name,
+            Province.kind,
+            *(end.row(Province.id, stage) for end in ends for stage in stages),
+        ).where(province_clause(user, Province.id))
     ).all()
     recent = db.session.execute(
-        select(ReviewDecision.province_id, ReviewDecision.stage, ReviewDecision.waited_seconds,
-               *(case((end.window(), 1), else_=0) for end in ends))
-        .where(province_clause(user, ReviewDecision.province_id), ReviewDecision.waited_seconds.is_not(None),
-               or_(*(end.window() for end in ends)))
+        select(
+            ReviewDecision.province_id,
+            ReviewDecision.stage,
+            ReviewDecision.waited_seconds,
+            *(case((end.window(), 1), else_=0) for end in ends),
+        ).where(
+            province_clause(user, ReviewDecision.province_id),
+            ReviewDecision.waited_seconds.is_not(None),
+            or_(*(end.window() for end in ends)),
+        )
     ).all()
     near: dict[tuple[int, ReviewStage, int], list[float]] = defaultdict(list)
     for province_id, stage, waited, *within in recent:
@@ -142,8 +162,10 @@ def waits_in_period(user: User, first: date, last: date) -> list[tuple[tuple, Re
             period = PeriodWaits(
                 term
                 for index, (end, sign) in enumerate(zip(ends, (1, -1), strict=True))
-                for term in ((Waits.loaded(stored[index * len(stages) + position]), sign),
-                             (Waits.of(near.get((province_id, stage, index), ())), sign * end.sign))
+                for term in (
+                    (Waits.loaded(stored[index * len(stages) + position]), sign),
+                    (Waits.of(near.get((province_id, stage, index), ())), sign * end.sign),
+                )
             )
             if period.decisions:
                 result.append(((code, name, short_name, kind), stage, period))

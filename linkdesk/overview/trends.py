@@ -3,6 +3,7 @@ time per stage and province, the share of tickets filed with the minimum lead ti
 http share of live links. A fixed number of queries, each reading figures kept at write time
 (``tickets.figures``): the day counts from ``nation_day_count`` or a province's ``ticket_day_count`` (a row a day),
 the medians from weekly running histograms of the waits (``review_waits``)."""
+
 from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
@@ -33,9 +34,11 @@ def day_counts(user: User, first: date, last: date) -> list:
         query = select(counts.day, counts.filed, counts.completed, counts.submitted, counts.minimum_lead)
     else:
         counts = TicketDayCount
-        query = (select(counts.day, *(func.sum(column) for column in
-                                      (counts.filed, counts.completed, counts.submitted, counts.minimum_lead)))
-                 .where(province_clause(user, counts.province_id)).group_by(counts.day))
+        query = (
+            select(counts.day, *(func.sum(column) for column in (counts.filed, counts.completed, counts.submitted, counts.minimum_lead)))
+            .where(province_clause(user, counts.province_id))
+            .group_by(counts.day)
+        )
     return db.session.execute(query.where(counts.day.between(first, last))).all()
 
 
@@ -58,8 +61,13 @@ def review_medians(user: User, first: date, last: date) -> list[dict]:
     and stage, for the decisions taken in the period (``review_waits`` says how it is kept, and
     how close the median is)."""
     rows = [
-        {"province": code, "name": annex_label((name, short_name, kind)), "stage": stage.value,
-         "decisions": waits.decisions, "median_hours": round(waits.median_seconds() / 3600, 1)}
+        {
+            "province": code,
+            "name": annex_label((name, short_name, kind)),
+            "stage": stage.value,
+            "decisions": waits.decisions,
+            "median_hours": round(waits.median_seconds() / 3600, 1),
+        }
         for (code, name, short_name, kind), stage, waits in waits_in_period(user, first, last)
     ]
     return sorted(rows, key=lambda row: (row["province"], row["stage"]))
@@ -76,7 +84,8 @@ def http_share(user: User) -> dict:
     """Live links in scope, and how many still use http (the notice: https preferred)."""
     links, http = db.session.execute(
         select(func.count(LinkRecord.id), func.sum(case((LinkRecord.url.like("http:%"), 1), else_=0)))
-        .join(LinkRecord.center).where(center_clause(user))
+        .join(LinkRecord.center)
+        .where(center_clause(user))
     ).one()
     http = http or 0
     return {"links": links, "http": http, "share": round(http / links, 4) if links else 0.0}

@@ -1,5 +1,6 @@
 """总览 pages: parse the period, ask picture.py, render the tables (and the charts drawn from the
 same JSON), or send the Excel file."""
+
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
@@ -31,8 +32,9 @@ def _picture() -> tuple[dict, str | None]:
 def index():
     picture, problem = _picture()
     rows, total = rows_of(picture)
-    return render_template("overview/index.html", picture=picture, rows=rows, total=total,
-                           annex=annex_rows(rows), problem=problem), 422 if problem else 200
+    return render_template(
+        "overview/index.html", picture=picture, rows=rows, total=total, annex=annex_rows(rows), problem=problem
+    ), 422 if problem else 200
 
 
 @bp.get("/export.xlsx")
@@ -41,5 +43,8 @@ def export():
     picture, _ = _picture()
     rows, total = rows_of(picture)
     title = f"全国住房公积金小程序接入工作进展情况表（{current_user.scope_label}，{picture['today']}）"
-    return Response(workbook_bytes(rows, total, title), mimetype=XLSX, headers={
-        "Content-Disposition": f"attachment; filename=overview-{picture['today']}.xlsx"})
+    return Response(
+        workbook_bytes(rows, total, title),
+        mimetype=XLSX,
+        headers={"Content-Disposition": f"attachment; filename=overview-{picture['today']}.xlsx"},
+    )

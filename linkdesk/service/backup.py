@@ -24,6 +24,7 @@ attachment again, and says whether they match the manifest.
 The connection's password reaches ``pg_dump``/``pg_restore`` through ``PGPASSWORD`` in their
 environment, never on a command line that ``ps`` shows.
 """
+
 import glob
 import hashlib
 import io
@@ -120,8 +121,7 @@ def has_data(engine: Engine) -> bool:
     """Whether the database holds a desk's data (tickets, users, events or attachments)."""
     with engine.connect() as connection:
         inspector = inspect(connection)
-        return any(inspector.has_table(name) and connection.scalar(select(func.count()).select_from(table(name)))
-                   for name in DATA_TABLES)
+        return any(inspector.has_table(name) and connection.scalar(select(func.count()).select_from(table(name))) for name in DATA_TABLES)
 
 
 # --- backup ------------------------------------------------------------------------------------
@@ -136,9 +136,13 @@ def take_backup(engine: Engine, target: Path) -> dict:
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".linkdesk-backup-") as work:
         copy = Path(work) / MEMBERS[kind]
         summary = _copy_sqlite(engine, copy) if kind == "sqlite" else _dump_postgresql(engine, copy)
-        manifest = {"format": FORMAT, "format_version": FORMAT_VERSION,
-                    "created_at": utcnow().isoformat(timespec="seconds").replace("+00:00", "Z"),
-                    "database": kind, **summary}
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "created_at": utcnow().isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "database": kind,
+            **summary,
+        }
         partial = Path(work) / "backup.tar"
         with tarfile.open(partial, "w") as archive:
             body = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode()
@@ -190,8 +194,10 @@ def read_manifest(path: Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise BackupError(f"找不到备份文件：{path} / Backup file not found: {path}")
-    not_ours = BackupError(f"{path} 不是 linkdesk 备份文件（应为 flask --app linkdesk backup 生成的文件）。"
-                           f" / {path} is not a linkdesk backup (made by `flask --app linkdesk backup`).")
+    not_ours = BackupError(
+        f"{path} 不是 linkdesk 备份文件（应为 flask --app linkdesk backup 生成的文件）。"
+        f" / {path} is not a linkdesk backup (made by `flask --app linkdesk backup`)."
+    )
     try:
         with tarfile.open(path, "r") as archive:
             member = archive.extractfile(MANIFEST)
@@ -199,12 +205,18 @@ def read_manifest(path: Path) -> dict:
             names = set(archive.getnames())
     except (tarfile.TarError, KeyError, ValueError, OSError):
         raise not_ours from None
-    if (not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("database") not in MEMBERS
-            or MEMBERS[manifest["database"]] not in names):
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != FORMAT
+        or manifest.get("database") not in MEMBERS
+        or MEMBERS[manifest["database"]] not in names
+    ):
         raise not_ours
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise BackupError(f"备份文件格式版本 {manifest.get('format_version')} 不受支持，请使用更新的 linkdesk 恢复。"
-                          f" / Backup format version {manifest.get('format_version')} is not supported by this linkdesk.")
+        raise BackupError(
+            f"备份文件格式版本 {manifest.get('format_version')} 不受支持，请使用更新的 linkdesk 恢复。"
+            f" / Backup format version {manifest.get('format_version')} is not supported by this linkdesk."
+        )
     return manifest
 
 
@@ -212,16 +224,22 @@ def check_restorable(engine: Engine, manifest: dict, force: bool) -> None:
     """Refuse a backup of the other database kind, of a newer schema, or onto a database with data."""
     kind = _kind(engine)
     if manifest["database"] != kind:
-        raise BackupError(f"这是 {KIND_NAMES[manifest['database']]} 数据库的备份，不能恢复到 {KIND_NAMES[kind]}。"
-                          f" / This is a {KIND_NAMES[manifest['database']]} backup; it cannot be restored into {KIND_NAMES[kind]}.")
+        raise BackupError(
+            f"这是 {KIND_NAMES[manifest['database']]} 数据库的备份，不能恢复到 {KIND_NAMES[kind]}。"
+            f" / This is a {KIND_NAMES[manifest['database']]} backup; it cannot be restored into {KIND_NAMES[kind]}."
+        )
     revision = manifest.get("schema_revision")
     if not revision or not is_known_revision(revision):
-        raise BackupError(f"备份的数据库结构版本 {revision} 比本程序支持的最新版本 {head_revision()} 新（或不是本程序的），"
-                          f"不能恢复；请先升级 linkdesk。 / The backup's schema revision {revision} is newer than this "
-                          f"linkdesk's newest ({head_revision()}); upgrade linkdesk first.")
+        raise BackupError(
+            f"备份的数据库结构版本 {revision} 比本程序支持的最新版本 {head_revision()} 新（或不是本程序的），"
+            f"不能恢复；请先升级 linkdesk。 / The backup's schema revision {revision} is newer than this "
+            f"linkdesk's newest ({head_revision()}); upgrade linkdesk first."
+        )
     if not force and has_data(engine):
-        raise BackupError("目标数据库已有数据（工单、用户或审计记录），恢复会覆盖它们；确认无误后加 --force 重试。"
-                          " / The target database already holds data; restoring replaces it. Add --force to do so.")
+        raise BackupError(
+            "目标数据库已有数据（工单、用户或审计记录），恢复会覆盖它们；确认无误后加 --force 重试。"
+            " / The target database already holds data; restoring replaces it. Add --force to do so."
+        )
 
 
 def restore_backup(engine: Engine, path: Path, force: bool = False) -> Verification:
@@ -236,8 +254,9 @@ def restore_backup(engine: Engine, path: Path, force: bool = False) -> Verificat
         if kind == "sqlite":
             _restore_sqlite(engine, copy, manifest)
         else:
-            _run_postgresql_tool("pg_restore", engine, ["--clean", "--if-exists", "--no-owner", "--exit-on-error",
-                                                        "--single-transaction", str(copy)])
+            _run_postgresql_tool(
+                "pg_restore", engine, ["--clean", "--if-exists", "--no-owner", "--exit-on-error", "--single-transaction", str(copy)]
+            )
     engine.dispose()  # no pooled connection keeps a view of the database before
     with engine.connect() as connection:
         found = {"schema_revision": schema_revision(connection), **summarize(connection)}
@@ -249,8 +268,9 @@ def _restore_sqlite(engine: Engine, copy: Path, manifest: dict) -> None:
     try:
         revision = source.execute("SELECT version_num FROM alembic_version").fetchone()
         if revision is None or revision[0] != manifest["schema_revision"]:
-            raise BackupError("备份文件中的数据库与其清单不符，文件可能已损坏。"
-                              " / The database inside the backup does not match its manifest.")
+            raise BackupError(
+                "备份文件中的数据库与其清单不符，文件可能已损坏。 / The database inside the backup does not match its manifest."
+            )
         engine.dispose()
         destination = sqlite3.connect(engine.url.database)
         try:
@@ -258,8 +278,9 @@ def _restore_sqlite(engine: Engine, copy: Path, manifest: dict) -> None:
         finally:
             destination.close()
     except sqlite3.DatabaseError as error:
-        raise BackupError(f"备份文件中的 SQLite 数据库无法读取：{error}"
-                          f" / The SQLite database in the backup cannot be read: {error}") from None
+        raise BackupError(
+            f"备份文件中的 SQLite 数据库无法读取：{error} / The SQLite database in the backup cannot be read: {error}"
+        ) from None
     finally:
         source.close()
 
@@ -292,6 +313,7 @@ def postgresql_tool(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
+
     def version(path: str) -> int:
         number = Path(path).parts[-3]  # /usr/lib/postgresql/<version>/bin/<name>
         return int(number) if number.isdigit() else 0
@@ -310,7 +332,8 @@ def _run_postgresql_tool(name: str, engine: Engine, arguments: list[str]) -> Non
         if option in url.query:
             environment[f"PG{option.upper()}"] = str(url.query[option])
     database = [] if name == "pg_dump" else [f"--dbname={url.database}"]
-    finished = subprocess.run([postgresql_tool(name), "--no-password", *database, *arguments], env=environment,
-                              capture_output=True, text=True, check=False)
+    finished = subprocess.run(
+        [postgresql_tool(name), "--no-password", *database, *arguments], env=environment, capture_output=True, text=True, check=False
+    )
     if finished.returncode != 0:
         raise BackupError(f"{name} 失败（退出码 {finished.returncode}） / {name} failed:\n{finished.stderr.strip()}")

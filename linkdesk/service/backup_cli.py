@@ -1,5 +1,6 @@
 """``flask --app linkdesk backup FILE`` and ``restore FILE``: the database with its attachments,
 in one file (see linkdesk.service.backup for what the file holds)."""
+
 from pathlib import Path
 
 import click
@@ -39,14 +40,18 @@ def restore_command(file: Path, force: bool):
         raise click.ClickException("恢复后的数据与备份清单不一致。 / The restored database does not match the backup's manifest.")
     click.echo(f"已从 {file} 恢复，表行数与附件 SHA-256 均与备份清单一致。 / Restored from {file}; counts and attachments match.")
     if result.found["schema_revision"] != head_revision():
-        click.echo(f"备份的数据库结构为 {result.found['schema_revision']}，请运行 flask --app linkdesk init-db 升级到 "
-                   f"{head_revision()}。 / Run `flask --app linkdesk init-db` to upgrade the schema.")
+        click.echo(
+            f"备份的数据库结构为 {result.found['schema_revision']}，请运行 flask --app linkdesk init-db 升级到 "
+            f"{head_revision()}。 / Run `flask --app linkdesk init-db` to upgrade the schema."
+        )
 
 
 def _echo_counts(summary: dict) -> None:
     tables, attachments = summary["tables"], summary["attachments"]
-    click.echo(f"工单 tickets: {tables.get('ticket', 0)}  审计记录 audit events: {tables.get('audit_event', 0)}  "
-               f"附件 attachments: {attachments['count']}（{attachments['bytes']} 字节 bytes）")
+    click.echo(
+        f"工单 tickets: {tables.get('ticket', 0)}  审计记录 audit events: {tables.get('audit_event', 0)}  "
+        f"附件 attachments: {attachments['count']}（{attachments['bytes']} 字节 bytes）"
+    )
     click.echo(f"附件 SHA-256: {attachments['sha256']}")
 
 

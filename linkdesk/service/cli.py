@@ -1,4 +1,5 @@
 """flask --app linkdesk worker"""
+
 import logging
 
 import click
@@ -11,12 +12,17 @@ JOB_NAMES = [job.name for job in JOBS]
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="One round (deliver what is due, run the due jobs) and exit.")
-@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.1, 3600),
-              help="Seconds between rounds.")
-@click.option("--only", "only", multiple=True, type=click.Choice(JOB_NAMES),
-              help="Run only this job (repeatable); the outbox is always delivered.")
-@click.option("--without", "without", multiple=True, type=click.Choice(JOB_NAMES),
-              help="Leave this job to other workers (repeatable), e.g. link_checks on a server without internet.")
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.1, 3600), help="Seconds between rounds.")
+@click.option(
+    "--only", "only", multiple=True, type=click.Choice(JOB_NAMES), help="Run only this job (repeatable); the outbox is always delivered."
+)
+@click.option(
+    "--without",
+    "without",
+    multiple=True,
+    type=click.Choice(JOB_NAMES),
+    help="Leave this job to other workers (repeatable), e.g. link_checks on a server without internet.",
+)
 @click.option("--status", is_flag=True, help="Print each job's last run and the workers' heartbeats, then exit.")
 def worker_command(once: bool, interval: float, only: tuple[str, ...], without: tuple[str, ...], status: bool):
     """Deliver notifications and run the scheduled jobs on Beijing time, until SIGTERM/SIGINT.

@@ -5,6 +5,7 @@ Counted by SQL at scrape time (a custom collector), so that every gunicorn worke
 reports the same figures and nothing has to be kept in step. Labels are closed sets (statuses,
 stages, channel kinds, probe results, hosts): never a user, a ticket or a path.
 """
+
 import logging
 
 from prometheus_client.core import GaugeMetricFamily
@@ -98,7 +99,8 @@ def outbox_families(now):
     )
     rows = db.session.execute(
         select(NotificationChannel.kind, result, func.count(OutboxMessage.id))
-        .join(OutboxMessage.channel).group_by(NotificationChannel.kind, result)
+        .join(OutboxMessage.channel)
+        .group_by(NotificationChannel.kind, result)
     )
     counts = dict.fromkeys(((kind.value, outcome) for kind in ChannelKind for outcome in DELIVERY_RESULTS), 0)
     counts.update({(_value(kind), outcome): count for kind, outcome, count in rows})
@@ -109,10 +111,14 @@ def outbox_families(now):
 
 def link_family():
     """Links of the registry by the result of their latest check."""
-    result = case((LinkRecord.last_check_id.is_(None), "unchecked"), (LinkCheck.healthy, "healthy"),
-                  else_=func.coalesce(LinkCheck.problem, "unhealthy"))
-    family = GaugeMetricFamily("linkdesk_links", "Links of the registry by their latest check: healthy, a problem code, or unchecked.",
-                               labels=["result"])
+    result = case(
+        (LinkRecord.last_check_id.is_(None), "unchecked"),
+        (LinkCheck.healthy, "healthy"),
+        else_=func.coalesce(LinkCheck.problem, "unhealthy"),
+    )
+    family = GaugeMetricFamily(
+        "linkdesk_links", "Links of the registry by their latest check: healthy, a problem code, or unchecked.", labels=["result"]
+    )
     rows = db.session.execute(
         select(result, func.count(LinkRecord.id)).outerjoin(LinkCheck, LinkCheck.id == LinkRecord.last_check_id).group_by(result)
     )
@@ -130,8 +136,9 @@ def filing_probe_family(now):
         (Ticket.probed_at.is_not(None), "passed"),
         else_="none",
     )
-    family = GaugeMetricFamily("linkdesk_filing_probes",
-                               "Open tickets by their filing-time probe: pending, unfinished, warned, passed, none.", labels=["state"])
+    family = GaugeMetricFamily(
+        "linkdesk_filing_probes", "Open tickets by their filing-time probe: pending, unfinished, warned, passed, none.", labels=["state"]
+    )
     rows = db.session.execute(select(state, func.count(Ticket.id)).where(Ticket.status.in_(OPEN_STATUSES)).group_by(state))
     counts = dict.fromkeys(PROBE_STATES, 0) | dict(rows.all())
     for name, count in counts.items():
@@ -141,8 +148,9 @@ def filing_probe_family(now):
 
 def ticket_family():
     """Tickets by status and review stage."""
-    family = GaugeMetricFamily("linkdesk_tickets", "Tickets by status and review stage (stage empty when none).",
-                               labels=["status", "stage"])
+    family = GaugeMetricFamily(
+        "linkdesk_tickets", "Tickets by status and review stage (stage empty when none).", labels=["status", "stage"]
+    )
     rows = db.session.execute(select(Ticket.status, Ticket.stage, func.count(Ticket.id)).group_by(Ticket.status, Ticket.stage))
     for status, stage, count in rows:
         family.add_metric([_value(status), _value(stage) if stage is not None else ""], count)
@@ -152,11 +160,11 @@ def ticket_family():
 def overdue_family(now, config):
     """Pending tickets past their review deadline (审核截止), by the stage they wait at."""
     clock = review_clock(current_calendar(), local_date(now), config)
-    family = GaugeMetricFamily("linkdesk_reviews_overdue", "Pending tickets past their review deadline, by review stage.",
-                               labels=["stage"])
+    family = GaugeMetricFamily("linkdesk_reviews_overdue", "Pending tickets past their review deadline, by review stage.", labels=["stage"])
     rows = db.session.execute(
         select(Ticket.stage, func.count(Ticket.id))
-        .where(Ticket.status == TicketStatus.PENDING, clock.due_clause("overdue")).group_by(Ticket.stage)
+        .where(Ticket.status == TicketStatus.PENDING, clock.due_clause("overdue"))
+        .group_by(Ticket.stage)
     )
     counts = dict.fromkeys((stage.value for stage in ReviewStage), 0) | {_value(stage): count for stage, count in rows}
     for stage, count in counts.items():
@@ -167,10 +175,14 @@ def overdue_family(now, config):
 def heartbeat_family(now):
     """Per host, the age of its running workers' latest heartbeat (a worker that stopped cleanly
     is not counted; one killed outright ages until it is restarted)."""
-    family = GaugeMetricFamily("linkdesk_worker_heartbeat_age_seconds", "Seconds since the latest heartbeat of a worker, per host.",
-                               labels=["host"])
-    rows = db.session.execute(select(WorkerHeartbeat.host, func.max(WorkerHeartbeat.beat_at))
-                              .where(WorkerHeartbeat.stopped_at.is_(None)).group_by(WorkerHeartbeat.host))
+    family = GaugeMetricFamily(
+        "linkdesk_worker_heartbeat_age_seconds", "Seconds since the latest heartbeat of a worker, per host.", labels=["host"]
+    )
+    rows = db.session.execute(
+        select(WorkerHeartbeat.host, func.max(WorkerHeartbeat.beat_at))
+        .where(WorkerHeartbeat.stopped_at.is_(None))
+        .group_by(WorkerHeartbeat.host)
+    )
     for host, beat in rows:
         family.add_metric([host or ""], _age(now, beat))
     return family

@@ -7,6 +7,7 @@ a short timeout; its schema is at the newest migration; a worker beat within
 ``LINKDESK_OUTBOX_MAX_AGE_SECONDS``. A failure says why in a short fixed phrase — never a
 hostname, an address, a database URL or an error's text.
 """
+
 import logging
 from datetime import datetime, timedelta
 from functools import cache
@@ -67,8 +68,12 @@ def check_worker(now: datetime, stale: timedelta) -> dict:
     alive = heartbeats.liveness(now, stale)
     age = None if alive.latest_beat_at is None else max(0, round((now - alive.latest_beat_at).total_seconds()))
     if alive.running == 0:
-        return fail("没有运行中的 worker (no worker heartbeat)", running=0, last_beat_age_seconds=age,
-                    stale_after_seconds=round(stale.total_seconds()))
+        return fail(
+            "没有运行中的 worker (no worker heartbeat)",
+            running=0,
+            last_beat_age_seconds=age,
+            stale_after_seconds=round(stale.total_seconds()),
+        )
     return ok(running=alive.running, last_beat_age_seconds=age)
 
 
@@ -78,8 +83,9 @@ def check_outbox(now: datetime, max_age: timedelta) -> dict:
     ).one()
     age = None if oldest is None else max(0, round((now - oldest).total_seconds()))
     if age is not None and age > max_age.total_seconds():
-        return fail("通知积压过久 (outbox backlog too old)", backlog=backlog, oldest_age_seconds=age,
-                    max_age_seconds=round(max_age.total_seconds()))
+        return fail(
+            "通知积压过久 (outbox backlog too old)", backlog=backlog, oldest_age_seconds=age, max_age_seconds=round(max_age.total_seconds())
+        )
     return ok(backlog=backlog, oldest_age_seconds=age)
 
 
@@ -92,14 +98,15 @@ def readiness(now: datetime, config) -> dict:
         log.warning("readiness: the database did not answer", exc_info=True)
         db.session.rollback()
         skipped = fail("数据库不可用，未检查 (database unavailable)")
-        checks = {"database": fail("数据库不可用 (database unavailable)"),
-                  "migrations": skipped, "worker": skipped, "outbox": skipped}
+        checks = {"database": fail("数据库不可用 (database unavailable)"), "migrations": skipped, "worker": skipped, "outbox": skipped}
     else:
         stale = timedelta(seconds=config["LINKDESK_WORKER_STALE_SECONDS"])
         max_age = timedelta(seconds=config["LINKDESK_OUTBOX_MAX_AGE_SECONDS"])
-        for name, check in (("migrations", check_migrations),
-                            ("worker", lambda: check_worker(now, stale)),
-                            ("outbox", lambda: check_outbox(now, max_age))):
+        for name, check in (
+            ("migrations", check_migrations),
+            ("worker", lambda: check_worker(now, stale)),
+            ("outbox", lambda: check_outbox(now, max_age)),
+        ):
             try:
                 checks[name] = check()
             except Exception:  # a table missing on an old schema, say: that check fails alone

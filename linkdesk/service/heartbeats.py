@@ -1,5 +1,6 @@
 """Workers' heartbeats (``worker_heartbeat``): each running worker beats every few seconds,
 saying what it is doing; one that stops cleanly says so. ``/readyz`` reads the latest beat."""
+
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,20 +25,32 @@ class WorkerIdentity:
 def beat(worker: WorkerIdentity, now: datetime, current_job: str | None) -> None:
     """Record that the worker is alive now, doing ``current_job`` (None between jobs). Commits."""
     updated = db.session.execute(
-        update(WorkerHeartbeat).where(WorkerHeartbeat.worker_id == worker.worker_id)
-        .values(beat_at=now, current_job=current_job).execution_options(synchronize_session=False)
+        update(WorkerHeartbeat)
+        .where(WorkerHeartbeat.worker_id == worker.worker_id)
+        .values(beat_at=now, current_job=current_job)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if not updated:
-        db.session.add(WorkerHeartbeat(worker_id=worker.worker_id, host=worker.host[:255], pid=worker.pid,
-                                       started_at=worker.started_at, beat_at=now, current_job=current_job))
+        db.session.add(
+            WorkerHeartbeat(
+                worker_id=worker.worker_id,
+                host=worker.host[:255],
+                pid=worker.pid,
+                started_at=worker.started_at,
+                beat_at=now,
+                current_job=current_job,
+            )
+        )
     db.session.commit()
 
 
 def stopped(worker: WorkerIdentity, now: datetime) -> None:
     """Mark the worker stopped (a clean exit). Commits."""
     db.session.execute(
-        update(WorkerHeartbeat).where(WorkerHeartbeat.worker_id == worker.worker_id)
-        .values(beat_at=now, stopped_at=now, current_job=None).execution_options(synchronize_session=False)
+        update(WorkerHeartbeat)
+        .where(WorkerHeartbeat.worker_id == worker.worker_id)
+        .values(beat_at=now, stopped_at=now, current_job=None)
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
 
@@ -45,8 +58,7 @@ def stopped(worker: WorkerIdentity, now: datetime) -> None:
 def forget_old(now: datetime) -> int:
     """Remove the rows of workers silent for a week (they stopped, or died). Commits."""
     removed = db.session.execute(
-        delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < now - FORGET_AFTER)
-        .execution_options(synchronize_session=False)
+        delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < now - FORGET_AFTER).execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     return removed
@@ -63,8 +75,9 @@ class Liveness:
 def liveness(now: datetime, stale: timedelta) -> Liveness:
     """The workers that have not stopped and beat within ``stale`` of ``now``."""
     running, latest = db.session.execute(
-        select(func.count(), func.max(WorkerHeartbeat.beat_at))
-        .where(WorkerHeartbeat.stopped_at.is_(None), WorkerHeartbeat.beat_at >= now - stale)
+        select(func.count(), func.max(WorkerHeartbeat.beat_at)).where(
+            WorkerHeartbeat.stopped_at.is_(None), WorkerHeartbeat.beat_at >= now - stale
+        )
     ).one()
     if latest is None:  # none fresh: the last beat of any, to say how long it has been
         latest = db.session.scalar(select(func.max(WorkerHeartbeat.beat_at)))

@@ -11,6 +11,7 @@ worker that died midway finishes the rest without doing anything twice. Jobs loo
 ``context.stopping()`` between tickets or batches of links and raise ``Interrupted`` there, so a
 worker asked to stop finishes only what it has in hand.
 """
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -136,7 +137,7 @@ def check_links(context: JobContext) -> dict[str, int]:
     for start in range(0, len(link_ids), LINKS_PER_BATCH):
         context.check()
         batch = db.session.scalars(
-            select(LinkRecord).where(LinkRecord.id.in_(link_ids[start:start + LINKS_PER_BATCH])).order_by(LinkRecord.id)
+            select(LinkRecord).where(LinkRecord.id.in_(link_ids[start : start + LINKS_PER_BATCH])).order_by(LinkRecord.id)
         ).all()
         run = check(batch)
         counts["checked"] += run.checked

@@ -5,6 +5,7 @@ lease that is free (released, or run out) is taken — or, at a job's first run,
 the primary key lets only one worker win. The holder renews the lease while the job runs; a
 worker that dies stops renewing, the lease runs out, and the next worker takes the job over.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,8 +35,16 @@ class JobRecord:
 def _record(row: JobLease | None, name: str) -> JobRecord:
     if row is None:
         return JobRecord(name)
-    return JobRecord(row.name, row.holder, row.leased_until, row.last_started_at, row.last_finished_at,
-                     row.last_succeeded_at, row.last_result, row.last_error)
+    return JobRecord(
+        row.name,
+        row.holder,
+        row.leased_until,
+        row.last_started_at,
+        row.last_finished_at,
+        row.last_succeeded_at,
+        row.last_result,
+        row.last_error,
+    )
 
 
 def read(name: str) -> JobRecord:
@@ -58,7 +67,8 @@ def take(name: str, holder: str, now: datetime, duration: timedelta = DURATION) 
     """Take the job's lease for ``holder`` if nobody holds it; its record as taken, or None."""
     free = or_(JobLease.leased_until.is_(None), JobLease.leased_until < now)
     taken = db.session.execute(
-        update(JobLease).where(JobLease.name == name, free)
+        update(JobLease)
+        .where(JobLease.name == name, free)
         .values(holder=holder, leased_until=now + duration, last_started_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -80,15 +90,16 @@ def take(name: str, holder: str, now: datetime, duration: timedelta = DURATION) 
 def renew(name: str, holder: str, now: datetime, duration: timedelta = DURATION) -> bool:
     """Extend the lease while ``holder`` still has it; False when it was lost (ran out and taken)."""
     renewed = db.session.execute(
-        update(JobLease).where(JobLease.name == name, JobLease.holder == holder, JobLease.leased_until.is_not(None))
-        .values(leased_until=now + duration).execution_options(synchronize_session=False)
+        update(JobLease)
+        .where(JobLease.name == name, JobLease.holder == holder, JobLease.leased_until.is_not(None))
+        .values(leased_until=now + duration)
+        .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     return renewed == 1
 
 
-def release(name: str, holder: str, now: datetime, *, succeeded: bool | None, result: str | None = None,
-            error: str | None = None) -> bool:
+def release(name: str, holder: str, now: datetime, *, succeeded: bool | None, result: str | None = None, error: str | None = None) -> bool:
     """Give the lease back and record how the run went.
 
     ``succeeded`` True: the run is the job's last success (its schedule counts from it); False:
@@ -101,8 +112,10 @@ def release(name: str, holder: str, now: datetime, *, succeeded: bool | None, re
     if succeeded:
         values["last_succeeded_at"] = now
     released = db.session.execute(
-        update(JobLease).where(JobLease.name == name, JobLease.holder == holder)
-        .values(**values).execution_options(synchronize_session=False)
+        update(JobLease)
+        .where(JobLease.name == name, JobLease.holder == holder)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     return released == 1

@@ -12,6 +12,7 @@ desk (the app, the worker, the CLI, Flask, SQLAlchemy, gunicorn's own hooks) alr
 handler with a ~30-line formatter makes all of it JSON; a new dependency would bring a second
 logging API to learn and nothing these lines need.
 """
+
 import json
 import logging
 import re
@@ -167,7 +168,11 @@ def _log_request(error: BaseException | None) -> None:
     path = _logged_path()
     request_log.log(
         logging.ERROR if status >= 500 else logging.INFO,
-        "%s %s %s %.1f ms", request.method, _printable(path), status, duration,
+        "%s %s %s %.1f ms",
+        request.method,
+        _printable(path),
+        status,
+        duration,
         extra={
             "request_id": request_id(),
             "user_id": _user_id(),

@@ -15,6 +15,7 @@ one, so an outside request through it is not "local"), or one carrying ``Authori
 <LINKDESK_METRICS_TOKEN>``. The peer is the socket's, read before ProxyFix rewrites it, so a
 forged X-Forwarded-For cannot pass. Anyone else gets the app's ordinary 404.
 """
+
 import hmac
 import ipaddress
 import os
@@ -34,10 +35,16 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 # The request metrics live in a registry of their own: one per process, whatever the number of
 # apps built in it (tests build many); a scrape collects them with the desk's gauges.
 HTTP_REGISTRY = CollectorRegistry()
-REQUESTS = Counter("linkdesk_http_requests", "Requests answered, by endpoint, method and status.",
-                   ["endpoint", "method", "status"], registry=HTTP_REGISTRY)
-LATENCY = Histogram("linkdesk_http_request_duration_seconds", "Time to answer a request, by endpoint, method and status.",
-                    ["endpoint", "method", "status"], buckets=LATENCY_BUCKETS, registry=HTTP_REGISTRY)
+REQUESTS = Counter(
+    "linkdesk_http_requests", "Requests answered, by endpoint, method and status.", ["endpoint", "method", "status"], registry=HTTP_REGISTRY
+)
+LATENCY = Histogram(
+    "linkdesk_http_request_duration_seconds",
+    "Time to answer a request, by endpoint, method and status.",
+    ["endpoint", "method", "status"],
+    buckets=LATENCY_BUCKETS,
+    registry=HTTP_REGISTRY,
+)
 
 bp = Blueprint("metrics", __name__)
 

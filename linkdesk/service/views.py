@@ -1,4 +1,5 @@
 """GET /healthz and /readyz: no login, no session, no CSRF; JSON only, never a 500."""
+
 from flask import Blueprint, current_app, jsonify
 
 from ..accounts.sessions import without_session

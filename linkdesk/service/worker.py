@@ -11,6 +11,7 @@ midway releases its lease at once (the next worker takes it up), the heartbeat i
 stopped, and the process exits 0. A job's exception is logged with its traceback, recorded on
 its lease, rolled back; the loop goes on.
 """
+
 import logging
 import os
 import signal
@@ -42,8 +43,7 @@ def summary(counts: dict[str, int]) -> str:
 class Worker:
     """One worker process: ``run()`` loops until ``stop()`` (or a signal) ends it."""
 
-    def __init__(self, app: Flask, *, interval: float = 5.0, jobs: Iterable[Job] = JOBS,
-                 beat_every: float = BEAT_EVERY):
+    def __init__(self, app: Flask, *, interval: float = 5.0, jobs: Iterable[Job] = JOBS, beat_every: float = BEAT_EVERY):
         self.app = app
         self.interval = interval
         self.jobs = tuple(jobs)
@@ -74,9 +74,14 @@ class Worker:
     def run(self, once: bool = False) -> None:
         """Loop until stopped; with ``once``, one round only. Leaves the heartbeat marked stopped."""
         ident = self.identity
-        log.info("worker %s started on %s (pid %s): jobs %s", ident.worker_id, ident.host, ident.pid,
-                 ", ".join(f"{job.name} ({job.schedule})" for job in self.jobs),
-                 extra={"worker_id": ident.worker_id})
+        log.info(
+            "worker %s started on %s (pid %s): jobs %s",
+            ident.worker_id,
+            ident.host,
+            ident.pid,
+            ", ".join(f"{job.name} ({job.schedule})" for job in self.jobs),
+            extra={"worker_id": ident.worker_id},
+        )
         self._safely(lambda: heartbeats.forget_old(utcnow()))
         self._safely(lambda: heartbeats.beat(ident, utcnow(), None))
         pulse = threading.Thread(target=self._pulse, name="worker-pulse", daemon=True)
@@ -118,10 +123,14 @@ class Worker:
         """One round of the outbox; logged when it did something."""
         report = outbox.deliver_once()
         if report.sent or report.failed or report.deferred or report.lost:
-            log.info("outbox: %s sent, %s failed, %s deferred, %s lost to other workers",
-                     report.sent, report.failed, report.deferred, report.lost,
-                     extra={"job": "outbox", "sent": report.sent, "failed": report.failed,
-                            "deferred": report.deferred, "lost": report.lost})
+            log.info(
+                "outbox: %s sent, %s failed, %s deferred, %s lost to other workers",
+                report.sent,
+                report.failed,
+                report.deferred,
+                report.lost,
+                extra={"job": "outbox", "sent": report.sent, "failed": report.failed, "deferred": report.deferred, "lost": report.lost},
+            )
         return report
 
     def run_if_due(self, job: Job) -> bool:
@@ -147,13 +156,17 @@ class Worker:
         except Exception as error:
             db.session.rollback()
             log.exception("job %s failed", job.name, extra={"job": job.name})
-            leases.release(job.name, holder, utcnow(), succeeded=False, result="failed",
-                           error=f"{type(error).__name__}: {error}"[:2000])
+            leases.release(job.name, holder, utcnow(), succeeded=False, result="failed", error=f"{type(error).__name__}: {error}"[:2000])
         else:
             elapsed = round((time.monotonic() - started) * 1000)
             leases.release(job.name, holder, utcnow(), succeeded=True, result=summary(counts))
-            log.info("job %s done in %s ms: %s", job.name, elapsed, summary(counts) or "nothing to do",
-                     extra={"job": job.name, "duration_ms": elapsed, "counts": counts})
+            log.info(
+                "job %s done in %s ms: %s",
+                job.name,
+                elapsed,
+                summary(counts) or "nothing to do",
+                extra={"job": job.name, "duration_ms": elapsed, "counts": counts},
+            )
         finally:
             self.current_job = None
         return True

@@ -18,6 +18,7 @@ rules it reads (the probe's state), never ``api``, ``notify``, views or operatio
 A model's docstring and its fields' ``description`` are the document's text (Chinese: it is read
 by the centers' and provinces' developers).
 """
+
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -26,8 +27,9 @@ from pydantic.json_schema import GenerateJsonSchema
 
 # A moment, written as datetime.isoformat() writes it ("2026-11-27T02:00:00+00:00"), as the API
 # always has; pydantic's own form would end in "Z".
-Timestamp = Annotated[datetime, PlainSerializer(datetime.isoformat, return_type=str),
-                      WithJsonSchema({"type": "string", "format": "date-time"})]
+Timestamp = Annotated[
+    datetime, PlainSerializer(datetime.isoformat, return_type=str), WithJsonSchema({"type": "string", "format": "date-time"})
+]
 Day = Annotated[date, WithJsonSchema({"type": "string", "format": "date"})]
 
 

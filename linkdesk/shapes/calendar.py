@@ -1,4 +1,5 @@
 """Dates as the API gives them: E(D), the filing form's picker days, the cutover calendar."""
+
 from typing import Literal
 
 from pydantic import Field
@@ -65,16 +66,21 @@ class CutoverPage(Shape):
 
 def earliest_json(answer) -> dict:
     """E(D) as the calendar answered it (``workdays.calendar.Earliest``)."""
-    return Earliest(submitted=answer.submitted, earliest_cutover=answer.earliest_cutover,
-                    provisional=answer.provisional).as_json()
+    return Earliest(submitted=answer.submitted, earliest_cutover=answer.earliest_cutover, provisional=answer.provisional).as_json()
 
 
 def cutover_of(entry) -> Cutover:
     """A calendar entry (``cutovers.schedule.Cutover``, flattened from its ticket)."""
     return Cutover(
-        ticket_id=entry.ticket_id, number=entry.number, cutover_date=entry.cutover_date, status=entry.status.value,
+        ticket_id=entry.ticket_id,
+        number=entry.number,
+        cutover_date=entry.cutover_date,
+        status=entry.status.value,
         emergency=entry.emergency,
-        center=Center(code=entry.center_code, name=entry.center_full_name, short_name=entry.center_name,
-                      province=entry.province_short_name),
-        service=entry.service_code, old_url=entry.old_url, new_url=entry.new_url,
+        center=Center(
+            code=entry.center_code, name=entry.center_full_name, short_name=entry.center_name, province=entry.province_short_name
+        ),
+        service=entry.service_code,
+        old_url=entry.old_url,
+        new_url=entry.new_url,
     )

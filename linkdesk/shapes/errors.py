@@ -1,5 +1,6 @@
 """How every error of the API looks: ``{"error", "status"}``, a 422's ``errors`` by field, a
 409's ``open_ticket`` (``errors.error_response`` and the API's refusal handler write them)."""
+
 from pydantic import Field
 
 from . import Shape

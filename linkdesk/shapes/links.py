@@ -1,4 +1,5 @@
 """The link registry's live addresses, as the API lists them, with their last health check."""
+
 from pydantic import Field
 
 from .. import models
@@ -39,11 +40,24 @@ def _health(link: models.LinkRecord) -> Health | None:
     check = link.last_check
     if check is None:
         return None
-    return Health(healthy=check.healthy, problem=check.problem, problem_label=check.problem_label, status=check.status,
-                  checked_at=check.checked_at, unhealthy_since=link.unhealthy_since)
+    return Health(
+        healthy=check.healthy,
+        problem=check.problem,
+        problem_label=check.problem_label,
+        status=check.status,
+        checked_at=check.checked_at,
+        unhealthy_since=link.unhealthy_since,
+    )
 
 
 def link_of(link: models.LinkRecord) -> Link:
     """A live address in the operators' export form (``links.registry.EXPORT_COLUMNS``), with its center and health."""
-    return Link(center=center_of(link.center), center_code=link.center.code, center_name=link.center.name,
-                service_code=link.service.code, url=link.url, effective_date=link.effective_date, health=_health(link))
+    return Link(
+        center=center_of(link.center),
+        center_code=link.center.code,
+        center_name=link.center.name,
+        service_code=link.service.code,
+        url=link.url,
+        effective_date=link.effective_date,
+        health=_health(link),
+    )

@@ -1,5 +1,6 @@
 """The national picture (总览) as the API gives it; the provinces' rows and trends are
 ``overview.picture``'s own mappings, described here and kept as they are."""
+
 from typing import Any
 
 from pydantic import Field
@@ -26,7 +27,8 @@ class Overview(Shape):
     provinces: list[dict[str, Any]] = Field(description="按附件1顺序的各省数据：centers、links、coverage、failing_centers 等")
     totals: dict[str, Any]
     trends: dict[str, Any] = Field(
-        description="weeks、review_hours（median_hours 按用时分档统计，误差不超过一档约 4.4%）、minimum_lead、http")
+        description="weeks、review_hours（median_hours 按用时分档统计，误差不超过一档约 4.4%）、minimum_lead、http"
+    )
 
 
 def overview_json(picture: dict) -> dict:

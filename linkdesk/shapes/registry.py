@@ -1,4 +1,5 @@
 """A center and a service, the same shape wherever the API or a webhook shows one."""
+
 from pydantic import Field
 
 from .. import models
@@ -22,8 +23,7 @@ class Service(Shape):
 
 
 def center_of(center: models.Center) -> Center:
-    return Center(code=center.code, name=center.name, short_name=center.short_name,
-                  province=center.province.short_name)
+    return Center(code=center.code, name=center.name, short_name=center.short_name, province=center.province.short_name)
 
 
 def center_json(center: models.Center) -> dict:

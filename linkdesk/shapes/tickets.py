@@ -1,5 +1,6 @@
 """A ticket as the API and webhooks show it: in a list, in detail (with its documents and audit
 trail), and the pieces it is made of."""
+
 from typing import Any, Literal
 
 from flask import url_for
@@ -54,8 +55,10 @@ class TicketWarning(Shape):
 class Probe(Shape):
     """新地址的提交时检测：提交、改地址或重新提交后在后台进行，不影响提交"""
 
-    state: ProbeState = Field(description="none 未检测（提交时检测已关闭）；pending 正在检测；done 已检测（未通过时 warnings 中有 probe）；"
-                                          "unfinished 检测未完成、结果未知（不代表地址可用）")
+    state: ProbeState = Field(
+        description="none 未检测（提交时检测已关闭）；pending 正在检测；done 已检测（未通过时 warnings 中有 probe）；"
+        "unfinished 检测未完成、结果未知（不代表地址可用）"
+    )
     requested_at: Timestamp | None = Field(description="检测请求时间（pending、unfinished 时）")
     probed_at: Timestamp | None = Field(description="检测完成时间（done 时）")
 
@@ -84,7 +87,8 @@ class TicketListItem(Shape):
     status: TicketStatus
     stage: ReviewStage | None
     warnings: list[TicketWarning] = Field(
-        description="提示审核人员的发现（http、不同主机、无法访问等）；新地址检测的结果（probe）在检测完成后加入")
+        description="提示审核人员的发现（http、不同主机、无法访问等）；新地址检测的结果（probe）在检测完成后加入"
+    )
     probe: Probe
     version: int = Field(description="版本号：修改、审核、撤回时带上，他人先改则 409")
 
@@ -98,8 +102,13 @@ class Ticket(TicketListItem):
 
 def attachment_of(attachment: models.TicketAttachment) -> Attachment:
     return Attachment(
-        id=attachment.id, filename=attachment.filename, content_type=attachment.content_type, size=attachment.size,
-        sha256=attachment.sha256, uploaded_at=attachment.uploaded_at, uploaded_by=attachment.uploaded_by.username,
+        id=attachment.id,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        sha256=attachment.sha256,
+        uploaded_at=attachment.uploaded_at,
+        uploaded_by=attachment.uploaded_by.username,
         reviewed=attachment.reviewed,
         url=url_for("api.get_attachment", ticket_id=attachment.ticket_id, attachment_id=attachment.id),
     )
@@ -112,29 +121,51 @@ def attachment_json(attachment: models.TicketAttachment) -> dict:
 
 def _history(event: models.AuditEvent) -> HistoryEvent:
     return HistoryEvent(
-        at=event.at, actor=event.actor.username if event.actor else None, role=event.actor_role, action=event.action,
-        from_status=event.from_status, from_stage=event.from_stage, to_status=event.to_status, to_stage=event.to_stage,
-        comment=event.comment, changes=event.changes or [],
+        at=event.at,
+        actor=event.actor.username if event.actor else None,
+        role=event.actor_role,
+        action=event.action,
+        from_status=event.from_status,
+        from_stage=event.from_stage,
+        to_status=event.to_status,
+        to_stage=event.to_stage,
+        comment=event.comment,
+        changes=event.changes or [],
     )
 
 
 def ticket_of(ticket: models.Ticket, *, history: bool = True) -> TicketListItem:
     """The ticket's shape: in detail (``history``) a Ticket, else a TicketListItem."""
     fields = dict(
-        id=ticket.id, number=ticket.number, center=center_of(ticket.center), service=ticket.service.code,
-        old_url=ticket.old_url, new_url=ticket.new_url, cutover_date=ticket.cutover_date,
-        submitted_on=ticket.submitted_on, earliest_cutover=ticket.earliest_cutover, provisional=ticket.provisional,
-        emergency=ticket.emergency, emergency_reason=ticket.emergency_reason,
-        http_justification=ticket.http_justification, icp_number=ticket.icp_number,
-        evidence_requested=ticket.evidence_requested, reason=ticket.reason, contact_name=ticket.contact_name,
-        contact_phone=ticket.contact_phone, status=ticket.status, stage=ticket.stage, warnings=ticket.all_warnings,
+        id=ticket.id,
+        number=ticket.number,
+        center=center_of(ticket.center),
+        service=ticket.service.code,
+        old_url=ticket.old_url,
+        new_url=ticket.new_url,
+        cutover_date=ticket.cutover_date,
+        submitted_on=ticket.submitted_on,
+        earliest_cutover=ticket.earliest_cutover,
+        provisional=ticket.provisional,
+        emergency=ticket.emergency,
+        emergency_reason=ticket.emergency_reason,
+        http_justification=ticket.http_justification,
+        icp_number=ticket.icp_number,
+        evidence_requested=ticket.evidence_requested,
+        reason=ticket.reason,
+        contact_name=ticket.contact_name,
+        contact_phone=ticket.contact_phone,
+        status=ticket.status,
+        stage=ticket.stage,
+        warnings=ticket.all_warnings,
         probe=Probe(state=probe_state(ticket), requested_at=ticket.probe_requested_at, probed_at=ticket.probed_at),
         version=ticket.version,
     )
     if not history:
         return TicketListItem(**fields)
-    return Ticket(**fields, attachments=[attachment_of(a) for a in ticket.attachments],
-                  history=[_history(event) for event in ticket.events])
+    return Ticket(
+        **fields, attachments=[attachment_of(a) for a in ticket.attachments], history=[_history(event) for event in ticket.events]
+    )
 
 
 def ticket_json(ticket: models.Ticket, *, history: bool = True) -> dict:

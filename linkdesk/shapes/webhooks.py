@@ -1,4 +1,5 @@
 """What a webhook channel receives (``notify.webhooks`` sends it, signed)."""
+
 from pydantic import Field
 
 from . import Shape, Timestamp
@@ -26,4 +27,3 @@ class WebhookEvent(Shape):
     # One of the two, by the event's subject; absent (never null) otherwise.
     ticket: TicketListItem = Field(None, description="工单事件：工单（与列表中的形状相同）")
     link: LinkProblem = Field(None, description="link_unhealthy：出现问题的链接")
-

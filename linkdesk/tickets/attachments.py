@@ -6,6 +6,7 @@ or returned, and on resubmission; every addition or removal bumps the ticket's v
 reviewer never decides on a ticket whose documents changed under their eyes. A document a
 reviewer has decided on is part of the record: it can no longer be removed.
 """
+
 from flask import current_app
 from sqlalchemy import func, select, update
 
@@ -77,45 +78,42 @@ def count(ticket: Ticket) -> int:
     return db.session.scalar(select(func.count()).where(TicketAttachment.ticket_id == ticket.id))
 
 
-def store(ticket: Ticket, user: User, files: list[CheckedFile],
-          version: int | None) -> tuple[list[TicketAttachment], list[TicketMoved]]:
+def store(ticket: Ticket, user: User, files: list[CheckedFile], version: int | None) -> tuple[list[TicketAttachment], list[TicketMoved]]:
     """Add accepted files to the ticket (on the ``version`` the clerk saw), each an "attach" move
     of the state machine with its audit event, in the caller's transaction; returns the rows and
     the moves for the caller to announce."""
     rows, moves = [], []
     for file in files:
         row = TicketAttachment(
-            ticket=ticket, filename=file.filename, content_type=file.content_type, size=file.size,
-            sha256=file.sha256, data=file.data, uploaded_by=user,
+            ticket=ticket,
+            filename=file.filename,
+            content_type=file.content_type,
+            size=file.size,
+            sha256=file.sha256,
+            data=file.data,
+            uploaded_by=user,
         )
         db.session.add(row)
-        moves.append(move(ticket, "attach", user, version,
-                          comment=describe(file.filename, file.content_type, file.size, file.sha256)))
+        moves.append(move(ticket, "attach", user, version, comment=describe(file.filename, file.content_type, file.size, file.sha256)))
         rows.append(row)
     return rows, moves
 
 
 def has_new_document(ticket: Ticket) -> bool:
     """True when a document was added since the last decision (none has been reviewed yet)."""
-    return db.session.scalar(
-        select(func.count()).where(TicketAttachment.ticket_id == ticket.id, TicketAttachment.reviewed.is_(False))
-    ) > 0
+    return db.session.scalar(select(func.count()).where(TicketAttachment.ticket_id == ticket.id, TicketAttachment.reviewed.is_(False))) > 0
 
 
 def lock_reviewed(ticket: Ticket) -> None:
     """A reviewer decided on the ticket: its documents are now part of the record."""
     db.session.execute(
-        update(TicketAttachment)
-        .where(TicketAttachment.ticket_id == ticket.id, TicketAttachment.reviewed.is_(False))
-        .values(reviewed=True)
+        update(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id, TicketAttachment.reviewed.is_(False)).values(reviewed=True)
     )
 
 
 def find(ticket: Ticket, attachment_id: int) -> TicketAttachment | None:
     """One of the ticket's documents, or None (someone else's id included)."""
-    return db.session.scalar(
-        select(TicketAttachment).where(TicketAttachment.id == attachment_id, TicketAttachment.ticket_id == ticket.id)
-    )
+    return db.session.scalar(select(TicketAttachment).where(TicketAttachment.id == attachment_id, TicketAttachment.ticket_id == ticket.id))
 
 
 def _owner_check(user: User, ticket: Ticket) -> None:
@@ -146,8 +144,9 @@ def remove_attachment(user: User, ticket: Ticket, attachment: TicketAttachment, 
         raise WorkflowError("审核人员已据此附件作出决定，它已成为工单记录的一部分，不能删除；如有更正，请上传新的附件。", FIELD)
     if ticket.emergency and count(ticket) <= 1:
         raise WorkflowError("紧急变更须保留至少一个附件（申请紧急变更的盖章公函）；请先上传替换的文件再删除。", FIELD)
-    detached = move(ticket, "detach", user, version,
-                    comment=describe(attachment.filename, attachment.content_type, attachment.size, attachment.sha256))
+    detached = move(
+        ticket, "detach", user, version, comment=describe(attachment.filename, attachment.content_type, attachment.size, attachment.sha256)
+    )
     db.session.delete(attachment)
     announce(detached)
     commit_or_conflict()

@@ -6,6 +6,7 @@ The deadline of a cutover on C is the N-th working day before C. It grows with C
 and "due soon" are cutover-date thresholds computed once per request from today: lists filter
 and count them in SQL, with no per-ticket query and no stored column to keep up to date.
 """
+
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -48,7 +49,7 @@ class ReviewClock:
         return self.calendar.add_working_days(self._first_working_day, self.working_days + 2)
 
     def state(self, cutover: date) -> str | None:
-        """"overdue", "soon" (the deadline is today or the next working day) or None."""
+        """ "overdue", "soon" (the deadline is today or the next working day) or None."""
         if cutover < self.overdue_before:
             return "overdue"
         if cutover < self.soon_before:

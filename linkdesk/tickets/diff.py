@@ -1,4 +1,5 @@
 """Old and new address side by side: which parts changed."""
+
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 

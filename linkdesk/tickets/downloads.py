@@ -1,4 +1,5 @@
 """Handing a stored document back: always as a download, never rendered by the browser."""
+
 from io import BytesIO
 
 from flask import abort, send_file

@@ -4,6 +4,7 @@
 own transaction and before its commit, so that a listener's rows (notify's outbox) are written or
 rolled back with the change. Imports only the models: any layer may announce or listen.
 """
+
 from dataclasses import dataclass
 
 from blinker import Namespace

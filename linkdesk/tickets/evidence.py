@@ -4,6 +4,7 @@ Plain rules, no Flask: what an ICP filing number looks like and when one is need
 whether an uploaded file is acceptable — typed by its first bytes (magic numbers), never by
 its name or by what the browser claims.
 """
+
 import hashlib
 import re
 import unicodedata
@@ -38,8 +39,10 @@ def icp_problem(number: str) -> str | None:
     """Why a (normalized) ICP filing number is malformed, or None when it reads well."""
     if ICP_NUMBER.match(number):
         return None
-    return (f"ICP 备案号格式不正确，应为省份简称 + ICP备 + 数字 + 号，可带 -序号，例如 {ICP_EXAMPLE}"
-            "（可在工业和信息化部政务服务平台 beian.miit.gov.cn 查询）。")
+    return (
+        f"ICP 备案号格式不正确，应为省份简称 + ICP备 + 数字 + 号，可带 -序号，例如 {ICP_EXAMPLE}"
+        "（可在工业和信息化部政务服务平台 beian.miit.gov.cn 查询）。"
+    )
 
 
 def sniff_type(data: bytes) -> str | None:

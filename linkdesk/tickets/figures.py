@@ -24,6 +24,7 @@ migrations that introduced the rows (0014, 0017) computed them for the history t
 Per province, not per center: every scope that may see the overview (a province, the nation) is
 a set of provinces, and a province's rows stay few (a center's would be ~11 times as many).
 """
+
 from collections import Counter
 from datetime import date, datetime
 
@@ -58,43 +59,50 @@ def moved_into(stage):
     return (
         (AuditEvent.to_status == TicketStatus.PENDING.value)
         & (AuditEvent.to_stage == stage)
-        & or_(AuditEvent.from_status.is_distinct_from(TicketStatus.PENDING.value),
-              AuditEvent.from_stage.is_distinct_from(stage))
+        & or_(AuditEvent.from_status.is_distinct_from(TicketStatus.PENDING.value), AuditEvent.from_stage.is_distinct_from(stage))
     )
 
 
 # -- Decisions -----------------------------------------------------------------------------------
 
-def decided(ticket: Ticket, stage: ReviewStage, decision: Decision, reviewer: User, comment: str | None = None,
-            decided_at: datetime | None = None) -> ReviewDecision:
+
+def decided(
+    ticket: Ticket, stage: ReviewStage, decision: Decision, reviewer: User, comment: str | None = None, decided_at: datetime | None = None
+) -> ReviewDecision:
     """Add a reviewer's decision on the ticket's current version, with its province and its wait,
     and count the wait in its week's histogram; in the caller's transaction."""
     decided_at = decided_at or utcnow()
     since = db.session.scalar(
-        select(func.max(AuditEvent.at))
-        .where(AuditEvent.ticket_id == ticket.id, moved_into(stage.value), AuditEvent.at <= decided_at)
+        select(func.max(AuditEvent.at)).where(AuditEvent.ticket_id == ticket.id, moved_into(stage.value), AuditEvent.at <= decided_at)
     )
     row = ReviewDecision(
-        ticket=ticket, stage=stage, decision=decision, comment=comment, reviewer=reviewer,
-        ticket_version=ticket.version, decided_at=decided_at, province_id=ticket.center.province_id,
+        ticket=ticket,
+        stage=stage,
+        decision=decision,
+        comment=comment,
+        reviewer=reviewer,
+        ticket_version=ticket.version,
+        decided_at=decided_at,
+        province_id=ticket.center.province_id,
         waited_seconds=None if since is None else (decided_at - since).total_seconds(),
     )
     db.session.add(row)
     if row.waited_seconds is not None:
-        wait_weeks.add(db.session.connection(), {
-            (row.province_id, stage, wait_weeks.week_of(local_date(decided_at))): [row.waited_seconds]})
+        wait_weeks.add(
+            db.session.connection(), {(row.province_id, stage, wait_weeks.week_of(local_date(decided_at))): [row.waited_seconds]}
+        )
     return row
 
 
 # -- Day counts ----------------------------------------------------------------------------------
+
 
 def submission(ticket: Ticket) -> Submission | None:
     """(day, center, asks for E(D)) of a ticket as it stands, or None before it has a submission."""
     center_id = ticket.center_id if ticket.center_id is not None else (ticket.center.id if ticket.center else None)
     if ticket.submitted_at is None or center_id is None:
         return None
-    minimum = ticket.cutover_date is not None and ticket.earliest_cutover is not None \
-        and ticket.cutover_date <= ticket.earliest_cutover
+    minimum = ticket.cutover_date is not None and ticket.earliest_cutover is not None and ticket.cutover_date <= ticket.earliest_cutover
     return local_date(ticket.submitted_at), center_id, minimum
 
 
@@ -127,9 +135,7 @@ def _apply(connection, deltas: dict[tuple[date, int], Counter]) -> None:
     """Add the deltas to ticket_day_count by (day, province), then to nation_day_count by day.
     Rows are taken in one order (the provinces' by key, then the nation's by day): no deadlock
     between writers."""
-    provinces = dict(connection.execute(
-        select(Center.id, Center.province_id).where(Center.id.in_({center for _, center in deltas}))
-    ).all())
+    provinces = dict(connection.execute(select(Center.id, Center.province_id).where(Center.id.in_({center for _, center in deltas}))).all())
     by_province: dict[tuple[date, int], Counter] = {}
     by_day: dict[date, Counter] = {}
     for (day, center_id), counts in deltas.items():
@@ -149,15 +155,20 @@ def _add_counts(connection, table, key: dict, counts: Counter) -> None:
     if min(values.values()) < 0:
         # Taking back a counted submission: its row exists (and an insert's candidate row
         # would already fail the check on negative counts).
-        connection.execute(update(table).where(*(table.c[name] == value for name, value in key.items()))
-                           .values({column: table.c[column] + values[column] for column in COUNTS}))
+        connection.execute(
+            update(table)
+            .where(*(table.c[name] == value for name, value in key.items()))
+            .values({column: table.c[column] + values[column] for column in COUNTS})
+        )
         return
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     statement = insert(table).values(**key, **values)
-    connection.execute(statement.on_conflict_do_update(
-        index_elements=[table.c[name] for name in key],
-        set_={column: table.c[column] + statement.excluded[column] for column in COUNTS},
-    ))
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c[name] for name in key],
+            set_={column: table.c[column] + statement.excluded[column] for column in COUNTS},
+        )
+    )
 
 
 def count_new_tickets(tickets) -> None:
@@ -169,6 +180,7 @@ def count_new_tickets(tickets) -> None:
 
 # -- Rebuilding ----------------------------------------------------------------------------------
 
+
 def rebuild() -> None:
     """Compute every maintained figure again from the tickets, the audit trail and the decisions
     (after rows were written around the operations, as the benchmarks' bulk loads do). The caller
@@ -178,12 +190,14 @@ def rebuild() -> None:
     db.session.execute(delete(TicketDayCount))
     db.session.execute(delete(NationDayCount))
     deltas: dict[tuple[date, int], Counter] = {}
-    events = select(AuditEvent.at, AuditEvent.action, Ticket.center_id).join(Ticket, Ticket.id == AuditEvent.ticket_id) \
+    events = (
+        select(AuditEvent.at, AuditEvent.action, Ticket.center_id)
+        .join(Ticket, Ticket.id == AuditEvent.ticket_id)
         .where(AuditEvent.action.in_((FILED, COMPLETED)))
+    )
     for at, action, center_id in db.session.execute(events):
         deltas.setdefault((local_date(at), center_id), Counter())["filed" if action == FILED else "completed"] += 1
-    tickets = select(Ticket.submitted_at, Ticket.center_id,
-                     case((Ticket.cutover_date <= Ticket.earliest_cutover, 1), else_=0))
+    tickets = select(Ticket.submitted_at, Ticket.center_id, case((Ticket.cutover_date <= Ticket.earliest_cutover, 1), else_=0))
     for submitted_at, center_id, minimum in db.session.execute(tickets):
         counts = deltas.setdefault((local_date(submitted_at), center_id), Counter())
         counts["submitted"] += 1
@@ -195,16 +209,20 @@ def rebuild() -> None:
 def _rebuild_decisions() -> None:
     reached = (
         select(func.max(AuditEvent.at))
-        .where(AuditEvent.ticket_id == ReviewDecision.ticket_id, AuditEvent.at <= ReviewDecision.decided_at,
-               moved_into(ReviewDecision.stage))
+        .where(
+            AuditEvent.ticket_id == ReviewDecision.ticket_id, AuditEvent.at <= ReviewDecision.decided_at, moved_into(ReviewDecision.stage)
+        )
         .scalar_subquery()
     )
     rows = db.session.execute(
         select(ReviewDecision.id, Center.province_id, ReviewDecision.decided_at, reached)
-        .join(Ticket, Ticket.id == ReviewDecision.ticket_id).join(Center, Center.id == Ticket.center_id)
+        .join(Ticket, Ticket.id == ReviewDecision.ticket_id)
+        .join(Center, Center.id == Ticket.center_id)
     ).all()
-    db.session.execute(db.update(ReviewDecision), [
-        {"id": id_, "province_id": province_id,
-         "waited_seconds": None if since is None else (decided_at - since).total_seconds()}
-        for id_, province_id, decided_at, since in rows
-    ])
+    db.session.execute(
+        db.update(ReviewDecision),
+        [
+            {"id": id_, "province_id": province_id, "waited_seconds": None if since is None else (decided_at - since).total_seconds()}
+            for id_, province_id, decided_at, since in rows
+        ],
+    )

@@ -3,6 +3,7 @@
 One function, assess(), judges a request for the form, the API and resubmission alike;
 it knows nothing of Flask or of who is asking.
 """
+
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -108,10 +109,12 @@ def assess(
     if request.emergency:
         verdict.warnings.append({"code": "emergency", "message": "紧急变更：不受 10 个工作日提前报送要求限制，须经部监管司批准。"})
     if earliest is not None and earliest.provisional and not request.emergency:
-        verdict.warnings.append({
-            "code": "provisional",
-            "message": "最早切换日期涉及尚未公布节假日安排的年份，按法定节假日推算，仅供参考。",
-        })
+        verdict.warnings.append(
+            {
+                "code": "provisional",
+                "message": "最早切换日期涉及尚未公布节假日安排的年份，按法定节假日推算，仅供参考。",
+            }
+        )
     return verdict
 
 
@@ -157,11 +160,12 @@ def _check_icp(request: ChangeRequest, verdict: Assessment) -> None:
         verdict.icp_number = number
     elif check.ok and (check.host_changed or not check.government_host):
         why = "新地址的域名与当前在用地址不同" if check.host_changed else "新地址不在 .gov.cn 政务域名下"
-        verdict.refuse("icp_number", f"{why}，请填写该域名的 ICP 备案号（例如 豫ICP备12345678号-1），"
-                                     "以便审核人员核实域名归属于本中心或其主管部门。")
+        verdict.refuse(
+            "icp_number", f"{why}，请填写该域名的 ICP 备案号（例如 豫ICP备12345678号-1），以便审核人员核实域名归属于本中心或其主管部门。"
+        )
     for warning in verdict.warnings:
         if warning["code"] == "host_changed":
-            warning["message"] += (f"已填写 ICP 备案号 {number}。" if verdict.icp_number else "未填写 ICP 备案号。")
+            warning["message"] += f"已填写 ICP 备案号 {number}。" if verdict.icp_number else "未填写 ICP 备案号。"
 
 
 def _check_cutover(request, calendar: WorkingDayCalendar, max_days_ahead: int, verdict: Assessment) -> None:

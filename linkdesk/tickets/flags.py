@@ -5,6 +5,7 @@
 (notify tells the stage's reviewers). One transaction: the schedule, the flags, their audit events
 and messages land together or not at all. The admin's import page and the CLI call this.
 """
+
 from dataclasses import dataclass
 
 from ..extensions import db
@@ -36,8 +37,6 @@ def import_schedule(schedule: YearSchedule, user: User | None = None) -> ImportR
 def flag(finding: CalendarFinding, user: User | None) -> TicketMoved:
     """Put the finding on its ticket as its one calendar warning (an earlier one is replaced)."""
     ticket = finding.ticket
-    ticket.warnings = [w for w in ticket.warnings if w.get("code") != WARNING] + [
-        {"code": WARNING, "message": finding.message}
-    ]
+    ticket.warnings = [w for w in ticket.warnings if w.get("code") != WARNING] + [{"code": WARNING, "message": finding.message}]
     # The import read the ticket in this transaction: that is the version it acts on.
     return move(ticket, "flag", user, ticket.version, comment=finding.message)

@@ -1,4 +1,5 @@
 """Ticket forms. They carry the CSRF token and re-display input; the rules are in filing.py."""
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
 

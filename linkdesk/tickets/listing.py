@@ -1,6 +1,7 @@
 """Ticket lists: filters, search, sort, review deadlines and pagination, shared by every role's
 pages and the API. The caller passes a query already scoped by ``accounts.access``; nothing here
 widens it, so a search never finds what the user may not see, and totals never count it."""
+
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -30,10 +31,14 @@ SORT_KEYS = {
     "center": (Center.code, Ticket.id),
 }
 SORT_LABELS = {
-    "cutover": "计划切换日期（近→远）", "-cutover": "计划切换日期（远→近）",
-    "days_left": "剩余工作日（少→多）", "-days_left": "剩余工作日（多→少）",
-    "filed": "提交时间（早→晚）", "-filed": "提交时间（晚→早）",
-    "center": "中心代码（升序）", "-center": "中心代码（降序）",
+    "cutover": "计划切换日期（近→远）",
+    "-cutover": "计划切换日期（远→近）",
+    "days_left": "剩余工作日（少→多）",
+    "-days_left": "剩余工作日（多→少）",
+    "filed": "提交时间（早→晚）",
+    "-filed": "提交时间（晚→早）",
+    "center": "中心代码（升序）",
+    "-center": "中心代码（降序）",
 }
 DUE_FILTERS = {"overdue": "已逾期", "soon": "即将逾期"}
 
@@ -107,12 +112,20 @@ class TicketFilters:
     def args(self, **changes) -> dict:
         """Query arguments for a link that keeps these filters (``changes`` override them)."""
         values = {
-            "q": self.q, "status": self.status, "stage": self.stage, "service": self.service,
-            "center": self.center, "province": self.province,
+            "q": self.q,
+            "status": self.status,
+            "stage": self.stage,
+            "service": self.service,
+            "center": self.center,
+            "province": self.province,
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
-            "warning": self.warning, "due": self.due, "decided_by": "me" if self.decided_by_me else "",
-            "sort": self.sort, "page": self.page, "queue": "1" if self.queue else "",
+            "warning": self.warning,
+            "due": self.due,
+            "decided_by": "me" if self.decided_by_me else "",
+            "sort": self.sort,
+            "page": self.page,
+            "queue": "1" if self.queue else "",
         }
         values.update(changes)
         return {key: value for key, value in values.items() if value not in ("", None, 1)}
@@ -149,9 +162,15 @@ def _warning(code: str) -> ColumnElement[bool]:
     return text(on_sqlite if db.session.get_bind().dialect.name == "sqlite" else on_postgresql)
 
 
-def filtered_tickets(query: Select, filters: TicketFilters, user: User | None = None,
-                     clock: ReviewClock | None = None, *, search: ColumnElement[bool] | None = None,
-                     counting: bool = False) -> Select:
+def filtered_tickets(
+    query: Select,
+    filters: TicketFilters,
+    user: User | None = None,
+    clock: ReviewClock | None = None,
+    *,
+    search: ColumnElement[bool] | None = None,
+    counting: bool = False,
+) -> Select:
     """Narrow a scoped ticket query by the filters; pages and the API share it. ``search`` is the
     condition of ``filters.q`` when the caller has it already (it costs statements to make);
     ``counting`` for the query a count reads (see the province filter)."""
@@ -181,19 +200,22 @@ def filtered_tickets(query: Select, filters: TicketFilters, user: User | None = 
     if filters.decided_by_me:
         # Whatever the ticket's state now: a decision, once taken, stays the reviewer's.
         reviewer = user.id if user is not None else None
-        query = query.where(Ticket.id.in_(select(ReviewDecision.ticket_id).where(ReviewDecision.reviewer_id == reviewer))
-                            if reviewer is not None else false())
+        query = query.where(
+            Ticket.id.in_(select(ReviewDecision.ticket_id).where(ReviewDecision.reviewer_id == reviewer))
+            if reviewer is not None
+            else false()
+        )
     return query
 
 
-def page_and_count(query: Select, counted: Select | None, filters: TicketFilters, user: User | None = None,
-                   clock: ReviewClock | None = None) -> tuple[Select, Select]:
+def page_and_count(
+    query: Select, counted: Select | None, filters: TicketFilters, user: User | None = None, clock: ReviewClock | None = None
+) -> tuple[Select, Select]:
     """The filtered queries of a list: for its page, and for its count from ``counted`` (the same
     tickets read for counting, ``access.countable_tickets``; None: the page's own). The search
     condition is made once, its statements asked once."""
     search = search_clause(filters.q) if filters.q else None
-    counted = filtered_tickets(counted if counted is not None else query, filters, user, clock, search=search,
-                               counting=True)
+    counted = filtered_tickets(counted if counted is not None else query, filters, user, clock, search=search, counting=True)
     return filtered_tickets(query, filters, user, clock, search=search), counted
 
 
@@ -208,8 +230,9 @@ def ordered(query: Select, filters: TicketFilters, default: str) -> Select:
     return query.order_by(*(key.desc() if descending else key for key in keys))
 
 
-def neighbours(query: Select, filters: TicketFilters, default: str, ticket: Ticket, user: User | None = None,
-               clock: ReviewClock | None = None) -> tuple[int | None, int | None]:
+def neighbours(
+    query: Select, filters: TicketFilters, default: str, ticket: Ticket, user: User | None = None, clock: ReviewClock | None = None
+) -> tuple[int | None, int | None]:
     """The tickets before and after ``ticket`` in the filtered, sorted list (上一个 / 下一个).
 
     By the ticket's sort key, not its position: a ticket that has just left the list (decided)
@@ -228,8 +251,12 @@ def neighbours(query: Select, filters: TicketFilters, default: str, ticket: Tick
 
 
 def _key_values(keys: tuple, ticket: Ticket) -> tuple:
-    by_column = {Ticket.cutover_date: ticket.cutover_date, Ticket.id: ticket.id,
-                 Ticket.submitted_at: ticket.submitted_at, Center.code: ticket.center.code}
+    by_column = {
+        Ticket.cutover_date: ticket.cutover_date,
+        Ticket.id: ticket.id,
+        Ticket.submitted_at: ticket.submitted_at,
+        Center.code: ticket.center.code,
+    }
     return tuple(by_column[key] for key in keys)
 
 
@@ -238,9 +265,18 @@ def days_left_until(day: date, calendar: WorkingDayCalendar, today: date) -> int
     return calendar.working_days_between(today, day) if day >= today else None
 
 
-def ticket_page(query: Select, filters: TicketFilters, calendar: WorkingDayCalendar, today: date,
-                *, urgent_first: bool = False, user: User | None = None, clock: ReviewClock | None = None,
-                per_page: int = PER_PAGE, counted: Select | None = None) -> TicketPage:
+def ticket_page(
+    query: Select,
+    filters: TicketFilters,
+    calendar: WorkingDayCalendar,
+    today: date,
+    *,
+    urgent_first: bool = False,
+    user: User | None = None,
+    clock: ReviewClock | None = None,
+    per_page: int = PER_PAGE,
+    counted: Select | None = None,
+) -> TicketPage:
     """One page of tickets, filtered and sorted, with working days left and review deadlines;
     the page, the centers' provinces and services, a count (``count_matching``) and, with a search,
     the centers it names: five statements at most, however many match. ``counted``, when given, is
@@ -248,7 +284,8 @@ def ticket_page(query: Select, filters: TicketFilters, calendar: WorkingDayCalen
     clock = clock or ReviewClock(calendar, today)
     query, counted = page_and_count(query, counted, filters, user, clock)
     page = ordered(query, filters, "cutover" if urgent_first else "-filed").options(
-        contains_eager(Ticket.center).selectinload(Center.province), selectinload(Ticket.service),
+        contains_eager(Ticket.center).selectinload(Center.province),
+        selectinload(Ticket.service),
         selectinload(Ticket.warning_rows),
     )
     pagination = db.paginate(page, page=filters.page, per_page=per_page, error_out=False, count=False)
@@ -288,9 +325,7 @@ def due_counts(query: Select, clock: ReviewClock) -> dict[str, int]:
     """Pending tickets of a scoped query past their review deadline, and due today or next, in one query."""
     overdue = func.coalesce(func.sum(case((clock.due_clause("overdue"), 1), else_=0)), 0)
     soon = func.coalesce(func.sum(case((clock.due_clause("soon"), 1), else_=0)), 0)
-    row = db.session.execute(
-        query.where(Ticket.status == TicketStatus.PENDING).with_only_columns(overdue, soon).order_by(None)
-    ).one()
+    row = db.session.execute(query.where(Ticket.status == TicketStatus.PENDING).with_only_columns(overdue, soon).order_by(None)).one()
     return {"overdue": row[0], "soon": row[1]}
 
 
@@ -298,7 +333,9 @@ def overdue_by_province(query: Select, clock: ReviewClock) -> list[tuple[Provinc
     """Per province, the scoped query's pending tickets past their review deadline (one query)."""
     counts = (
         query.where(Ticket.status == TicketStatus.PENDING, clock.due_clause("overdue"))
-        .with_only_columns(Center.province_id, func.count(Ticket.id).label("overdue")).group_by(Center.province_id).order_by(None)
+        .with_only_columns(Center.province_id, func.count(Ticket.id).label("overdue"))
+        .group_by(Center.province_id)
+        .order_by(None)
     ).subquery()
     rows = db.session.execute(
         select(Province, counts.c.overdue).join(counts, counts.c.province_id == Province.id).order_by(Province.code)

@@ -5,6 +5,7 @@ keeps the overview's figures (``figures``), announces what happened (``events``:
 and commits, once; a refusal raises WorkflowError (or Conflict, OpenTicketExists) and leaves
 nothing behind.
 """
+
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -45,8 +46,7 @@ S = TicketStatus
 MAX_COMMENT_LENGTH = MAX_TEXT_LENGTH  # as for the free text of a filing
 
 
-def _assess(request: ChangeRequest, center: Center, service_id: int | None, submitted_at,
-            documents: int = 0) -> Assessment:
+def _assess(request: ChangeRequest, center: Center, service_id: int | None, submitted_at, documents: int = 0) -> Assessment:
     live = live_link(center.id, service_id) if service_id else None
     calendar = current_calendar()
     verdict = assess(
@@ -171,9 +171,15 @@ def _owner_check(user: User, ticket: Ticket) -> None:
 
 # The fields an edit may change, as the timeline names them.
 EDITABLE_FIELDS = {
-    "new_url": "新地址", "cutover_date": "切换日期", "reason": "变更原因", "contact_name": "联系人",
-    "contact_phone": "联系电话", "http_justification": "http 理由", "emergency": "紧急变更",
-    "emergency_reason": "紧急变更理由", "icp_number": "ICP 备案号",
+    "new_url": "新地址",
+    "cutover_date": "切换日期",
+    "reason": "变更原因",
+    "contact_name": "联系人",
+    "contact_phone": "联系电话",
+    "http_justification": "http 理由",
+    "emergency": "紧急变更",
+    "emergency_reason": "紧急变更理由",
+    "icp_number": "ICP 备案号",
 }
 
 
@@ -188,12 +194,12 @@ def _shown(value):
 def changed_fields(before: dict, ticket: Ticket) -> list[dict]:
     """What an edit changed: [{"field", "old", "new"}], in the form's order."""
     after = _snapshot(ticket)
-    return [{"field": name, "old": before[name], "new": after[name]} for name in EDITABLE_FIELDS
-            if before[name] != after[name]]
+    return [{"field": name, "old": before[name], "new": after[name]} for name in EDITABLE_FIELDS if before[name] != after[name]]
 
 
-def _revise(user: User, ticket: Ticket, changes: dict, version: int | None, action: str,
-            uploads: list[Upload] = ()) -> tuple[figures.Submission | None, list[dict], list]:
+def _revise(
+    user: User, ticket: Ticket, changes: dict, version: int | None, action: str, uploads: list[Upload] = ()
+) -> tuple[figures.Submission | None, list[dict], list]:
     """Judge a ticket's new fields (and new documents) and write them; returns the submission as
     it was counted, the fields changed and the documents' moves. Editing and resubmitting differ
     only in what happens next.
@@ -229,8 +235,7 @@ def _same_address(request: ChangeRequest, ticket: Ticket) -> bool:
     return request.new_url.strip() == ticket.new_url
 
 
-def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None,
-                uploads: list[Upload] = ()) -> Ticket:
+def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None, uploads: list[Upload] = ()) -> Ticket:
     """Correct a returned ticket, or a pending one before any decision; its state stays."""
     counted, fields, attached = _revise(user, ticket, changes, version, "edit", uploads)
     edited = move(ticket, "edit", user, version, changes=fields)
@@ -241,8 +246,7 @@ def edit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None,
     return ticket
 
 
-def resubmit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None,
-                    uploads: list[Upload] = ()) -> Ticket:
+def resubmit_ticket(user: User, ticket: Ticket, changes: dict, version: int | None, uploads: list[Upload] = ()) -> Ticket:
     """Send a returned ticket back to review; the lead time counts again from today."""
     counted, fields, attached = _revise(user, ticket, changes, version, "resubmit", uploads)
     resubmitted = move(ticket, "resubmit", user, version, changes=fields)
@@ -265,8 +269,14 @@ def withdraw_ticket(user: User, ticket: Ticket, version: int | None, comment: st
 
 
 def decide(
-    user: User, ticket: Ticket, decision: Decision | str, comment: str | None, version: int | None,
-    *, override: bool = False, require_document: bool = False,
+    user: User,
+    ticket: Ticket,
+    decision: Decision | str,
+    comment: str | None,
+    version: int | None,
+    *,
+    override: bool = False,
+    require_document: bool = False,
 ) -> Ticket:
     """A reviewer approves (to the next stage or to approved), returns or rejects a ticket.
 
@@ -379,8 +389,7 @@ def decide_many(user: User, items: list[DecisionItem]) -> list[DecisionOutcome]:
             decide(user, ticket, item.decision, item.comment, item.version)
         except WorkflowError as refusal:
             db.session.rollback()
-            outcomes.append(DecisionOutcome(item.ticket_id, refusal.status, db.session.get(Ticket, item.ticket_id),
-                                            refusal.errors))
+            outcomes.append(DecisionOutcome(item.ticket_id, refusal.status, db.session.get(Ticket, item.ticket_id), refusal.errors))
         else:
             outcomes.append(DecisionOutcome(item.ticket_id, 200, ticket))
     return outcomes
@@ -403,10 +412,13 @@ def _check_load(ticket: Ticket, comment: str | None, override: bool) -> None:
     if not findings:
         return
     if not override:
-        raise WorkflowError({"override": [
-            "；".join(f["message"].rstrip("。") for f in findings)
-            + "。如确需在该日切换，请勾选“仍然批准”并在意见中说明理由。"
-        ]})
+        raise WorkflowError(
+            {
+                "override": [
+                    "；".join(f["message"].rstrip("。") for f in findings) + "。如确需在该日切换，请勾选“仍然批准”并在意见中说明理由。"
+                ]
+            }
+        )
     if comment is None:
         raise WorkflowError({"comment": ["超出每日上限或在封网期内批准时，必须在意见中说明理由。"]})
 

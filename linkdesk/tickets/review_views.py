@@ -38,11 +38,26 @@ def queue():
     filters, errors = TicketFilters.parse(request.args)
     clock = current_review_clock()
     query = awaiting_review(current_user)
-    page = ticket_page(query, filters, clock.calendar, clock.today, urgent_first=True, user=current_user, clock=clock,
-                       per_page=current_app.config["LINKDESK_TICKETS_PER_PAGE"])
+    page = ticket_page(
+        query,
+        filters,
+        clock.calendar,
+        clock.today,
+        urgent_first=True,
+        user=current_user,
+        clock=clock,
+        per_page=current_app.config["LINKDESK_TICKETS_PER_PAGE"],
+    )
     overdue = overdue_by_province(query, clock) if current_user.role is Role.MINISTRY_REVIEWER else None
-    return render_template("tickets/review_queue.html", page=page, filters=filters, errors=errors, overdue=overdue,
-                           bulk=BulkDecisionForm(), **list_choices(current_user)), 422 if errors else 200
+    return render_template(
+        "tickets/review_queue.html",
+        page=page,
+        filters=filters,
+        errors=errors,
+        overdue=overdue,
+        bulk=BulkDecisionForm(),
+        **list_choices(current_user),
+    ), 422 if errors else 200
 
 
 def _back_to_queue(filters: TicketFilters):
@@ -58,8 +73,15 @@ def decide_ticket(ticket_id: int):
         abort(400)
     filters = TicketFilters.from_args(request.args)  # the list the page was opened from
     try:
-        decide(current_user, ticket, request.form.get("decision", ""), form.comment.data, form.version_number,
-               override=request.form.get("override") == "y", require_document=request.form.get("require_document") == "y")
+        decide(
+            current_user,
+            ticket,
+            request.form.get("decision", ""),
+            form.comment.data,
+            form.version_number,
+            override=request.form.get("override") == "y",
+            require_document=request.form.get("require_document") == "y",
+        )
     except WorkflowError as refusal:  # a conflict too: someone acted first, nothing was saved
         return refused_action(ticket_id, form, refusal)
     flash(f"已对工单 {ticket.number} 作出决定：{ticket.status.label}。", "success")
@@ -97,13 +119,17 @@ def decide_selected():
         flash("请先勾选要审核的工单。", "warning")
         return _back_to_queue(filters)
     outcomes = decide_many(current_user, items)
-    return render_template("tickets/bulk_result.html", outcomes=outcomes, filters=filters,
-                           decided=sum(1 for o in outcomes if o.status == 200))
+    return render_template(
+        "tickets/bulk_result.html", outcomes=outcomes, filters=filters, decided=sum(1 for o in outcomes if o.status == 200)
+    )
 
 
 @bp.get("/audit.csv", endpoint="audit_csv")
 @roles_required(Role.MINISTRY_REVIEWER)
 def audit_csv():
     """Every audit event, oldest first, as CSV for the ministry (UTF-8 with BOM for Excel)."""
-    return Response(csv_lines(AUDIT_COLUMNS, audit_rows(db.engine)), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=linkdesk-audit.csv"})
+    return Response(
+        csv_lines(AUDIT_COLUMNS, audit_rows(db.engine)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=linkdesk-audit.csv"},
+    )

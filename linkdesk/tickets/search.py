@@ -34,6 +34,7 @@ dense, a sample of 64 tickets spread over the ids tells, in a statement the sear
 Counting up to ``COUNT_LIMIT`` then checks ten thousand tickets: on PostgreSQL a plain LIKE accepts
 those that hold the text as typed before ILIKE lowers them (see ``_pattern_match``).
 """
+
 from dataclasses import dataclass
 from functools import cache
 
@@ -106,8 +107,7 @@ def _pattern_match(text: str) -> ColumnElement[bool]:
     pattern = f"%{like_escaped(text)}%"
     ignoring_case = [field.ilike(pattern, escape="\\") for field in _FIELDS]
     holding = select(Ticket.id).where(or_(*ignoring_case)).limit(RESOLVED + 1).subquery()
-    parts = [select(literal(-1), Center.id, literal(0)).where(_names_a_center(text)),
-             select(literal(-2), holding.c.id, literal(0))]
+    parts = [select(literal(-1), Center.id, literal(0)).where(_names_a_center(text)), select(literal(-2), holding.c.id, literal(0))]
     if _lowers_alone(text):
         parts.append(_PG_SAMPLE.bindparams(pattern=pattern).columns(position=Integer, count=Integer, holding=Integer))
     rows = db.session.execute(union_all(*parts)).all()
@@ -178,8 +178,8 @@ def probe_text(text: str) -> TextProbe:
     """How common the trigrams of ``text`` are and whether the text itself is dense, in one
     statement. The sample matches with LIKE and so ignores ſ and K (see ``_holds``): it chooses
     how to search, never what is found."""
-    trigrams = list(dict.fromkeys(text[i:i + 3].lower() for i in range(len(text) - 2)))
-    probed = trigrams[::max(1, -(-len(trigrams) // MAX_PROBED))]
+    trigrams = list(dict.fromkeys(text[i : i + 3].lower() for i in range(len(text) - 2)))
+    probed = trigrams[:: max(1, -(-len(trigrams) // MAX_PROBED))]
     parameters = {f"t{i}": fts_phrase(trigram) for i, trigram in enumerate(probed)}
     parameters["pattern"] = f"%{like_escaped(text)}%"
     rarity, quarters = {}, []
@@ -258,8 +258,7 @@ def folds_as_ascii(text: str) -> bool:
     character ASCII (not NUL) or without case (Chinese, digits, punctuation), none read as U+FFFD."""
     return all(
         "\x00" < character < "\x80"
-        or (character.lower() == character.upper() == character.casefold() == character
-            and character not in _READ_AS_REPLACEMENT)
+        or (character.lower() == character.upper() == character.casefold() == character and character not in _READ_AS_REPLACEMENT)
         for character in text
     )
 

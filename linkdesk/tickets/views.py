@@ -1,4 +1,5 @@
 """Center clerk pages. Thin: parse, call operations, render."""
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -85,12 +86,19 @@ def current_review_clock():
 def list_choices(user) -> dict:
     """What a list's filter form offers: provinces in the user's scope, services, statuses, sorts."""
     provinces = db.session.scalars(
-        select(Province).where(Province.id.in_(select(Center.province_id).where(center_clause(user))))
-        .order_by(Province.code)
+        select(Province).where(Province.id.in_(select(Center.province_id).where(center_clause(user)))).order_by(Province.code)
     ).all()
-    return {"provinces": provinces, "services": _services(), "statuses": list(TicketStatus),
-            "stages": list(ReviewStage), "warnings": warning_choices(), "dues": DUE_FILTERS,
-            "sorts": SORT_LABELS, "due_labels": DUE_LABELS, "reviewer": user.role in REVIEWER_ROLES}
+    return {
+        "provinces": provinces,
+        "services": _services(),
+        "statuses": list(TicketStatus),
+        "stages": list(ReviewStage),
+        "warnings": warning_choices(),
+        "dues": DUE_FILTERS,
+        "sorts": SORT_LABELS,
+        "due_labels": DUE_LABELS,
+        "reviewer": user.role in REVIEWER_ROLES,
+    }
 
 
 @bp.get("/")
@@ -99,10 +107,19 @@ def index():
     """Every ticket in the user's scope: search, filters, sort (工单查询; the clerk's 我的工单)."""
     filters, errors = TicketFilters.parse(request.args)
     clock = current_review_clock()
-    page = ticket_page(scoped_tickets(current_user), filters, clock.calendar, clock.today, user=current_user, clock=clock,
-                       per_page=current_app.config["LINKDESK_TICKETS_PER_PAGE"], counted=countable_tickets(current_user))
-    return render_template("tickets/index.html", page=page, filters=filters, errors=errors,
-                           **list_choices(current_user)), 422 if errors else 200
+    page = ticket_page(
+        scoped_tickets(current_user),
+        filters,
+        clock.calendar,
+        clock.today,
+        user=current_user,
+        clock=clock,
+        per_page=current_app.config["LINKDESK_TICKETS_PER_PAGE"],
+        counted=countable_tickets(current_user),
+    )
+    return render_template(
+        "tickets/index.html", page=page, filters=filters, errors=errors, **list_choices(current_user)
+    ), 422 if errors else 200
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -116,11 +133,9 @@ def new():
     if not form.validate_on_submit():
         return _form_page(form, "tickets/new.html", general=["表单已过期，请重新提交。"], status=400)
     try:
-        ticket = file_ticket(current_user, ChangeRequest.from_mapping(request.form),
-                             read_uploads(request.files.getlist("attachments")))
+        ticket = file_ticket(current_user, ChangeRequest.from_mapping(request.form), read_uploads(request.files.getlist("attachments")))
     except OpenTicketExists as refusal:
-        return _form_page(form, "tickets/new.html", general=[refusal.message], status=409,
-                          open_ticket=refusal.existing)
+        return _form_page(form, "tickets/new.html", general=[refusal.message], status=409, open_ticket=refusal.existing)
     except WorkflowError as refusal:
         return _form_page(form, "tickets/new.html", general=attach_errors(form, refusal.errors), status=422)
     flash(f"工单 {ticket.number} 已提交，等待{ticket.stage.label}。", "success")
@@ -254,7 +269,6 @@ def cancel(ticket_id: int):
     return _simple_action(ticket_id, cancel_ticket, "已取消该变更，切换日历中不再显示。")
 
 
-
 @bp.get("/<int:ticket_id>/attachments/<int:attachment_id>")
 @login_required
 def download_attachment(ticket_id: int, attachment_id: int):
@@ -270,8 +284,7 @@ def add_attachments_view(ticket_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        added = add_attachments(current_user, ticket, read_uploads(request.files.getlist("attachments")),
-                                version_number(form.version.data))
+        added = add_attachments(current_user, ticket, read_uploads(request.files.getlist("attachments")), version_number(form.version.data))
     except WorkflowError as refusal:
         return refused_action(ticket_id, ActionForm(version=form.version.data), refusal)
     flash(f"已添加 {len(added)} 个附件。", "success")

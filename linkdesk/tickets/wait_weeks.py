@@ -8,6 +8,7 @@ stage, the running totals over the buckets of every decision up to the Sunday en
 (Beijing days). A decision adds itself to its week's row, started from the latest earlier row when
 it is the first of its week.
 """
+
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -38,6 +39,7 @@ class Waits:
     ``milliseconds[i]`` in all in the buckets ``first`` to ``first + i``. Stored as it is, in JSON;
     the running totals let a period's median be found by bisection, without a pass over every
     bucket of every province."""
+
     first: int = 0
     counts: tuple[int, ...] = ()
     milliseconds: tuple[int, ...] = ()
@@ -108,16 +110,16 @@ def add(connection, added: dict[tuple[int, ReviewStage, date], list[float]]) -> 
     for (province_id, stage, week), waits in sorted(added.items()):  # one order: no deadlock between writers
         group = (table.c.province_id == province_id) & (table.c.stage == stage)
         if connection.scalar(select(table.c.week).where(group, table.c.week == week)) is None:
-            earlier = connection.scalar(
-                select(table.c.waits).where(group, table.c.week < week).order_by(table.c.week.desc()).limit(1))
-            connection.execute(insert(table).values(province_id=province_id, stage=stage, week=week,
-                                                    waits=earlier or EMPTY.stored()).on_conflict_do_nothing())
+            earlier = connection.scalar(select(table.c.waits).where(group, table.c.week < week).order_by(table.c.week.desc()).limit(1))
+            connection.execute(
+                insert(table)
+                .values(province_id=province_id, stage=stage, week=week, waits=earlier or EMPTY.stored())
+                .on_conflict_do_nothing()
+            )
         more = Waits.of(waits)
-        rows = connection.execute(
-            select(table.c.week, table.c.waits).where(group, table.c.week >= week).with_for_update()).all()
+        rows = connection.execute(select(table.c.week, table.c.waits).where(group, table.c.week >= week).with_for_update()).all()
         for later, stored in rows:
-            connection.execute(table.update().where(group, table.c.week == later)
-                               .values(waits=Waits.loaded(stored).plus(more).stored()))
+            connection.execute(table.update().where(group, table.c.week == later).values(waits=Waits.loaded(stored).plus(more).stored()))
 
 
 def weekly_rows(decided: Iterable[tuple[int, str, datetime, float]]) -> list[dict]:
@@ -147,8 +149,9 @@ def rebuild() -> None:
     """Count every decision's wait again (after decisions were written around the ORM)."""
     db.session.execute(ReviewWaitWeek.__table__.delete())
     decided = db.session.execute(
-        select(ReviewDecision.province_id, ReviewDecision.stage, ReviewDecision.decided_at,
-               ReviewDecision.waited_seconds).where(ReviewDecision.waited_seconds.is_not(None))
+        select(ReviewDecision.province_id, ReviewDecision.stage, ReviewDecision.decided_at, ReviewDecision.waited_seconds).where(
+            ReviewDecision.waited_seconds.is_not(None)
+        )
     ).all()
     rows = weekly_rows((province_id, stage.value, at, waited) for province_id, stage, at, waited in decided)
     if rows:

@@ -7,6 +7,7 @@ bumps its version) and the audit event, keeps the day counts, and returns the do
 the operation announces (``events``) before its one commit. Views, the API and the CLI call the
 operations; none of them commit on their own.
 """
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -48,8 +49,7 @@ class OpenTicketExists(WorkflowError):
     def __init__(self, existing: Ticket):
         self.existing = existing
         super().__init__(
-            f"该业务事项已有未完成的变更工单 {existing.number}（{existing.status.label}），"
-            "请在该工单上修改，或撤回后再新建。",
+            f"该业务事项已有未完成的变更工单 {existing.number}（{existing.status.label}），请在该工单上修改，或撤回后再新建。",
             "service",
         )
 
@@ -91,9 +91,7 @@ def next_stage(ticket: Ticket) -> ReviewStage | None:
 
 def live_link(center_id: int, service_id: int) -> LinkRecord | None:
     """The registry entry that is live now for a center and service."""
-    return db.session.scalar(
-        select(LinkRecord).where(LinkRecord.center_id == center_id, LinkRecord.service_id == service_id)
-    )
+    return db.session.scalar(select(LinkRecord).where(LinkRecord.center_id == center_id, LinkRecord.service_id == service_id))
 
 
 def open_ticket_for(center_id: int, service_id: int) -> Ticket | None:
@@ -204,8 +202,9 @@ def check_transition(ticket: Ticket, action: str, actor: User | None, version: i
         raise WorkflowError(f"{state}，不能{ACTION_LABELS[action]}。", "ticket")
 
 
-def move(ticket: Ticket, action: str, actor: User | None, version: int | None, *, comment: str | None = None,
-         changes: list[dict] | None = None) -> TicketMoved:
+def move(
+    ticket: Ticket, action: str, actor: User | None, version: int | None, *, comment: str | None = None, changes: list[dict] | None = None
+) -> TicketMoved:
     """Take ``action`` on the ticket, as ``actor`` (None: the system) on the ``version`` they saw.
 
     Checks the move, sets the status and stage the action leads to, marks the ticket's row to be
@@ -226,25 +225,39 @@ def move(ticket: Ticket, action: str, actor: User | None, version: int | None, *
         # opened before it is stale, and a concurrent move loses instead of passing a limit.
         ticket.updated_at = now
         flag_modified(ticket, "updated_at")
-    db.session.add(AuditEvent(
-        ticket=ticket,
-        actor=actor,
-        actor_role=actor.role.value if actor else "system",
-        at=now,
-        action=action,
-        from_status=before[0].value if before[0] else None,
-        from_stage=before[1].value if before[1] else None,
-        to_status=ticket.status.value,
-        to_stage=ticket.stage.value if ticket.stage else None,
-        comment=comment,
-        changes=changes or None,
-    ))
+    db.session.add(
+        AuditEvent(
+            ticket=ticket,
+            actor=actor,
+            actor_role=actor.role.value if actor else "system",
+            at=now,
+            action=action,
+            from_status=before[0].value if before[0] else None,
+            from_stage=before[1].value if before[1] else None,
+            to_status=ticket.status.value,
+            to_stage=ticket.stage.value if ticket.stage else None,
+            comment=comment,
+            changes=changes or None,
+        )
+    )
     figures.count_event(ticket, action, now)
     return TicketMoved(action, ticket, actor, before[0], before[1], comment)
 
 
-AUDIT_COLUMNS = ["事件编号", "工单号", "中心", "时间（北京时间）", "操作人", "角色", "操作",
-                 "原状态", "原审核阶段", "新状态", "新审核阶段", "意见"]
+AUDIT_COLUMNS = [
+    "事件编号",
+    "工单号",
+    "中心",
+    "时间（北京时间）",
+    "操作人",
+    "角色",
+    "操作",
+    "原状态",
+    "原审核阶段",
+    "新状态",
+    "新审核阶段",
+    "意见",
+]
 
 
 def audit_rows(engine: Engine, chunk: int = 1000) -> Iterator[list]:
@@ -255,9 +268,20 @@ def audit_rows(engine: Engine, chunk: int = 1000) -> Iterator[list]:
     to outlive the request that started the download.
     """
     query = (
-        select(AuditEvent.id, Ticket.number, Center.name, AuditEvent.at, User.username, AuditEvent.actor_role,
-               AuditEvent.action, AuditEvent.from_status, AuditEvent.from_stage, AuditEvent.to_status,
-               AuditEvent.to_stage, AuditEvent.comment)
+        select(
+            AuditEvent.id,
+            Ticket.number,
+            Center.name,
+            AuditEvent.at,
+            User.username,
+            AuditEvent.actor_role,
+            AuditEvent.action,
+            AuditEvent.from_status,
+            AuditEvent.from_stage,
+            AuditEvent.to_status,
+            AuditEvent.to_stage,
+            AuditEvent.comment,
+        )
         .outerjoin(Ticket, AuditEvent.ticket_id == Ticket.id)
         .outerjoin(Center, Ticket.center_id == Center.id)
         .outerjoin(User, AuditEvent.actor_id == User.id)
@@ -269,9 +293,20 @@ def audit_rows(engine: Engine, chunk: int = 1000) -> Iterator[list]:
         with engine.connect() as connection:
             rows = connection.execute(query.where(AuditEvent.id > last)).all()
         for row in rows:
-            yield [row[0], row[1], row[2], row[3].astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"), row[4] or "系统",
-                   _label(Role, row[5]), ACTION_LABELS.get(row[6], row[6]), _label(TicketStatus, row[7]),
-                   _label(ReviewStage, row[8]), _label(TicketStatus, row[9]), _label(ReviewStage, row[10]), row[11]]
+            yield [
+                row[0],
+                row[1],
+                row[2],
+                row[3].astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"),
+                row[4] or "系统",
+                _label(Role, row[5]),
+                ACTION_LABELS.get(row[6], row[6]),
+                _label(TicketStatus, row[7]),
+                _label(ReviewStage, row[8]),
+                _label(TicketStatus, row[9]),
+                _label(ReviewStage, row[10]),
+                row[11],
+            ]
         if len(rows) < chunk:
             return
         last = rows[-1][0]

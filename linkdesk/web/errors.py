@@ -1,4 +1,5 @@
 """Error pages in Chinese for people, JSON for the API — never a traceback."""
+
 from typing import NoReturn
 
 from flask import jsonify, render_template, request
@@ -82,8 +83,7 @@ def init_app(app) -> None:
 def _too_large_message(config) -> str:
     limit = config["LINKDESK_ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
     most = config["LINKDESK_ATTACHMENTS_PER_TICKET"]
-    return (f"提交的内容过大，没有保存。每个附件不超过 {limit} MB，每个工单最多 {most} 个附件；"
-            "请压缩或拆分文件后重新提交。")
+    return f"提交的内容过大，没有保存。每个附件不超过 {limit} MB，每个工单最多 {most} 个附件；请压缩或拆分文件后重新提交。"
 
 
 def _with_allow(response, methods):

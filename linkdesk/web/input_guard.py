@@ -7,6 +7,7 @@
 - ``<int:…>`` in routes matches only numbers an INTEGER column holds; a larger one is a 404.
 - Security headers on every response: no sniffing, no framing, a CSP without inline scripts.
 """
+
 import re
 
 from flask import abort, jsonify, request
@@ -84,8 +85,7 @@ def _check_request() -> None:
 
 def _refuse(error: BadInput):
     if wants_json():
-        response = jsonify({"errors": {error.field: [error.message]}, "error": f"{error.field}：{error.message}",
-                            "status": error.status})
+        response = jsonify({"errors": {error.field: [error.message]}, "error": f"{error.field}：{error.message}", "status": error.status})
         response.status_code = error.status
         return response
     return error_response(error.status, f"“{error.field}”{error.message}")

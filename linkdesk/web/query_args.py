@@ -1,5 +1,6 @@
 """Numbers read from query strings and forms: never an error page, never a number the database
 cannot take. Only ASCII digits count: ``'²'.isdigit()`` is true and ``int('²')`` raises."""
+
 import re
 
 from werkzeug.datastructures import MultiDict

@@ -5,17 +5,20 @@ attachments take a full ticket's worth. The limit is decided from the matched en
 anything reads the body (the CSRF check reads the form first), so an oversized upload is a
 clean 413 — a Chinese page or JSON — and never a half-read request.
 """
+
 from flask import Request as FlaskRequest
 from flask import current_app
 
 # Endpoints whose requests may carry files.
-UPLOAD_ENDPOINTS = frozenset({
-    "tickets.new",
-    "tickets.edit",
-    "tickets.add_attachments",
-    "api.create_ticket",
-    "api.add_attachments",
-})
+UPLOAD_ENDPOINTS = frozenset(
+    {
+        "tickets.new",
+        "tickets.edit",
+        "tickets.add_attachments",
+        "api.create_ticket",
+        "api.add_attachments",
+    }
+)
 
 
 class Request(FlaskRequest):

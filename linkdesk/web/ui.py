@@ -1,4 +1,5 @@
 """What templates share: navigation by role, home tiles, date and time filters."""
+
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,8 +94,7 @@ def home_tiles(counts: dict[TicketStatus, int]) -> list[Tile]:
     if role in (Role.PROVINCE_REVIEWER, Role.MINISTRY_REVIEWER):
         return [
             Tile("待审工单", counts.get("awaiting_me", counts[TicketStatus.PENDING]), "需要您审核", _url("review.queue"), True),
-            Tile("审核逾期", counts.get("overdue", 0), "已过审核截止日", _url("review.queue", due="overdue"),
-                 bool(counts.get("overdue"))),
+            Tile("审核逾期", counts.get("overdue", 0), "已过审核截止日", _url("review.queue", due="overdue"), bool(counts.get("overdue"))),
             Tile("即将逾期", counts.get("due_soon", 0), "今天或下一个工作日截止", _url("review.queue", due="soon")),
             Tile("已批准待切换", counts[TicketStatus.APPROVED], "范围内计划切换", _url("cutovers.month")),
         ]

@@ -13,6 +13,7 @@ The State Council has twice changed a year after its yearly notice:
 changes. Anything that does not add up — in the notice itself or against the schedule it
 changes — raises :class:`NoticeParseError`, and nothing is applied.
 """
+
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,9 +40,7 @@ from .notice_page import AMENDMENT, NoticeText
 _HOLIDAYS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
 _ALIASES = {"五一": "劳动节", "清明": "清明节", "端午": "端午节", "中秋": "中秋节", "国庆": "国庆节", "新年": "元旦"}
 _ITEM = re.compile(r"^([一二三四五六七八九十]{1,3})、(.*)$", re.S)
-_EXTEND = re.compile(
-    rf"^延长(?:\d{{4}}年)?(.{{1,12}}?)假期至{_DATE}{_NOTE}(?:,{_DATE}{_NOTE}起?(?:正常)?上班(?:工作)?)?$"
-)
+_EXTEND = re.compile(rf"^延长(?:\d{{4}}年)?(.{{1,12}}?)假期至{_DATE}{_NOTE}(?:,{_DATE}{_NOTE}起?(?:正常)?上班(?:工作)?)?$")
 _DATED = re.compile(r"\d+月|\d+日")
 
 
@@ -76,8 +75,9 @@ class Amendment:
             old_days = set(_days(old_first, old_last))
             if change.first is None:  # 延长: the holiday runs on to a later day
                 if change.last < old_last:
-                    raise _fail(change.sentence, f"现行安排中{change.holiday}已放到{_md(old_last)}，"
-                                                 f"通知却写延长至{_md(change.last)}，前后矛盾。")
+                    raise _fail(
+                        change.sentence, f"现行安排中{change.holiday}已放到{_md(old_last)}，通知却写延长至{_md(change.last)}，前后矛盾。"
+                    )
                 first = old_first
             else:  # 调整: the holiday's days are replaced, with its make-up days
                 first = change.first
@@ -108,9 +108,11 @@ def _period_of(periods, holiday: str, year: int) -> int:
 
 def _nearest(periods, day: date) -> int:
     """The period a make-up day belongs to: the one nearest to it."""
+
     def distance(period) -> int:
         _, first, last = period
         return 0 if first <= day <= last else min(abs((day - first).days), abs((day - last).days))
+
     return min(range(len(periods)), key=lambda index: distance(periods[index]))
 
 
@@ -156,8 +158,9 @@ def _read(found: NoticeText) -> Amendment:
             elif _MAKEUP.match(clause):
                 makeup.update((day, sentence) for day in _makeup_days(clause, sentence, found.year))
             elif _DATED.search(clause):
-                raise _fail(sentence, "这句话提到了日期，但既不是放假日期、延长假期，也不是调休上班日期的写法；"
-                                    "为免漏掉一天，整份通知不予导入。")
+                raise _fail(
+                    sentence, "这句话提到了日期，但既不是放假日期、延长假期，也不是调休上班日期的写法；为免漏掉一天，整份通知不予导入。"
+                )
     if not changes:
         raise NoticeParseError(f"“{found.title}”中没有读出任何放假日期（如“一、2019年5月1日至4日放假调休，共4天。”）。")
     if len(changes) > 1:
@@ -193,8 +196,9 @@ def _check(change: HolidayChange, makeup: dict[date, str], year: int) -> None:
     if change.first is not None:
         missing = [day for day in _statutory_days(year)[change.holiday] if not change.first <= day <= change.last]
         if missing:
-            raise _fail(change.sentence, f"{'、'.join(_md(day) for day in missing)}是{change.holiday}的法定假日，"
-                                         "却不在调整后的放假日期之内。")
+            raise _fail(
+                change.sentence, f"{'、'.join(_md(day) for day in missing)}是{change.holiday}的法定假日，却不在调整后的放假日期之内。"
+            )
 
 
 def read_notice(text: str) -> YearSchedule | Amendment:

@@ -30,6 +30,7 @@ except outside the range the lunar tables cover (``CalendarRangeError``, a worka
 The schedules themselves (``YearSchedule``, ``parse_schedule_file``, ``load_shipped_schedules``,
 the statutory rules) live in ``year_schedules.py``; their names are importable from here too.
 """
+
 import re
 from bisect import bisect_left
 from collections.abc import Iterable
@@ -126,9 +127,7 @@ class Earliest:
 
 def _check_range(day: date) -> None:
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise CalendarRangeError(
-            f"{day.isoformat()} 超出工作日历的范围（{FIRST_DAY.isoformat()} 至 {LAST_DAY.isoformat()}）。"
-        )
+        raise CalendarRangeError(f"{day.isoformat()} 超出工作日历的范围（{FIRST_DAY.isoformat()} 至 {LAST_DAY.isoformat()}）。")
 
 
 def _as_date(day) -> date:

@@ -1,4 +1,5 @@
 """flask --app linkdesk workdays …: earliest, check, import, import-notice."""
+
 from datetime import date
 from pathlib import Path
 
@@ -64,8 +65,7 @@ def _show_changes(preview: ImportPreview) -> None:
         click.echo(f"调整通知：{preview.amends}")
     click.echo(f"与现行安排相比变化的日子：{len(preview.days)}")
     for change in preview.days:
-        click.echo(f"  {change.day.isoformat()} {weekday_zh(change.day)} "
-                   f"{KIND_LABELS[change.before]} → {KIND_LABELS[change.after]}")
+        click.echo(f"  {change.day.isoformat()} {weekday_zh(change.day)} {KIND_LABELS[change.before]} → {KIND_LABELS[change.after]}")
     click.echo(f"最早切换日期或切换日受影响的未完成工单：{len(preview.tickets)}")
     for item in preview.tickets:
         ticket = item.ticket
@@ -99,8 +99,7 @@ def _store(schedule: YearSchedule, dry_run: bool, yes: bool, amends: str | None 
     if not yes:
         click.confirm("确认导入以上安排？", abort=True)
     result = import_schedule(schedule)
-    click.echo(f"已导入 {schedule.year} 年{'（替换了之前的导入）' if result.replaced else ''}；"
-               f"受影响并已标记的工单：{len(result.flagged)}")
+    click.echo(f"已导入 {schedule.year} 年{'（替换了之前的导入）' if result.replaced else ''}；受影响并已标记的工单：{len(result.flagged)}")
     for ticket in result.flagged:
         click.echo(f"  {ticket.number} {ticket.center.short_name} {ticket.cutover_date.isoformat()}")
 

@@ -26,6 +26,7 @@ does not fit the date, a make-up day that is not a Saturday or Sunday, an item w
 a statutory holiday (元旦 … 国庆节) that has no item or whose statutory days its item leaves out.
 Nothing is returned unless the whole notice was read.
 """
+
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -52,16 +53,48 @@ class _Period:
 
 
 # Full-width forms the notices use, mapped to the half-width forms the patterns expect.
-_NORMALIZE = str.maketrans({
-    "（": "(", "）": ")", "：": ":", "，": ",", "；": ";", "〔": "[", "〕": "]", "［": "[", "］": "]",
-    "【": "[", "】": "]", "﹝": "[", "﹞": "]", "～": "至", "~": "至", "—": "至", "－": "至",
-    **{chr(0xFF10 + digit): str(digit) for digit in range(10)},
-})
+_NORMALIZE = str.maketrans(
+    {
+        "（": "(",
+        "）": ")",
+        "：": ":",
+        "，": ",",
+        "；": ";",
+        "〔": "[",
+        "〕": "]",
+        "［": "[",
+        "］": "]",
+        "【": "[",
+        "】": "]",
+        "﹝": "[",
+        "﹞": "]",
+        "～": "至",
+        "~": "至",
+        "—": "至",
+        "－": "至",
+        **{chr(0xFF10 + digit): str(digit) for digit in range(10)},
+    }
+)
 _NUMERALS = "一二三四五六七八九十"
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _WEEKDAY_NAMES = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
-_LUNAR_MONTHS = {"正": 1, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-                 "十": 10, "冬": 11, "十一": 11, "腊": 12, "十二": 12}
+_LUNAR_MONTHS = {
+    "正": 1,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "冬": 11,
+    "十一": 11,
+    "腊": 12,
+    "十二": 12,
+}
 
 _ITEM_START = re.compile(rf"(?:^|(?<=[\s。；;，,]))(?=[{_NUMERALS}]{{1,3}}、[^:：。\n]{{1,20}}[:：])")
 _HEADING = re.compile(rf"^([{_NUMERALS}]{{1,3}})、([^:。]{{1,20}}):(.*)$", re.S)
@@ -127,8 +160,7 @@ def _check_note(note: str | None, day: date, sentence: str) -> None:
         return
     weekday = re.search(r"(?:周|星期)([一二三四五六日天])", note)
     if weekday and _WEEKDAYS[weekday.group(1)] != day.weekday():
-        raise _fail(sentence, f"{day.month}月{day.day}日是{_WEEKDAY_NAMES[day.weekday()]}，"
-                              f"括号里却写着“{weekday.group(0)}”。")
+        raise _fail(sentence, f"{day.month}月{day.day}日是{_WEEKDAY_NAMES[day.weekday()]}，括号里却写着“{weekday.group(0)}”。")
     lunar = _LUNAR.search(note)
     if not lunar:
         return
@@ -191,8 +223,7 @@ def _makeup_days(compact: str, sentence: str, year: int) -> list[date]:
         day = _date(int(y or year), int(m), int(d), sentence)
         _check_note(note, day, sentence)
         if day.weekday() < 5:
-            raise _fail(sentence, f"{day.month}月{day.day}日是{_WEEKDAY_NAMES[day.weekday()]}，"
-                                  "调休上班日应为周六或周日。")
+            raise _fail(sentence, f"{day.month}月{day.day}日是{_WEEKDAY_NAMES[day.weekday()]}，调休上班日应为周六或周日。")
         days.append(day)
     return days
 
@@ -255,8 +286,11 @@ def _read_item(label: str, name: str, sentences: list[str], year: int) -> tuple[
             elif clause.endswith("上班") or clause.endswith("上班工作"):
                 _makeup_days(clause, sentence, year)  # raises: the list of days cannot be read
             elif _SCHEDULE_MENTION.search(clause):
-                raise _fail(sentence, "这句话提到了日期或放假、上班，但既不是放假日期也不是调休上班日期的写法"
-                                      "（应如“1月4日（周日）上班。”）；为免漏掉调休上班日，整份通知不予导入。")
+                raise _fail(
+                    sentence,
+                    "这句话提到了日期或放假、上班，但既不是放假日期也不是调休上班日期的写法"
+                    "（应如“1月4日（周日）上班。”）；为免漏掉调休上班日，整份通知不予导入。",
+                )
     if not ranges:
         raise _fail(sentences[0], "这一项没有读出任何放假日期。")
     first, last, sentence = ranges[0]
@@ -272,8 +306,7 @@ def _statutory_days(year: int) -> dict[str, list[date]]:
     2025 (国务院令第644号) 春节 was 初一 to 初三, without 除夕, and 劳动节 was 1 May alone.
     """
     days = {
-        name: [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
-        for name, first, last in statutory_periods(year)
+        name: [first + timedelta(days=offset) for offset in range((last - first).days + 1)] for name, first, last in statutory_periods(year)
     }
     if year < _RULES_OF_2025:
         days["春节"], days["劳动节"] = days["春节"][1:], days["劳动节"][:1]
@@ -295,8 +328,7 @@ def _check_statutory(periods: list[_Period], year: int) -> None:
         missing = [day for day in days if not period.first <= day <= period.last]
         if missing:
             listed = "、".join(f"{day.month}月{day.day}日" for day in missing)
-            raise _fail(period.sentence, f"{listed}是{holiday}的法定假日，却不在这一项的放假日期之内。",
-                        item=period.label)
+            raise _fail(period.sentence, f"{listed}是{holiday}的法定假日，却不在这一项的放假日期之内。", item=period.label)
 
 
 def parse_notice(text: str) -> YearSchedule:
@@ -344,8 +376,7 @@ def _find(text: str) -> NoticeText:
 
 
 def _period_days(periods) -> set[date]:
-    return {period.first + timedelta(days=offset)
-            for period in periods for offset in range((period.last - period.first).days + 1)}
+    return {period.first + timedelta(days=offset) for period in periods for offset in range((period.last - period.first).days + 1)}
 
 
 def _read_items(items, year: int) -> tuple[list[_Period], dict[date, tuple[str, str]]]:

@@ -10,6 +10,7 @@ related links). :func:`find_notice` keeps only the notice: from its title to its
 Two kinds of title are known: the yearly notice (关于YYYY年部分节假日安排的通知) and a notice that
 changes a published schedule (关于调整2019年劳动节假期安排的通知, 关于延长2020年春节假期的通知).
 """
+
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -27,9 +28,7 @@ def _spaced(literal: str) -> str:
 
 _OFFICE = _spaced("国务院办公厅")
 _YEAR = r"(\d{4})\s*年"
-_YEARLY_TITLE = re.compile(
-    rf"(?<!《)({_OFFICE})?\s*{_spaced('关于')}\s*{_YEAR}\s*{_spaced('部分节假日安排的通知')}"
-)
+_YEARLY_TITLE = re.compile(rf"(?<!《)({_OFFICE})?\s*{_spaced('关于')}\s*{_YEAR}\s*{_spaced('部分节假日安排的通知')}")
 _AMENDMENT_TITLE = re.compile(
     rf"(?<!《)({_OFFICE})?\s*{_spaced('关于')}\s*((?:调\s*整|延\s*长|变\s*更|更\s*改))\s*{_YEAR}\s*"
     r"([^\s，。,：:《》]{2,24}?)\s*(?:假\s*期|放\s*假)\s*(?:安\s*排|时\s*间)?\s*的\s*通\s*知"
@@ -37,9 +36,7 @@ _AMENDMENT_TITLE = re.compile(
 _NUMBER = re.compile(r"国\s*办\s*发\s*明\s*电\s*[〔\[（(［﹝]\s*(\d{4})\s*[〕\]）)］﹞]\s*(\d+)\s*号")
 # The first item of a notice: 一、 followed closely by a date (一、元旦：1月1日…, 一、2019年5月1日…).
 _FIRST_ITEM = re.compile(r"一\s*、[^。]{0,40}?\d{1,2}\s*月\s*\d{1,2}\s*日")
-_SIGNATURE = re.compile(
-    rf"{_OFFICE}[\s,，、]*(?:[（(]\s*印\s*[)）])?[\s,，、]*(\d{{4}})\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日"
-)
+_SIGNATURE = re.compile(rf"{_OFFICE}[\s,，、]*(?:[（(]\s*印\s*[)）])?[\s,，、]*(\d{{4}})\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日")
 _DATE_LINE = re.compile(r"(?m)^[ \t\u3000\xa0]*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[ \t\u3000\xa0]*$")
 # Whitespace is only kept where an item (二、三、…) begins; elsewhere it is a wrapped line or an indent.
 _INNER_SPACE = re.compile(rf"\s+(?![{_NUMERALS}]{{1,3}}\s*、)")
@@ -114,11 +111,11 @@ def find_notice(text: str) -> NoticeText | None:
     kind, match, following = chosen
     first_item = _FIRST_ITEM.search(text, match.end(), following)
     if first_item:
-        end, signed = _signature(text[first_item.start():])
-        body = text[match.end():first_item.start() + end]
+        end, signed = _signature(text[first_item.start() :])
+        body = text[match.end() : first_item.start() + end]
     else:
-        body, signed = text[match.end():following], None
-    number = _NUMBER.search(text, match.end(), match.end() + len(body)) or _last(_NUMBER, text[:match.start()])
+        body, signed = text[match.end() : following], None
+    number = _NUMBER.search(text, match.end(), match.end() + len(body)) or _last(_NUMBER, text[: match.start()])
     office = "国务院办公厅" if match.group(1) else ""
     if kind == YEARLY:
         year = int(match.group(2))
@@ -128,9 +125,14 @@ def find_notice(text: str) -> NoticeText | None:
         holiday = re.sub(r"\s", "", match.group(4))
         title = re.sub(r"\s", "", match.group(0))
     return NoticeText(
-        kind=kind, year=year, title=title, body=flatten(body),
+        kind=kind,
+        year=year,
+        title=title,
+        body=flatten(body),
         number=f"国办发明电〔{number.group(1)}〕{number.group(2)}号" if number else None,
-        signed=signed, action=action, holiday=holiday,
+        signed=signed,
+        action=action,
+        holiday=holiday,
     )
 
 

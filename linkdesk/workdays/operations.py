@@ -5,6 +5,7 @@ the schedule that would be stored (an adjustment notice applied onto the year it
 whose kind changes (before → after), and the open tickets whose earliest cutover E(D) or whose
 cutover day changes. Nothing is stored until ``tickets.flags.import_schedule`` is called.
 """
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -74,8 +75,9 @@ def schedule_from_notice(text: str) -> tuple[YearSchedule, str | None]:
 def prepare_import(schedule: YearSchedule, amends: str | None = None) -> ImportPreview:
     """What storing ``schedule`` would change, computed without storing anything."""
     before, after = current_calendar(), calendar_with(schedule)
-    return ImportPreview(schedule, amends, tuple(_day_changes(before, after, schedule.year)),
-                         tuple(_ticket_changes(before, after, schedule.year)))
+    return ImportPreview(
+        schedule, amends, tuple(_day_changes(before, after, schedule.year)), tuple(_ticket_changes(before, after, schedule.year))
+    )
 
 
 def _day_changes(before: WorkingDayCalendar, after: WorkingDayCalendar, year: int) -> list[DayChange]:
@@ -91,11 +93,15 @@ def _day_changes(before: WorkingDayCalendar, after: WorkingDayCalendar, year: in
 
 def _ticket_changes(before: WorkingDayCalendar, after: WorkingDayCalendar, year: int) -> list[TicketChange]:
     tickets = db.session.scalars(
-        select(Ticket).where(
+        select(Ticket)
+        .where(
             Ticket.status.in_(OPEN_STATUSES),
-            or_(Ticket.submitted_on.between(max(date(year - 1, 11, 1), FIRST_DAY), date(year, 12, 31)),
-                Ticket.cutover_date.between(date(year - 1, 12, 1), date(year + 1, 1, 31))),
-        ).order_by(Ticket.cutover_date, Ticket.id)
+            or_(
+                Ticket.submitted_on.between(max(date(year - 1, 11, 1), FIRST_DAY), date(year, 12, 31)),
+                Ticket.cutover_date.between(date(year - 1, 12, 1), date(year + 1, 1, 31)),
+            ),
+        )
+        .order_by(Ticket.cutover_date, Ticket.id)
     ).all()
     changes = []
     for ticket in tickets:

@@ -5,6 +5,7 @@ force (imported ones win over shipped ones for the same year), stores an importe
 which open tickets it breaks (findings; flagging them is ``tickets.flags``), and caches the index
 built from the schedules, rebuilding it when an import changes the database.
 """
+
 import logging
 import threading
 from dataclasses import dataclass
@@ -35,17 +36,13 @@ def to_year_schedule(row: HolidaySchedule) -> YearSchedule:
         holidays=frozenset(date.fromisoformat(day) for day in row.holidays),
         makeup_workdays=frozenset(date.fromisoformat(day) for day in row.makeup_workdays),
         source=row.source,
-        periods=tuple(
-            (name, date.fromisoformat(first), date.fromisoformat(last)) for name, first, last in row.periods or ()
-        ),
+        periods=tuple((name, date.fromisoformat(first), date.fromisoformat(last)) for name, first, last in row.periods or ()),
     )
 
 
 def _fingerprint() -> tuple:
     # Cheap to ask on every request; changes whenever a schedule is imported or replaced.
-    count, latest = db.session.execute(
-        select(func.count(), func.max(HolidaySchedule.imported_at))
-    ).one()
+    count, latest = db.session.execute(select(func.count(), func.max(HolidaySchedule.imported_at))).one()
     return count, latest, current_app.config["LINKDESK_LEAD_WORKING_DAYS"]
 
 

@@ -1,4 +1,5 @@
 """Year view of official working days, and the admin's import of a new year's schedule."""
+
 import calendar as month_grid
 import json
 
@@ -35,13 +36,20 @@ def year():
     shown = int_arg(request.args, "year", today.year, low=2018, high=2099)
     calendar = current_calendar()
     months = [
-        [[day if day.month == number else None for day in week]
-         for week in month_grid.Calendar(firstweekday=0).monthdatescalendar(shown, number)]
+        [
+            [day if day.month == number else None for day in week]
+            for week in month_grid.Calendar(firstweekday=0).monthdatescalendar(shown, number)
+        ]
         for number in range(1, 13)
     ]
     return render_template(
-        "workdays/year.html", year=shown, months=months, calendar=calendar, today=today,
-        official=calendar.is_official(shown), source=calendar.source(shown),
+        "workdays/year.html",
+        year=shown,
+        months=months,
+        calendar=calendar,
+        today=today,
+        official=calendar.is_official(shown),
+        source=calendar.source(shown),
     )
 
 
@@ -81,13 +89,23 @@ def import_():
             elif request.form.get("confirm"):
                 schedule = preview.schedule
                 result = import_schedule(schedule, current_user)
-                flash(f"已导入 {schedule.year} 年节假日安排（{schedule.source}）；"
-                      f"{len(result.flagged)} 张未完成工单的切换日期受影响并已标记。", "success")
+                flash(
+                    f"已导入 {schedule.year} 年节假日安排（{schedule.source}）；"
+                    f"{len(result.flagged)} 张未完成工单的切换日期受影响并已标记。",
+                    "success",
+                )
                 return redirect(url_for("workdays.year", year=schedule.year))
             else:
                 form.previewed.data = json.dumps([kind, text], ensure_ascii=False)
     status = 422 if error else 200
     schedule = preview.schedule if preview and not error else None
     days = sorted([(d, "holiday") for d in schedule.holidays] + [(d, "makeup") for d in schedule.makeup_workdays]) if schedule else []
-    return render_template("workdays/import.html", form=form, preview=schedule, changes=preview if schedule else None,
-                           kind_labels=KIND_LABELS, days=days, error=error), status
+    return render_template(
+        "workdays/import.html",
+        form=form,
+        preview=schedule,
+        changes=preview if schedule else None,
+        kind_labels=KIND_LABELS,
+        days=days,
+        error=error,
+    ), status

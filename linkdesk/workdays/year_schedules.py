@@ -16,6 +16,7 @@ workalendar's own ``China`` table (2018–2023) is not part of the data: it lack
 (国办发明电〔2019〕3号). ``workalendar_schedules`` turns it into schedules so that the tests can
 cross-check the shipped files against it.
 """
+
 import csv
 import io
 import json
@@ -80,6 +81,7 @@ def statutory_periods(year: int) -> tuple[tuple[str, date, date], ...]:
     元旦 1 day, 春节 4 days (除夕 and 初一 to 初三), 清明 1, 劳动节 2 (1–2 May), 端午 1,
     中秋 1, 国庆节 3 (1–3 October): the rules in force since 1 January 2025.
     """
+
     def lunar(year: int, month: int, day: int) -> date:
         return LunarDate(year, month, day).to_solar_date()
 
@@ -147,13 +149,15 @@ def workalendar_schedules() -> list[YearSchedule]:
         warnings.simplefilter("ignore", DeprecationWarning)
         for year in sorted(known_years):
             named = [(day, WORKALENDAR_NAMES.get(name, name)) for day, name in china.holidays(year)]
-            schedules.append(YearSchedule(
-                year=year,
-                holidays=frozenset(day for day, _ in named),
-                makeup_workdays=frozenset(day for day in china.extra_working_days if day.year == year),
-                source=WORKALENDAR_SOURCE,
-                periods=_periods_of(named),
-            ))
+            schedules.append(
+                YearSchedule(
+                    year=year,
+                    holidays=frozenset(day for day, _ in named),
+                    makeup_workdays=frozenset(day for day in china.extra_working_days if day.year == year),
+                    source=WORKALENDAR_SOURCE,
+                    periods=_periods_of(named),
+                )
+            )
     return schedules
 
 

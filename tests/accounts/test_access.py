@@ -1,4 +1,5 @@
 """Roles and scope: pages, the admin area, the create-user and create-token commands."""
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,9 +20,17 @@ def test_admin_pages_are_403_for_other_roles(client, auth, make):
 def test_admin_creates_and_deactivates_a_user(client, auth, make):
     admin = make.user(Role.ADMIN)
     auth.login(admin.username, admin.password)
-    response = client.post("/admin/users", data={
-        "username": "shangqiu1", "display_name": "商丘经办", "role": "center_staff",
-        "center": "商丘", "province": "", "password": "a-long-enough-password"})
+    response = client.post(
+        "/admin/users",
+        data={
+            "username": "shangqiu1",
+            "display_name": "商丘经办",
+            "role": "center_staff",
+            "center": "商丘",
+            "province": "",
+            "password": "a-long-enough-password",
+        },
+    )
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.username == "shangqiu1"))
     assert user.center.short_name == "商丘"
@@ -33,8 +42,9 @@ def test_admin_creates_and_deactivates_a_user(client, auth, make):
 def test_admin_form_errors_are_chinese_and_keep_the_input(client, auth, make):
     admin = make.user(Role.ADMIN)
     auth.login(admin.username, admin.password)
-    response = client.post("/admin/users", data={
-        "username": "x1", "role": "center_staff", "center": "不存在", "password": "a-long-enough-password"})
+    response = client.post(
+        "/admin/users", data={"username": "x1", "role": "center_staff", "center": "不存在", "password": "a-long-enough-password"}
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "找不到中心“不存在”" in page and 'value="x1"' in page
@@ -50,9 +60,11 @@ def test_admin_cannot_deactivate_themselves(client, auth, make):
 
 @pytest.mark.parametrize(
     ("role", "scope", "expected"),
-    [(Role.CENTER_STAFF, {"center": "郑州"}, {"郑州"}),
-     (Role.PROVINCE_REVIEWER, {"province": "河南"}, None),
-     (Role.MINISTRY_REVIEWER, {}, None)],
+    [
+        (Role.CENTER_STAFF, {"center": "郑州"}, {"郑州"}),
+        (Role.PROVINCE_REVIEWER, {"province": "河南"}, None),
+        (Role.MINISTRY_REVIEWER, {}, None),
+    ],
 )
 def test_scoped_centers(make, role, scope, expected):
     user = make.user(role, **scope).user
@@ -66,8 +78,9 @@ def test_scoped_centers(make, role, scope, expected):
 
 
 def test_create_user_command(runner):
-    result = runner.invoke(args=["create-user", "zz2", "--role", "center_staff", "--center", "410100",
-                                 "--password", "a-long-enough-password"])
+    result = runner.invoke(
+        args=["create-user", "zz2", "--role", "center_staff", "--center", "410100", "--password", "a-long-enough-password"]
+    )
     assert result.exit_code == 0, result.output
     assert "郑州住房公积金管理中心" in result.output
 
@@ -89,6 +102,7 @@ def test_create_token_prints_a_token_stored_only_as_a_digest(runner, make, clien
     token = result.output.strip()
     assert token.startswith("ld_")
     from linkdesk.models import ApiToken
+
     stored = db.session.scalar(select(ApiToken))
     assert token not in (stored.digest, stored.prefix)
     assert client.get("/api/v1/services", headers={"Authorization": f"Bearer {token}"}).status_code == 200

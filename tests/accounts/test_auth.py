@@ -1,4 +1,5 @@
 """Logging in and out, password storage, throttling, CSRF, idle sessions."""
+
 import re
 
 import pytest
@@ -91,10 +92,10 @@ class TestThrottling:
         attacker = app.test_client()
         with time_machine.travel("2026-11-25 02:00:00+00:00", tick=False):
             for n in range(12):
-                attacker.post("/login", data={"username": clerk.username, "password": f"g{n}"},
-                              environ_base={"REMOTE_ADDR": "203.0.113.9"})
-            real = app.test_client().post("/login", data={"username": clerk.username, "password": clerk.password},
-                                          environ_base={"REMOTE_ADDR": "198.51.100.7"})
+                attacker.post("/login", data={"username": clerk.username, "password": f"g{n}"}, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+            real = app.test_client().post(
+                "/login", data={"username": clerk.username, "password": clerk.password}, environ_base={"REMOTE_ADDR": "198.51.100.7"}
+            )
         assert real.status_code == 302
 
     def test_the_delay_ends_so_nobody_is_locked_out_for_good(self, client, auth, make):

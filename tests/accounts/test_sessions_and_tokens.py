@@ -1,4 +1,5 @@
 """Issue 15 (3, 4): sessions the server ends, and API tokens that expire and can be revoked."""
+
 import re
 from datetime import timedelta
 

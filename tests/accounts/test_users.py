@@ -1,6 +1,7 @@
 """Issue 17: accounts people run themselves — own password change, the admin's user page
 (role, scope, name, contact, 企业微信 id), one-time set-password links, first login with a
 temporary password, and the audit trail of every admin change."""
+
 import re
 from datetime import timedelta
 
@@ -39,8 +40,9 @@ class TestOwnPassword:
     def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(self, app, make, clock):
         clerk = make.user()
         here, elsewhere = browser_of(app, clerk), browser_of(app, clerk)
-        response = here.post("/account/password", data={
-            "old_password": clerk.password, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+        response = here.post(
+            "/account/password", data={"old_password": clerk.password, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+        )
         assert response.status_code == 302 and response.headers["Location"] == "/account"
         assert "其他 1 处登录已退出" in here.get("/account").get_data(as_text=True)
         response = elsewhere.get("/tickets/")
@@ -49,17 +51,22 @@ class TestOwnPassword:
         browser_of(app, clerk, NEW_PASSWORD)
         assert events(clerk.user)[-1][:2] == ("password_changed", clerk.username)
 
-    @pytest.mark.parametrize(("old", "new", "confirm", "message"), [
-        ("wrong-old-password", NEW_PASSWORD, NEW_PASSWORD, "当前密码不正确。"),
-        (None, "short", "short", "密码至少需要 10 个字符。"),
-        (None, NEW_PASSWORD, NEW_PASSWORD + "x", "两次输入的新密码不一致。"),
-        (None, None, None, "新密码不能与当前密码相同。"),
-    ])
+    @pytest.mark.parametrize(
+        ("old", "new", "confirm", "message"),
+        [
+            ("wrong-old-password", NEW_PASSWORD, NEW_PASSWORD, "当前密码不正确。"),
+            (None, "short", "short", "密码至少需要 10 个字符。"),
+            (None, NEW_PASSWORD, NEW_PASSWORD + "x", "两次输入的新密码不一致。"),
+            (None, None, None, "新密码不能与当前密码相同。"),
+        ],
+    )
     def test_a_refused_change_says_why_and_changes_nothing(self, app, make, clock, old, new, confirm, message):
         clerk = make.user()
         browser = browser_of(app, clerk)
-        response = browser.post("/account/password", data={
-            "old_password": old or clerk.password, "new_password": new or clerk.password, "confirm": confirm or clerk.password})
+        response = browser.post(
+            "/account/password",
+            data={"old_password": old or clerk.password, "new_password": new or clerk.password, "confirm": confirm or clerk.password},
+        )
         assert response.status_code == 422
         assert message in response.get_data(as_text=True)
         browser_of(app, clerk)  # the old password still works
@@ -87,7 +94,9 @@ class TestResetLinks:
         again = visitor.post(link, data={"new_password": "yet-another-password", "confirm": "yet-another-password"})
         assert again.status_code == 404 and "已使用或已过期" in again.get_data(as_text=True)
         assert [(action, actor) for action, actor, _ in events(clerk.user)][-2:] == [
-            ("reset_link_issued", admin.username), ("password_reset", clerk.username)]
+            ("reset_link_issued", admin.username),
+            ("password_reset", clerk.username),
+        ]
 
     def test_a_link_expires_after_24_hours(self, app, make, clock):
         clerk, admin = make.user(), make.user(Role.ADMIN)
@@ -139,9 +148,17 @@ class TestResetLinks:
 class TestFirstLogin:
     def test_a_user_the_admin_created_sets_their_own_password_first(self, app, make, clock):
         admin = make.user(Role.ADMIN)
-        response = browser_of(app, admin).post("/admin/users", data={
-            "username": "zz-new", "display_name": "新经办", "role": "center_staff", "center": "郑州",
-            "contact": "0371-66668888", "password": "temporary-password-1"})
+        response = browser_of(app, admin).post(
+            "/admin/users",
+            data={
+                "username": "zz-new",
+                "display_name": "新经办",
+                "role": "center_staff",
+                "center": "郑州",
+                "contact": "0371-66668888",
+                "password": "temporary-password-1",
+            },
+        )
         assert response.status_code == 302
         new = db.session.scalar(select(User).where(User.username == "zz-new"))
         assert new.must_change_password and new.contact == "0371-66668888"
@@ -153,15 +170,29 @@ class TestFirstLogin:
             assert response.status_code == 302 and response.headers["Location"] == "/account/password"
         assert browser.get("/api/v1/tickets").status_code == 403
         assert "临时密码" in browser.get("/account/password").get_data(as_text=True)
-        response = browser.post("/account/password", data={
-            "old_password": "temporary-password-1", "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+        response = browser.post(
+            "/account/password", data={"old_password": "temporary-password-1", "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+        )
         assert response.status_code == 302
         assert browser.get("/tickets/").status_code == 200
         assert [action for action, _, _ in events(new)] == ["created", "password_changed"]
 
     def test_the_cli_creates_a_user_with_a_wecom_id_and_a_temporary_password(self, runner):
-        result = runner.invoke(args=["create-user", "shangqiu", "--role", "center_staff", "--center", "商丘",
-                                     "--wecom-userid", "ZhangSan", "--temporary", "--password", "temporary-password-1"])
+        result = runner.invoke(
+            args=[
+                "create-user",
+                "shangqiu",
+                "--role",
+                "center_staff",
+                "--center",
+                "商丘",
+                "--wecom-userid",
+                "ZhangSan",
+                "--temporary",
+                "--password",
+                "temporary-password-1",
+            ]
+        )
         assert result.exit_code == 0, result.output
         user = db.session.scalar(select(User).where(User.username == "shangqiu"))
         assert user.wecom_userid == "zhangsan" and user.must_change_password
@@ -173,8 +204,10 @@ class TestAdminEdits:
         Api(app.test_client(), make.token(colleague)).post("/tickets", ticket_request(cutover_date="2026-12-11"))
         clerk_browser = browser_of(app, clerk)
         assert len(clerk_browser.get("/api/v1/tickets").get_json()) == 1
-        response = browser_of(app, admin).post(f"/admin/users/{clerk.user.id}", data={
-            "display_name": "调岗经办", "contact": "0370-1234567", "role": "center_staff", "center": "商丘", "province": "河南"})
+        response = browser_of(app, admin).post(
+            f"/admin/users/{clerk.user.id}",
+            data={"display_name": "调岗经办", "contact": "0370-1234567", "role": "center_staff", "center": "商丘", "province": "河南"},
+        )
         assert response.status_code == 302
         assert clerk_browser.get("/api/v1/tickets").get_json() == []
         assert "商丘" in clerk_browser.get("/account").get_data(as_text=True)
@@ -186,18 +219,23 @@ class TestAdminEdits:
     def test_a_role_change_is_on_the_users_admin_page(self, app, make, clock):
         clerk, admin = make.user(), make.user(Role.ADMIN)
         admin_browser = browser_of(app, admin)
-        response = admin_browser.post(f"/admin/users/{clerk.user.id}", data={
-            "display_name": clerk.user.display_name, "role": "province_reviewer", "center": "郑州", "province": "河南"})
+        response = admin_browser.post(
+            f"/admin/users/{clerk.user.id}",
+            data={"display_name": clerk.user.display_name, "role": "province_reviewer", "center": "郑州", "province": "河南"},
+        )
         assert response.status_code == 302
         page = admin_browser.get(f"/admin/users/{clerk.user.id}").get_data(as_text=True)
         assert "角色：中心经办人员 → 省级审核人员" in page and admin.username in page
 
-    @pytest.mark.parametrize(("change", "field_message"), [
-        ({"center": "火星"}, "找不到中心“火星”"),
-        ({"role": "province_reviewer", "province": ""}, "该角色必须指定省份"),
-        ({"display_name": ""}, "请输入姓名"),
-        ({"wecom_userid": "not valid!"}, "企业微信账号（UserID）为"),
-    ])
+    @pytest.mark.parametrize(
+        ("change", "field_message"),
+        [
+            ({"center": "火星"}, "找不到中心“火星”"),
+            ({"role": "province_reviewer", "province": ""}, "该角色必须指定省份"),
+            ({"display_name": ""}, "请输入姓名"),
+            ({"wecom_userid": "not valid!"}, "企业微信账号（UserID）为"),
+        ],
+    )
     def test_a_refused_edit_says_why_and_changes_nothing(self, app, make, clock, change, field_message):
         clerk, admin = make.user(), make.user(Role.ADMIN)
         data = {"display_name": "经办", "role": "center_staff", "center": "郑州", **change}
@@ -221,15 +259,15 @@ class TestAdminEdits:
         admin_browser = browser_of(app, admin)
         admin_browser.post(f"/admin/users/{clerk.user.id}/active/off")
         admin_browser.post(f"/admin/users/{clerk.user.id}/active/on")
-        assert [(a, actor) for a, actor, _ in events(clerk.user)][1:] == [
-            ("deactivated", admin.username), ("activated", admin.username)]
+        assert [(a, actor) for a, actor, _ in events(clerk.user)][1:] == [("deactivated", admin.username), ("activated", admin.username)]
         page = admin_browser.get(f"/admin/users/{clerk.user.id}").get_data(as_text=True)
         assert "停用账号" in page and "启用账号" in page
 
     def test_an_admin_cannot_take_away_their_own_role(self, app, make, clock):
         admin = make.user(Role.ADMIN)
-        response = browser_of(app, admin).post(f"/admin/users/{admin.user.id}", data={
-            "display_name": "管理员", "role": "center_staff", "center": "郑州"})
+        response = browser_of(app, admin).post(
+            f"/admin/users/{admin.user.id}", data={"display_name": "管理员", "role": "center_staff", "center": "郑州"}
+        )
         assert response.status_code == 422 and "不能修改自己的角色" in response.get_data(as_text=True)
 
     def test_only_the_admin_reaches_a_users_page(self, app, make, clock):

@@ -1,4 +1,5 @@
 """Issue 17: sign-in with 企业微信, against a local server that speaks WeCom's API."""
+
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,8 +16,9 @@ LOGIN_URL = "https://login.work.weixin.qq.com/wwlogin/sso/login"
 @pytest.fixture
 def wecom(app):
     server = WeComApiServer()
-    app.config.update(LINKDESK_WECOM_CORP_ID=CORP_ID, LINKDESK_WECOM_AGENT_ID=AGENT_ID, LINKDESK_WECOM_SECRET=SECRET,
-                      LINKDESK_WECOM_API_BASE=server.base)
+    app.config.update(
+        LINKDESK_WECOM_CORP_ID=CORP_ID, LINKDESK_WECOM_AGENT_ID=AGENT_ID, LINKDESK_WECOM_SECRET=SECRET, LINKDESK_WECOM_API_BASE=server.base
+    )
     yield server
     server.stop()
 

@@ -1,6 +1,7 @@
 """The API reads its requests through the models in ``api.bodies`` (issue 28), and refuses them
 as it always has: a 422 whose ``errors`` name each field in Chinese. The document's bodies and
 query parameters are those models'."""
+
 import pytest
 from pydantic import ValidationError
 
@@ -21,10 +22,15 @@ def _refusals(model, data) -> dict:
 
 def test_a_wrong_json_type_is_named_by_field_and_type():
     assert _refusals(NewTicket, {"reason": True, "emergency": "yes", "service": ["info_query"]}) == {
-        "service": ["service 应为字符串。"], "reason": ["reason 应为字符串。"], "emergency": ["emergency 应为布尔值 true/false。"]}
+        "service": ["service 应为字符串。"],
+        "reason": ["reason 应为字符串。"],
+        "emergency": ["emergency 应为布尔值 true/false。"],
+    }
     assert _refusals(Decision, {"decision": "approve", "version": True}) == {"version": ["version 应为整数。"]}
     assert _refusals(Decision, {"decision": "approve", "version": 1.0, "override": 1}) == {
-        "version": ["version 应为整数。"], "override": ["override 应为布尔值 true/false。"]}
+        "version": ["version 应为整数。"],
+        "override": ["override 应为布尔值 true/false。"],
+    }
 
 
 def test_null_is_an_absent_field_and_unknown_keys_are_left_alone():
@@ -52,25 +58,33 @@ def test_the_list_arguments_are_pulled_into_range_never_refused():
 class TestOverHttp:
     def test_a_body_that_is_not_an_object(self, api_as):
         clerk, _ = api_as(center="郑州")
-        response = clerk.client.post("/api/v1/tickets", data="[1, 2]", headers=clerk.headers,
-                                     content_type="application/json")
+        response = clerk.client.post("/api/v1/tickets", data="[1, 2]", headers=clerk.headers, content_type="application/json")
         assert response.status_code == 422
-        assert response.get_json() == {"error": "请求体必须是 JSON 对象。", "errors": {"body": ["请求体必须是 JSON 对象。"]},
-                                       "status": 422}
+        assert response.get_json() == {"error": "请求体必须是 JSON 对象。", "errors": {"body": ["请求体必须是 JSON 对象。"]}, "status": 422}
 
     def test_a_wrong_type_on_filing_is_the_old_answer_exactly(self, api_as):
         clerk, _ = api_as(center="郑州")
         response = clerk.post("/tickets", ticket_request(cutover_date=CUTOVER, contact_phone=12345678))
         assert response.status_code == 422
-        assert response.get_json() == {"error": "contact_phone 应为字符串。", "errors": {"contact_phone": ["contact_phone 应为字符串。"]},
-                                       "status": 422}
+        assert response.get_json() == {
+            "error": "contact_phone 应为字符串。",
+            "errors": {"contact_phone": ["contact_phone 应为字符串。"]},
+            "status": 422,
+        }
 
     def test_bulk_decisions_keep_each_items_answer(self, team):
         ticket = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
-        response = team["henan"][0].post("/decisions", {"items": [
-            "x", {"id": "1"}, {"id": 2**31, "decision": "approve"},
-            {"id": ticket["id"], "version": ticket["version"], "decision": "approve"},
-        ]})
+        response = team["henan"][0].post(
+            "/decisions",
+            {
+                "items": [
+                    "x",
+                    {"id": "1"},
+                    {"id": 2**31, "decision": "approve"},
+                    {"id": ticket["id"], "version": ticket["version"], "decision": "approve"},
+                ]
+            },
+        )
         assert response.status_code == 200
         [not_object, bad_id, too_big, approved] = response.get_json()["results"]
         assert not_object == {"id": None, "status": 422, "errors": {"item": ["每一项应为 JSON 对象。"]}}
@@ -107,5 +121,12 @@ def test_every_query_field_is_a_documented_parameter_and_no_other():
     names = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
     assert names == {field.alias or name for name, field in TicketQuery.model_fields.items()}
     earliest = document()["paths"]["/workdays/earliest"]["get"]["parameters"]
-    assert earliest == [{"name": "submitted", "in": "query", "required": True, "description": "提交日期 D，YYYY-MM-DD",
-                         "schema": {"type": "string", "format": "date"}}]
+    assert earliest == [
+        {
+            "name": "submitted",
+            "in": "query",
+            "required": True,
+            "description": "提交日期 D，YYYY-MM-DD",
+            "schema": {"type": "string", "format": "date"},
+        }
+    ]

@@ -1,6 +1,7 @@
 """One convention across /api/v1 (issue 20): a center has one shape everywhere; province and center
 filters take a code, a short name or a full name on every list; list items are the detail without
 attachments and history."""
+
 import pytest
 
 from linkdesk.api.openapi import document

@@ -6,6 +6,7 @@ page, /api/v1/docs).
 
 Bounded: LINKDESK_FUZZ_EXAMPLES cases per route and method (50 here, 200 in CI); the seed is fixed
 (derandomize), so a failure reproduces."""
+
 import os
 
 import pytest
@@ -22,19 +23,89 @@ EXAMPLES = int(os.environ.get("LINKDESK_FUZZ_EXAMPLES", "50"))
 # session tests cover them), so that the other examples still run signed in.
 SPARED = {"accounts.logout", "accounts.set_user_active", "accounts.end_other_sessions", "static"}
 FIELD_NAMES = [
-    "service", "new_url", "cutover_date", "reason", "contact_name", "contact_phone", "http_justification",
-    "emergency", "emergency_reason", "version", "decision", "comment", "override", "center", "province",
-    "status", "stage", "page", "limit", "offset", "q", "from", "to", "month", "year", "format", "kind",
-    "tentative", "username", "password", "display_name", "role", "target", "scope", "expires_days",
-    "notice", "preview", "confirm", "previewed", "action", "endpoint", "_method", "_external", "next",
-    "limit-max_per_day", "blackout-first_day", "blackout-last_day", "blackout-reason", "submit_for_review",
+    "service",
+    "new_url",
+    "cutover_date",
+    "reason",
+    "contact_name",
+    "contact_phone",
+    "http_justification",
+    "emergency",
+    "emergency_reason",
+    "version",
+    "decision",
+    "comment",
+    "override",
+    "center",
+    "province",
+    "status",
+    "stage",
+    "page",
+    "limit",
+    "offset",
+    "q",
+    "from",
+    "to",
+    "month",
+    "year",
+    "format",
+    "kind",
+    "tentative",
+    "username",
+    "password",
+    "display_name",
+    "role",
+    "target",
+    "scope",
+    "expires_days",
+    "notice",
+    "preview",
+    "confirm",
+    "previewed",
+    "action",
+    "endpoint",
+    "_method",
+    "_external",
+    "next",
+    "limit-max_per_day",
+    "blackout-first_day",
+    "blackout-last_day",
+    "blackout-reason",
+    "submit_for_review",
 ]
 HOSTILE_TEXT = st.one_of(
     st.text(max_size=40),
-    st.sampled_from(["\x00", "abc\x00def", "²", "①", "١٢", "９", "-1", "0", "2147483648", "9223372036854775808",
-                     "1e999", "NaN", "2026-02-30", "2099-12", "9999-12", "2017-12", "0001-01-01", "true", "[]",
-                     "%00", "../../etc/passwd", "\r\nSet-Cookie: x=1", "<script>x</script>", "郑州",
-                     "https://gjj.example.gov.cn/a", "http://127.0.0.1/", "x" * 5000]),
+    st.sampled_from(
+        [
+            "\x00",
+            "abc\x00def",
+            "²",
+            "①",
+            "١٢",
+            "９",
+            "-1",
+            "0",
+            "2147483648",
+            "9223372036854775808",
+            "1e999",
+            "NaN",
+            "2026-02-30",
+            "2099-12",
+            "9999-12",
+            "2017-12",
+            "0001-01-01",
+            "true",
+            "[]",
+            "%00",
+            "../../etc/passwd",
+            "\r\nSet-Cookie: x=1",
+            "<script>x</script>",
+            "郑州",
+            "https://gjj.example.gov.cn/a",
+            "http://127.0.0.1/",
+            "x" * 5000,
+        ]
+    ),
 )
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats() | HOSTILE_TEXT,
@@ -42,15 +113,21 @@ JSON_VALUES = st.recursive(
     max_leaves=12,
 )
 QUERY = st.dictionaries(st.sampled_from(FIELD_NAMES) | st.text(max_size=8), HOSTILE_TEXT, max_size=5)
-PATH_TEXT = st.one_of(st.text(min_size=1, max_size=20).filter(lambda s: "/" not in s and s not in (".", "..")),
-                      st.sampled_from(["410100", "info_query", "csv", "json", "%00"]))
+PATH_TEXT = st.one_of(
+    st.text(min_size=1, max_size=20).filter(lambda s: "/" not in s and s not in (".", "..")),
+    st.sampled_from(["410100", "info_query", "csv", "json", "%00"]),
+)
 PATH_INT = st.one_of(st.integers(min_value=0, max_value=2**70), st.sampled_from([1, 2, 3, 2**31 - 1, 2**31]))
 
 
 def _routes() -> list[tuple[str, str, str]]:
     app = create_app(app_config("sqlite://"))
-    return sorted((rule.rule, method, rule.endpoint) for rule in app.url_map.iter_rules() if rule.endpoint not in SPARED
-                  for method in rule.methods - {"HEAD", "OPTIONS"})
+    return sorted(
+        (rule.rule, method, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in SPARED
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    )
 
 
 ROUTES = _routes()
@@ -62,8 +139,12 @@ def signed_in(app, make):
     from tests.factories import ticket_request
     from tests.helpers import Api
 
-    people = {"clerk": make.user(Role.CENTER_STAFF, center="郑州"), "henan": make.user(Role.PROVINCE_REVIEWER),
-              "ministry": make.user(Role.MINISTRY_REVIEWER), "admin": make.user(Role.ADMIN)}
+    people = {
+        "clerk": make.user(Role.CENTER_STAFF, center="郑州"),
+        "henan": make.user(Role.PROVINCE_REVIEWER),
+        "ministry": make.user(Role.MINISTRY_REVIEWER),
+        "admin": make.user(Role.ADMIN),
+    }
     browsers, tokens = {}, {}
     for name, account in people.items():
         browser = app.test_client()
@@ -93,8 +174,13 @@ def _path(app, rule: str, endpoint: str, method: str, data) -> str:
 def test_no_input_makes_a_server_error(app, signed_in, rule, method, endpoint):
     browsers, tokens = signed_in
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(data=st.data())
     def one_request(data):
         who = data.draw(st.sampled_from(sorted(browsers)))
@@ -112,8 +198,12 @@ def test_no_input_makes_a_server_error(app, signed_in, rule, method, endpoint):
             response = client.open(path, method=method, **kwargs)
         response.close()
         # /readyz answers 503 by design when the desk is not ready (here: no worker runs), with its checks.
-        not_ready = endpoint == "service.readyz" and response.status_code == 503 and response.is_json \
+        not_ready = (
+            endpoint == "service.readyz"
+            and response.status_code == 503
+            and response.is_json
             and response.get_json()["checks"]["worker"]["status"] == "fail"
+        )
         assert response.status_code < 500 or not_ready, (method, path, query, kwargs.get("json", kwargs.get("data")), who)
         # Under /api/ every answer is JSON — but the API's own page (/api/v1/docs), which is HTML when it answers 200.
         if path.startswith("/api/") and not (endpoint == "api.docs_page" and response.status_code == 200):

@@ -4,6 +4,7 @@ app, as a signed-in user of each role, and checks each answer against the docume
 
 Bounded: LINKDESK_FUZZ_EXAMPLES cases per operation (50 here, 200 in CI), shared among the four
 roles; the seed is fixed (derandomize), so a failure reproduces."""
+
 import contextvars
 import os
 import re
@@ -32,8 +33,7 @@ EXAMPLES = int(os.environ.get("LINKDESK_FUZZ_EXAMPLES", "50"))
 ROLES = ("clerk", "henan", "ministry", "admin")
 PER_ROLE = max(EXAMPLES // len(ROLES), 5)
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance, response_schema_conformance]
 SENT: dict[str, int] = {}  # cases sent by each passing operation×role run (conftest prints the sum)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -96,8 +96,12 @@ def test_the_document_is_served_and_its_page_works_under_the_csp(client):
 @pytest.fixture
 def world(app, make):
     """A token per role, and objects for the IDs to hit: a clerk's ticket with a document."""
-    people = {"clerk": make.user(Role.CENTER_STAFF, center="郑州"), "henan": make.user(Role.PROVINCE_REVIEWER),
-              "ministry": make.user(Role.MINISTRY_REVIEWER), "admin": make.user(Role.ADMIN)}
+    people = {
+        "clerk": make.user(Role.CENTER_STAFF, center="郑州"),
+        "henan": make.user(Role.PROVINCE_REVIEWER),
+        "ministry": make.user(Role.MINISTRY_REVIEWER),
+        "admin": make.user(Role.ADMIN),
+    }
     tokens = {name: make.token(account) for name, account in people.items()}
     clerk = Api(app.test_client(), tokens["clerk"])
     with frozen():
@@ -129,8 +133,7 @@ def test_every_answer_conforms_to_the_document(app, world, role, method, path):
     headers = {"Authorization": f"Bearer {tokens[role]}"}
     sent = []
 
-    @settings(max_examples=PER_ROLE, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(max_examples=PER_ROLE, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
     @given(case=strategy)
     def one_case(case):
         db.session.commit()  # as RequestClient: the request runs in its own context, not the test's

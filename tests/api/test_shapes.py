@@ -1,6 +1,7 @@
 """Each answer of the API is its declaration (issue 28): what the API writes is what the pydantic
 model in ``linkdesk.shapes`` declares — field by field, null never missing, moments as
 ``isoformat`` writes them — and the OpenAPI document's schemas are those models' own."""
+
 import ast
 import json
 from pathlib import Path

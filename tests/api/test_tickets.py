@@ -1,10 +1,81 @@
 """The JSON API skeleton: auth, centers, services, JSON errors."""
+
 import pytest
 
 from linkdesk.models import Role
 
 # Every center named in annex 1 of the notice (建司局函金〔2021〕30号).
-ANNEX_CENTERS = ["北京", "邯郸", "巴彦淖尔", "锦州", "盘锦", "葫芦岛", "四平", "白山", "黑河", "徐州", "淮安", "盐城", "常州", "南通", "扬州", "镇江", "泰州", "湖州", "芜湖", "蚌埠", "淮南", "安庆", "滁州", "亳州", "池州", "宣城", "厦门", "泉州", "萍乡", "抚州", "烟台", "泰安", "淄博", "威海", "济宁", "郑州", "商丘", "许昌", "漯河", "驻马店", "武汉", "荆州", "咸宁", "恩施", "潜江", "长沙", "永州", "怀化", "湘西", "百色", "来宾", "海南", "重庆", "内江", "绵阳", "宜宾", "遵义", "贵阳", "毕节", "保山", "普洱", "丽江", "迪庆", "怒江", "铜川", "陇南", "兰州", "天水", "临夏"]  # noqa: E501
+ANNEX_CENTERS = [
+    "北京",
+    "邯郸",
+    "巴彦淖尔",
+    "锦州",
+    "盘锦",
+    "葫芦岛",
+    "四平",
+    "白山",
+    "黑河",
+    "徐州",
+    "淮安",
+    "盐城",
+    "常州",
+    "南通",
+    "扬州",
+    "镇江",
+    "泰州",
+    "湖州",
+    "芜湖",
+    "蚌埠",
+    "淮南",
+    "安庆",
+    "滁州",
+    "亳州",
+    "池州",
+    "宣城",
+    "厦门",
+    "泉州",
+    "萍乡",
+    "抚州",
+    "烟台",
+    "泰安",
+    "淄博",
+    "威海",
+    "济宁",
+    "郑州",
+    "商丘",
+    "许昌",
+    "漯河",
+    "驻马店",
+    "武汉",
+    "荆州",
+    "咸宁",
+    "恩施",
+    "潜江",
+    "长沙",
+    "永州",
+    "怀化",
+    "湘西",
+    "百色",
+    "来宾",
+    "海南",
+    "重庆",
+    "内江",
+    "绵阳",
+    "宜宾",
+    "遵义",
+    "贵阳",
+    "毕节",
+    "保山",
+    "普洱",
+    "丽江",
+    "迪庆",
+    "怒江",
+    "铜川",
+    "陇南",
+    "兰州",
+    "天水",
+    "临夏",
+]
 
 
 @pytest.fixture
@@ -38,9 +109,17 @@ def test_like_wildcards_are_literal(client, token):
 
 def test_services(client, token):
     codes = [s["code"] for s in _get(client, "/api/v1/services", token).get_json()]
-    assert codes == ["info_query", "deposit_certificate", "retirement_withdrawal", "unit_registration",
-                     "deposit_change", "purchase_withdrawal", "loan_clearance_certificate",
-                     "loan_early_repayment", "transfer"]
+    assert codes == [
+        "info_query",
+        "deposit_certificate",
+        "retirement_withdrawal",
+        "unit_registration",
+        "deposit_change",
+        "purchase_withdrawal",
+        "loan_clearance_certificate",
+        "loan_early_repayment",
+        "transfer",
+    ]
 
 
 def test_no_token_is_401_json(client):
@@ -58,6 +137,7 @@ def test_a_deactivated_users_token_stops_working(client, make):
     account = make.user()
     token = make.token(account)
     from linkdesk.accounts.users import set_active
+
     set_active(account.user, False)
     assert _get(client, "/api/v1/services", token).status_code == 401
 

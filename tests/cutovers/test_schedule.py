@@ -1,4 +1,5 @@
 """Cutover calendar (issue 7): scope, tentative tickets, limits and blackouts, feeds, exports."""
+
 import html
 import re
 from datetime import date
@@ -28,10 +29,12 @@ def file_and_approve(team, clerk="zhengzhou", service="info_query", cutover=CUTO
     ticket = api.post("/tickets", ticket_request(service, cutover_date=cutover, **extra)).get_json()
     assert "id" in ticket, ticket
     if ticket["stage"] == "province":
-        ticket = team["henan"][0].post(f"/tickets/{ticket['id']}/decision",
-                                         {"decision": "approve", "version": ticket["version"]}).get_json()
-    return team["ministry"][0].post(f"/tickets/{ticket['id']}/decision",
-                                      {"decision": "approve", "version": ticket["version"], **(decision or {})})
+        ticket = (
+            team["henan"][0].post(f"/tickets/{ticket['id']}/decision", {"decision": "approve", "version": ticket["version"]}).get_json()
+        )
+    return team["ministry"][0].post(
+        f"/tickets/{ticket['id']}/decision", {"decision": "approve", "version": ticket["version"], **(decision or {})}
+    )
 
 
 def numbers_on_calendar(api, first=CUTOVER, last=CUTOVER, **args):
@@ -101,8 +104,9 @@ class TestScope:
     def test_cancelled_approved_ticket_leaves_the_calendar(self, team):
         with frozen():
             approved = file_and_approve(team).get_json()
-            cancelled = team["zhengzhou"][0].post(f"/tickets/{approved['id']}/cancel",
-                                                    {"version": approved["version"], "comment": "推迟升级"})
+            cancelled = team["zhengzhou"][0].post(
+                f"/tickets/{approved['id']}/cancel", {"version": approved["version"], "comment": "推迟升级"}
+            )
             assert cancelled.get_json()["status"] == "cancelled"
             assert numbers_on_calendar(team["ministry"][0], tentative="1") == set()
 
@@ -133,17 +137,24 @@ class TestLoadAndBlackouts:
             filed = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
             warning = next(w for w in filed["warnings"] if w["code"] == "day_full")
             assert "2026-12-14" in warning["message"]  # the next free working day is suggested
-            step = team["henan"][0].post(f"/tickets/{filed['id']}/decision",
-                                           {"decision": "approve", "version": filed["version"]}).get_json()
-            refused = team["ministry"][0].post(f"/tickets/{filed['id']}/decision",
-                                                 {"decision": "approve", "version": step["version"]})
+            step = (
+                team["henan"][0].post(f"/tickets/{filed['id']}/decision", {"decision": "approve", "version": filed["version"]}).get_json()
+            )
+            refused = team["ministry"][0].post(f"/tickets/{filed['id']}/decision", {"decision": "approve", "version": step["version"]})
             assert refused.status_code == 422 and "override" in refused.get_json()["errors"]
-            no_comment = team["ministry"][0].post(f"/tickets/{filed['id']}/decision",
-                                                    {"decision": "approve", "version": step["version"], "override": True})
+            no_comment = team["ministry"][0].post(
+                f"/tickets/{filed['id']}/decision", {"decision": "approve", "version": step["version"], "override": True}
+            )
             assert "comment" in no_comment.get_json()["errors"]
-            forced = team["ministry"][0].post(f"/tickets/{filed['id']}/decision", {
-                "decision": "approve", "version": step["version"], "override": True, "comment": "部领导同意当日切换",
-            })
+            forced = team["ministry"][0].post(
+                f"/tickets/{filed['id']}/decision",
+                {
+                    "decision": "approve",
+                    "version": step["version"],
+                    "override": True,
+                    "comment": "部领导同意当日切换",
+                },
+            )
         assert forced.get_json()["status"] == "approved"
         assert forced.get_json()["history"][-1]["comment"] == "部领导同意当日切换"
 
@@ -153,8 +164,7 @@ class TestLoadAndBlackouts:
             filed = team["beijing"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
             warning = next(w for w in filed["warnings"] if w["code"] == "blackout")
             assert "小程序发版" in warning["message"] and "2026-12-14" in warning["message"]
-            refused = team["ministry"][0].post(f"/tickets/{filed['id']}/decision",
-                                                 {"decision": "approve", "version": filed["version"]})
+            refused = team["ministry"][0].post(f"/tickets/{filed['id']}/decision", {"decision": "approve", "version": filed["version"]})
         assert refused.status_code == 422
 
     def test_settings_page_is_for_the_ministry(self, client, auth, make):
@@ -166,8 +176,9 @@ class TestLoadAndBlackouts:
         auth.login(ministry.username, ministry.password)
         saved = client.post("/calendar/settings", data={"limit-max_per_day": "20"})
         assert saved.status_code == 302
-        bad = client.post("/calendar/settings", data={"blackout-first_day": "2026-12-11", "blackout-last_day": "2026-12-01",
-                                                      "blackout-reason": "发版"})
+        bad = client.post(
+            "/calendar/settings", data={"blackout-first_day": "2026-12-11", "blackout-last_day": "2026-12-01", "blackout-reason": "发版"}
+        )
         assert bad.status_code == 422 and "结束日期不能早于开始日期" in bad.get_data(as_text=True)
 
 
@@ -226,6 +237,7 @@ class TestFeeds:
 
     def test_polling_writes_last_used_at_at_most_hourly(self, client, auth, make):
         from linkdesk.models import CalendarFeed
+
         clerk = make.user()
         with frozen("2026-11-27 10:00:00+08:00"):
             path = self._feed_path(client, auth, clerk)
@@ -306,10 +318,17 @@ def test_a_busy_day_shows_its_first_six_by_center_and_counts_the_rest_in_scope(a
     chips, totals = cutovers_by_day(ministry, first, last)
     assert totals == dict(db.session.execute(by_status.group_by(Ticket.cutover_date)).all())
     assert totals[busy] == 400 and totals[quiet] == 3 and set(totals) == {busy, quiet}
-    expected = db.session.execute(
-        select(Ticket.id).join(Ticket.center).where(Ticket.cutover_date == busy, Ticket.status == TicketStatus.APPROVED)
-        .order_by(Center.code, Ticket.service_id).limit(SHOWN_PER_DAY)
-    ).scalars().all()
+    expected = (
+        db.session.execute(
+            select(Ticket.id)
+            .join(Ticket.center)
+            .where(Ticket.cutover_date == busy, Ticket.status == TicketStatus.APPROVED)
+            .order_by(Center.code, Ticket.service_id)
+            .limit(SHOWN_PER_DAY)
+        )
+        .scalars()
+        .all()
+    )
     assert [c.ticket_id for c in chips[busy]] == expected
     assert len(chips[quiet]) == 3
 
@@ -368,8 +387,10 @@ def test_the_month_grid_links_each_chip_to_its_ticket_and_a_busy_day_to_its_list
     with frozen():
         page = client.get("/calendar/?month=2026-12&service=info_query").get_data(as_text=True)
     more = [html.unescape(href) for href in re.findall(r'class="more" href="([^"]+)"', page)]
-    assert more == ["/calendar/list?service=info_query&from=2026-12-15&to=2026-12-15",
-                    "/calendar/list?service=info_query&from=2026-12-16&to=2026-12-16"]
+    assert more == [
+        "/calendar/list?service=info_query&from=2026-12-15&to=2026-12-15",
+        "/calendar/list?service=info_query&from=2026-12-16&to=2026-12-16",
+    ]
 
 
 def test_link_maker_gives_what_url_for_gives_even_when_a_value_holds_its_marker(app):

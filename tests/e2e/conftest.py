@@ -1,6 +1,7 @@
 """End-to-end fixtures: the app served for real (a WSGI server in a thread, a real database
 file) and Debian's Chromium driven by Playwright. Without Chromium the tests skip, saying why;
 under CI=true they fail instead, so a missing browser can never pass for green."""
+
 import os
 import shutil
 import threading
@@ -78,8 +79,14 @@ def live_server(database_url, request):
     """The app on 127.0.0.1 with the demo users; .logins maps user name to password.
     A test marked ``app_config(**settings)`` gets those settings on top."""
     marker = request.node.get_closest_marker("app_config")
-    app = create_app({"SECRET_KEY": "e2e-secret", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "LINKDESK_PROBE_ON_FILING": False, **(marker.kwargs if marker else {})})
+    app = create_app(
+        {
+            "SECRET_KEY": "e2e-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "LINKDESK_PROBE_ON_FILING": False,
+            **(marker.kwargs if marker else {}),
+        }
+    )
     with app.app_context():
         logins = seed_demo()
         db.session.remove()

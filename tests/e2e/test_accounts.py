@@ -1,5 +1,6 @@
 """Accounts in a real browser (issue 17): the admin resets a clerk's password with a one-time
 link; the clerk sets a new password through it and logs in."""
+
 import pytest
 
 pytestmark = pytest.mark.e2e

@@ -1,5 +1,6 @@
 """The API page (/api/v1/docs) in a real browser, under the app's strict CSP: Swagger UI draws the
 document, "Try it out" answers as the signed-in user, and nothing is refused or fetched elsewhere."""
+
 import pytest
 
 pytestmark = pytest.mark.e2e

@@ -1,5 +1,6 @@
 """Evidence in a real browser (issue 22): a letter attached at filing, downloaded by the
 province, asked for again on return, added and resubmitted by the clerk."""
+
 from datetime import datetime
 
 import pytest

@@ -1,4 +1,5 @@
 """Filing a ticket and reading the calendar in a real browser."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -52,8 +53,7 @@ def test_a_refused_date_comes_back_with_everything_typed(page, login):
     page.fill("input[name=contact_phone]", "0371-12345678")
     too_early = earliest - timedelta(days=1)
     # Post the date the browser's picker would not offer, as a hand-made request would.
-    page.evaluate("d => { const i = document.querySelector('input[name=cutover_date]'); i.min = ''; i.value = d; }",
-                  too_early.isoformat())
+    page.evaluate("d => { const i = document.querySelector('input[name=cutover_date]'); i.min = ''; i.value = d; }", too_early.isoformat())
     page.click("#ticket-form button[type=submit]")
     assert "最早可在" in page.inner_text(".field.has-error")
     assert page.input_value("input[name=new_url]") == "https://gjj.zhengzhou.gov.cn/wsbs/v2"

@@ -1,4 +1,5 @@
 """Logging in and out in a real browser."""
+
 import pytest
 
 pytestmark = pytest.mark.e2e

@@ -1,6 +1,7 @@
 """Pages that work for everyone (issue 18): every page of the menu, as every role, at a desktop
 and at a phone width — no sideways scrolling of the page, no console error, and no accessibility
 violation of impact serious or critical (axe-core, WCAG 2.1 AA); print; the date picker."""
+
 from datetime import timedelta
 
 import pytest
@@ -25,8 +26,11 @@ def with_demo_tickets(live_server) -> None:
 
 def serious_violations(page) -> list[str]:
     results = Axe().run(page, options=AXE_RULES)
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def menu_paths(page) -> list[str]:

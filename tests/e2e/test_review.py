@@ -1,4 +1,5 @@
 """A reviewer's day in a real browser: the queue, the ticket page, a decision."""
+
 import pytest
 
 pytestmark = pytest.mark.e2e

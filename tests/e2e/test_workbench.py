@@ -1,5 +1,6 @@
 """The reviewer's workbench in a real browser (issue 16): filter the queue, open a ticket, decide
 where the eye is, walk with 上一个/下一个, come back to the same filtered list, bulk-approve."""
+
 import pytest
 
 pytestmark = pytest.mark.e2e

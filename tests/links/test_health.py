@@ -1,4 +1,5 @@
 """Link health (issue 9): checking the registry, the table by province, notifications, filing."""
+
 import ipaddress
 import os
 import socket
@@ -48,7 +49,8 @@ def add_link(center: str, service: str, url: str) -> LinkRecord:
     link = LinkRecord(
         center=db.session.scalar(select(Center).where(Center.short_name == center)),
         service=db.session.scalar(select(Service).where(Service.code == service)),
-        url=url, effective_date=date(2025, 1, 1),
+        url=url,
+        effective_date=date(2025, 1, 1),
     )
     db.session.add(link)
     db.session.commit()
@@ -127,10 +129,16 @@ def test_probe_command_prints_the_chain(runner, probing):
     assert "1. 302" in result.output and "2. 200" in result.output
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1/", "http://10.0.0.1/", "http://169.254.169.254/latest/meta-data", "http://[::1]/",
-    "http://localhost/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/",
+        "http://10.0.0.1/",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/",
+        "http://localhost/",
+    ],
+)
 def test_default_configuration_refuses_private_addresses(runner, url):
     result = runner.invoke(args=["links", "probe", url])
     assert result.exit_code == 1 and "指向内网地址" in result.output
@@ -147,8 +155,7 @@ def test_filing_warns_when_the_new_address_does_not_resolve_but_still_files(app,
     monkeypatch.setattr("linkdesk.links.probe.system_resolver", no_such_host)  # DNS as the test decides, not the machine's
     app.config.update(LINKDESK_PROBE_ON_FILING=True, LINKDESK_FILING_PROBE_TIMEOUT_SECONDS=1.0)
     clerk = team["zhengzhou"][0]
-    response = clerk.post("/tickets", ticket_request(
-        cutover_date="2026-12-11", new_url="https://no-such-host.linkdesk-test.gov.cn/new"))
+    response = clerk.post("/tickets", ticket_request(cutover_date="2026-12-11", new_url="https://no-such-host.linkdesk-test.gov.cn/new"))
     assert response.status_code == 201
     probes_finished()
     ticket = clerk.get(f"/tickets/{response.get_json()['id']}").get_json()
@@ -175,8 +182,9 @@ def test_a_filing_with_a_resolver_that_never_answers_ends_at_the_probe_limit(app
     try:
         with frozen():
             started = time.monotonic()
-            response = clerk.post("/tickets", ticket_request(
-                cutover_date="2026-12-11", new_url="https://slow-dns.linkdesk-test.gov.cn/new"))
+            response = clerk.post(
+                "/tickets", ticket_request(cutover_date="2026-12-11", new_url="https://slow-dns.linkdesk-test.gov.cn/new")
+            )
             answered_in = time.monotonic() - started
             answered_while_probing = not wait_for_probes(0)
             assert response.status_code == 201 and response.get_json()["probe"]["state"] == "pending"
@@ -199,8 +207,7 @@ def test_the_filing_probe_holds_no_database_lock_while_the_network_answers(app, 
         pytest.skip("the lock that matters here is SQLite's; PostgreSQL writers do not wait for readers")
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
-    app.config.update(LINKDESK_PROBE_ON_FILING=True, LINKDESK_FILING_PROBE_TIMEOUT_SECONDS=5.0,
-                      LINKDESK_PROBE_PORTS=(port,))
+    app.config.update(LINKDESK_PROBE_ON_FILING=True, LINKDESK_FILING_PROBE_TIMEOUT_SECONDS=5.0, LINKDESK_PROBE_PORTS=(port,))
     monkeypatch.setattr("linkdesk.links.probe.system_resolver", lambda host, port: ["127.0.0.1"])
     database = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
     seen = {}
@@ -224,8 +231,9 @@ def test_the_filing_probe_holds_no_database_lock_while_the_network_answers(app, 
     server = threading.Thread(target=slow_site, daemon=True)
     server.start()
     with frozen():
-        response = team["zhengzhou"][0].post("/tickets", ticket_request(
-            cutover_date="2026-12-11", new_url=f"https://gjj.linkdesk-test.gov.cn:{port}/new"))
+        response = team["zhengzhou"][0].post(
+            "/tickets", ticket_request(cutover_date="2026-12-11", new_url=f"https://gjj.linkdesk-test.gov.cn:{port}/new")
+        )
         probes_finished()
     server.join(10)
     listener.close()
@@ -329,8 +337,7 @@ def test_a_decision_and_a_clerk_save_around_the_probe_are_neither_lost_nor_refus
     seen_by_reviewer = henan.get(f"/tickets/{filed['id']}").get_json()["version"]
     gate.set()
     probes_finished()  # the warning lands between the reviewer's reading and deciding
-    decided = henan.post(f"/tickets/{filed['id']}/decision",
-                         {"decision": "approve", "comment": None, "version": seen_by_reviewer})
+    decided = henan.post(f"/tickets/{filed['id']}/decision", {"decision": "approve", "comment": None, "version": seen_by_reviewer})
     assert decided.status_code == 200, decided.get_json()
     ticket = decided.get_json()
     assert ticket["status"] == "pending" and ticket["stage"] == "ministry" and ticket["reason"] == "迁移到省政务云"
@@ -342,8 +349,9 @@ def test_a_decision_while_the_probe_runs_is_kept_when_it_ends(team, gated_dns, c
     gate = gated_dns.hold("slow.linkdesk-test.gov.cn")
     (clerk, _), (ministry, _) = team["beijing"], team["ministry"]
     filed = clerk.post("/tickets", ticket_request(cutover_date="2026-12-11", new_url=SLOW)).get_json()
-    returned = ministry.post(f"/tickets/{filed['id']}/decision",
-                             {"decision": "return", "comment": "请补充说明", "version": filed["version"]})
+    returned = ministry.post(
+        f"/tickets/{filed['id']}/decision", {"decision": "return", "comment": "请补充说明", "version": filed["version"]}
+    )
     assert returned.status_code == 200
     gate.set()
     probes_finished()
@@ -371,8 +379,9 @@ def test_a_resubmission_probes_the_address_again(team, gated_dns, clock):
     (clerk, _), (ministry, _) = team["beijing"], team["ministry"]
     filed = clerk.post("/tickets", ticket_request(cutover_date="2026-12-11", new_url=REFUSED)).get_json()
     probes_finished()
-    returned = ministry.post(f"/tickets/{filed['id']}/decision",
-                             {"decision": "return", "comment": "请补充说明", "version": filed["version"]}).get_json()
+    returned = ministry.post(
+        f"/tickets/{filed['id']}/decision", {"decision": "return", "comment": "请补充说明", "version": filed["version"]}
+    ).get_json()
     assert probe_warnings(returned) and returned["probe"]["state"] == "done"
     resubmitted = clerk.post(f"/tickets/{filed['id']}/resubmit", {"version": returned["version"]})
     assert resubmitted.status_code == 200, resubmitted.get_json()

@@ -1,6 +1,7 @@
 """The link prober against real servers on 127.0.0.1: TLS with certificates made here, redirects,
 every named problem, the SSRF guard (checked at the socket level with an audit hook) and the
 bounded concurrency of probe_many."""
+
 import ipaddress
 import itertools
 import json
@@ -70,13 +71,28 @@ class PKI:
         self.key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.now(UTC)
         self.cert = (
-            x509.CertificateBuilder().subject_name(_name("linkdesk test CA")).issuer_name(_name("linkdesk test CA"))
-            .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
+            x509.CertificateBuilder()
+            .subject_name(_name("linkdesk test CA"))
+            .issuer_name(_name("linkdesk test CA"))
+            .public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=365))
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                                         key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                         encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False)
             .sign(self.key, hashes.SHA256())
         )
@@ -94,9 +110,13 @@ class PKI:
             not_before, not_after = now - timedelta(days=1), now + valid_for
         sans = [x509.IPAddress(ipaddress.ip_address(name)) if name[0].isdigit() else x509.DNSName(name) for name in names]
         cert = (
-            x509.CertificateBuilder().subject_name(_name(names[0])).issuer_name(self.cert.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(not_before).not_valid_after(not_after)
+            x509.CertificateBuilder()
+            .subject_name(_name(names[0]))
+            .issuer_name(self.cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
             .add_extension(x509.SubjectAlternativeName(sans), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
@@ -106,8 +126,7 @@ class PKI:
         )
         certfile, keyfile = self.directory / f"{label}.crt", self.directory / f"{label}.key"
         certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        keyfile.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                              serialization.NoEncryption()))
+        keyfile.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(certfile, keyfile)
         return context
@@ -312,22 +331,24 @@ def servers(pki):
         "plain": Server(),
     }
     site = made["site"]
-    site.routes.update({
-        "/404": (404, {}),
-        "/500": (500, {}),
-        "/start": (301, {"Location": site.url("/step")}),
-        "/step": (302, {"Location": "/final?from=step"}),
-        "/final?from=step": (200, {}),
-        "/relative/a": (307, {"Location": "../ok"}),
-        "/loop1": (302, {"Location": "/loop2"}),
-        "/loop2": (302, {"Location": "/loop1"}),
-        "/downgrade": (302, {"Location": made["plain"].url("/ok")}),
-        "/away": (302, {"Location": f"https://other.example.gov.cn:{site.port}/"}),
-        "/to-lan": (302, {"Location": "https://10.0.0.1/"}),
-        "/to-intranet": (302, {"Location": f"https://intranet.example.gov.cn:{site.port}/"}),
-        "/nowhere": (302, {}),
-        "/weixin": (302, {"Location": "weixin://dl/business/?t=abc"}),
-    })
+    site.routes.update(
+        {
+            "/404": (404, {}),
+            "/500": (500, {}),
+            "/start": (301, {"Location": site.url("/step")}),
+            "/step": (302, {"Location": "/final?from=step"}),
+            "/final?from=step": (200, {}),
+            "/relative/a": (307, {"Location": "../ok"}),
+            "/loop1": (302, {"Location": "/loop2"}),
+            "/loop2": (302, {"Location": "/loop1"}),
+            "/downgrade": (302, {"Location": made["plain"].url("/ok")}),
+            "/away": (302, {"Location": f"https://other.example.gov.cn:{site.port}/"}),
+            "/to-lan": (302, {"Location": "https://10.0.0.1/"}),
+            "/to-intranet": (302, {"Location": f"https://intranet.example.gov.cn:{site.port}/"}),
+            "/nowhere": (302, {}),
+            "/weixin": (302, {"Location": "weixin://dl/business/?t=abc"}),
+        }
+    )
     for number in range(8):
         site.routes[f"/chain/{number}"] = (302, {"Location": f"/chain/{number + 1}"})
     made["plain"].routes["/upgrade"] = (301, {"Location": site.url("/ok")})
@@ -358,7 +379,8 @@ class Resolver:
     def __init__(self):
         self.calls: list = []
         self.names = {
-            HOST: ["127.0.0.1"], HOST2: ["127.0.0.1"],
+            HOST: ["127.0.0.1"],
+            HOST2: ["127.0.0.1"],
             "intranet.example.gov.cn": ["10.0.0.1"],
             "mixed.example.gov.cn": ["127.0.0.1", "10.0.0.2"],
             "mapped.example.gov.cn": ["::ffff:10.0.0.1"],
@@ -381,8 +403,7 @@ def resolver():
 @pytest.fixture
 def opts(resolver, servers, pki, silent):
     ports = (80, 443, silent, *(server.port for server in servers.values()))
-    return {"resolver": resolver, "allow_networks": LOOPBACK, "allowed_ports": ports, "ssl_context": pki.client_context(),
-            "timeout": 3.0}
+    return {"resolver": resolver, "allow_networks": LOOPBACK, "allowed_ports": ports, "ssl_context": pki.client_context(), "timeout": 3.0}
 
 
 # --- healthy -----------------------------------------------------------------------------------------
@@ -557,8 +578,9 @@ def test_loopback_is_refused_without_the_allow_list(servers, opts, sockets):
     assert servers["site"].url("/ok") == result.final_url
 
 
-@pytest.mark.parametrize("location", ["http://127.0.0.1:{port}/ok", "http://[::ffff:127.0.0.1]:{port}/ok",
-                                      "http://edge.example.gov.cn:{port}/ok"])
+@pytest.mark.parametrize(
+    "location", ["http://127.0.0.1:{port}/ok", "http://[::ffff:127.0.0.1]:{port}/ok", "http://edge.example.gov.cn:{port}/ok"]
+)
 def test_redirect_to_loopback_is_refused_when_loopback_is_not_allowed(servers, sockets, location):
     # As by default, loopback is not allowed: only the first hop's own address is, so that it can answer.
     site = servers["site"]
@@ -567,8 +589,12 @@ def test_redirect_to_loopback_is_refused_when_loopback_is_not_allowed(servers, s
     before = len(site.requests)
     try:
         edge.routes["/to-loopback"] = (302, {"Location": location.format(port=site.port)})
-        result = probe(f"http://edge.example.gov.cn:{edge.port}/to-loopback", resolver=lambda host, port: next(answers),
-                       allow_networks=(ipaddress.ip_network("127.0.0.2/32"),), allowed_ports=(edge.port, site.port))
+        result = probe(
+            f"http://edge.example.gov.cn:{edge.port}/to-loopback",
+            resolver=lambda host, port: next(answers),
+            allow_networks=(ipaddress.ip_network("127.0.0.2/32"),),
+            allowed_ports=(edge.port, site.port),
+        )
     finally:
         edge.stop()
     assert result.problem == "private_address", result
@@ -686,9 +712,20 @@ def test_port_not_allowed(servers, resolver, sockets):
     assert connected_to(sockets) == []
 
 
-@pytest.mark.parametrize("url", ["", "gjj.example.gov.cn/index", "ftp://gjj.example.gov.cn/", "https://", "https://a b.gov.cn/",
-                                 "https://user:secret@gjj.example.gov.cn/", "https://gjj.example.gov.cn:99999/",
-                                 "https://[::1/", "https://gjj.example.gov.cn/\r\nX: y"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "gjj.example.gov.cn/index",
+        "ftp://gjj.example.gov.cn/",
+        "https://",
+        "https://a b.gov.cn/",
+        "https://user:secret@gjj.example.gov.cn/",
+        "https://gjj.example.gov.cn:99999/",
+        "https://[::1/",
+        "https://gjj.example.gov.cn/\r\nX: y",
+    ],
+)
 def test_bad_url(url, resolver):
     result = probe(url, resolver=resolver)
     assert result.problem == "bad_url"
@@ -751,9 +788,21 @@ def test_tls_to_a_plain_http_port(servers, opts):
 
 def test_every_problem_has_a_chinese_label():
     assert set(PROBLEM_LABELS) == {
-        "dns_failure", "refused", "timeout", "tls_invalid", "tls_expiring", "http_error", "redirect_loop",
-        "too_many_redirects", "redirect_to_http", "redirect_other_host", "private_address", "port_not_allowed",
-        "bad_url", "not_https", "connection_error",
+        "dns_failure",
+        "refused",
+        "timeout",
+        "tls_invalid",
+        "tls_expiring",
+        "http_error",
+        "redirect_loop",
+        "too_many_redirects",
+        "redirect_to_http",
+        "redirect_other_host",
+        "private_address",
+        "port_not_allowed",
+        "bad_url",
+        "not_https",
+        "connection_error",
     }
     assert all(any("\u4e00" <= char <= "\u9fff" for char in label) for label in PROBLEM_LABELS.values())
 

@@ -1,4 +1,5 @@
 """Applying cutovers and the link registry (issue 7)."""
+
 import os
 import subprocess
 import sys
@@ -49,11 +50,13 @@ class TestApplyCutovers:
         with frozen(CUTOVER_MORNING):
             runner.invoke(args=["apply-cutovers"])
         with frozen("2026-12-14 09:00:00+08:00"):
-            again = team["zhengzhou"][0].post("/tickets", ticket_request(
-                cutover_date="2026-12-28", new_url="https://gjj.example.gov.cn/info_query/v2"))
+            again = team["zhengzhou"][0].post(
+                "/tickets", ticket_request(cutover_date="2026-12-28", new_url="https://gjj.example.gov.cn/info_query/v2")
+            )
             assert again.status_code == 422  # same as the live address now
-            third = team["zhengzhou"][0].post("/tickets", ticket_request(
-                cutover_date="2026-12-28", new_url="https://gjj.example.gov.cn/info_query/v3"))
+            third = team["zhengzhou"][0].post(
+                "/tickets", ticket_request(cutover_date="2026-12-28", new_url="https://gjj.example.gov.cn/info_query/v3")
+            )
         assert third.status_code == 201
         assert third.get_json()["old_url"] == "https://gjj.example.gov.cn/info_query/v2"
 
@@ -74,11 +77,14 @@ class TestApplyCutovers:
         # already past for it (cron catching up), so that the future-date guard lets it through.
         past = date(2026, 11, 20)
         make.tickets(60, past)
-        env = {**os.environ, "LINKDESK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-               "LINKDESK_SECRET_KEY": "test-secret", "LINKDESK_PROBE_AFTER_CUTOVER": "0"}
+        env = {
+            **os.environ,
+            "LINKDESK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "LINKDESK_SECRET_KEY": "test-secret",
+            "LINKDESK_PROBE_AFTER_CUTOVER": "0",
+        }
         command = [sys.executable, "-m", "flask", "--app", "linkdesk", "apply-cutovers", "--date", past.isoformat()]
-        runs = [subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for _ in range(2)]
+        runs = [subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
         outputs = [run.communicate(timeout=120) for run in runs]
         assert all(run.returncode == 0 for run in runs), outputs
         applied = [int(out.rsplit("本次完成切换 ", 1)[1].split(" ")[0]) for out, _ in outputs]
@@ -130,13 +136,19 @@ class TestRegistryImport:
         admin = make.user(Role.ADMIN)
         auth.login(admin.username, admin.password)
         from io import BytesIO
-        bad = client.post("/links/import", data={
-            "registry_file": (BytesIO((GOOD_CSV + "999999,info_query,https://x.gov.cn/,2025-01-01\n").encode()), "l.csv"),
-        }, content_type="multipart/form-data")
+
+        bad = client.post(
+            "/links/import",
+            data={
+                "registry_file": (BytesIO((GOOD_CSV + "999999,info_query,https://x.gov.cn/,2025-01-01\n").encode()), "l.csv"),
+            },
+            content_type="multipart/form-data",
+        )
         assert bad.status_code == 422 and "第 4 行" in bad.get_data(as_text=True)
         assert registry_state() == (0, [])
-        good = client.post("/links/import", data={"registry_file": (BytesIO(GOOD_CSV.encode()), "l.csv")},
-                           content_type="multipart/form-data")
+        good = client.post(
+            "/links/import", data={"registry_file": (BytesIO(GOOD_CSV.encode()), "l.csv")}, content_type="multipart/form-data"
+        )
         assert good.status_code == 302
 
 
@@ -160,8 +172,13 @@ class TestRegistryViews:
         ministry = make.user(Role.MINISTRY_REVIEWER)
         auth.login(ministry.username, ministry.password)
         rows = client.get("/links/export.json").get_json()["links"]
-        assert rows[0] == {"center_code": "410100", "center_name": "郑州住房公积金管理中心", "service_code": "info_query",
-                           "url": "https://gjj.zhengzhou.gov.cn/query", "effective_date": "2025-06-01"}
+        assert rows[0] == {
+            "center_code": "410100",
+            "center_name": "郑州住房公积金管理中心",
+            "service_code": "info_query",
+            "url": "https://gjj.zhengzhou.gov.cn/query",
+            "effective_date": "2025-06-01",
+        }
         csv_text = client.get("/links/export.csv").get_data(as_text=True)
         assert csv_text.lstrip("\ufeff").splitlines()[0] == "center_code,center_name,service_code,url,effective_date"
         page = client.get("/links/410100/info_query").get_data(as_text=True)

@@ -3,6 +3,7 @@
 These read the CSV files directly (no app, no database), so a bad row is caught before the
 seed ever runs.
 """
+
 import csv
 from collections import Counter
 from pathlib import Path
@@ -16,14 +17,76 @@ REGISTRY = Path(__file__).parents[2] / "linkdesk/data/registry"
 # "全省" in that table means every center of the province and names none.
 ANNEX_SHORT_NAMES = (
     # 链接未正常跳转的中心
-    "巴彦淖尔", "锦州", "盘锦", "葫芦岛", "四平", "白山", "黑河", "徐州", "淮安", "盐城",
-    "芜湖", "蚌埠", "淮南", "安庆", "滁州", "亳州", "池州", "宣城", "萍乡", "抚州", "烟台",
-    "郑州", "商丘", "武汉", "荆州", "咸宁", "恩施", "潜江", "长沙", "永州", "怀化", "湘西",
-    "百色", "来宾", "海南", "内江", "遵义", "铜川", "陇南",
+    "巴彦淖尔",
+    "锦州",
+    "盘锦",
+    "葫芦岛",
+    "四平",
+    "白山",
+    "黑河",
+    "徐州",
+    "淮安",
+    "盐城",
+    "芜湖",
+    "蚌埠",
+    "淮南",
+    "安庆",
+    "滁州",
+    "亳州",
+    "池州",
+    "宣城",
+    "萍乡",
+    "抚州",
+    "烟台",
+    "郑州",
+    "商丘",
+    "武汉",
+    "荆州",
+    "咸宁",
+    "恩施",
+    "潜江",
+    "长沙",
+    "永州",
+    "怀化",
+    "湘西",
+    "百色",
+    "来宾",
+    "海南",
+    "内江",
+    "遵义",
+    "铜川",
+    "陇南",
     # 已开展转移接续接口测试的中心
-    "北京", "邯郸", "常州", "南通", "扬州", "镇江", "泰州", "湖州", "厦门", "泉州", "泰安",
-    "淄博", "威海", "济宁", "许昌", "漯河", "驻马店", "重庆", "绵阳", "宜宾", "贵阳", "毕节",
-    "保山", "普洱", "丽江", "迪庆", "怒江", "兰州", "天水", "临夏",
+    "北京",
+    "邯郸",
+    "常州",
+    "南通",
+    "扬州",
+    "镇江",
+    "泰州",
+    "湖州",
+    "厦门",
+    "泉州",
+    "泰安",
+    "淄博",
+    "威海",
+    "济宁",
+    "许昌",
+    "漯河",
+    "驻马店",
+    "重庆",
+    "绵阳",
+    "宜宾",
+    "贵阳",
+    "毕节",
+    "保山",
+    "普洱",
+    "丽江",
+    "迪庆",
+    "怒江",
+    "兰州",
+    "天水",
+    "临夏",
 )
 
 SERVICES = {
@@ -84,13 +147,23 @@ def test_32_provincial_entries_with_their_kinds(provinces):
     assert kinds == {"province": 22, "autonomous_region": 5, "municipality": 4, "xpcc": 1}
     by_short = {row["short_name"]: row for row in provinces}
     assert {s for s, row in by_short.items() if row["kind"] == "municipality"} == {
-        "北京", "天津", "上海", "重庆",
+        "北京",
+        "天津",
+        "上海",
+        "重庆",
     }
     assert {s for s, row in by_short.items() if row["kind"] == "autonomous_region"} == {
-        "内蒙古", "广西", "西藏", "宁夏", "新疆",
+        "内蒙古",
+        "广西",
+        "西藏",
+        "宁夏",
+        "新疆",
     }
     assert by_short["兵团"] == {
-        "code": "66", "name": "新疆生产建设兵团", "short_name": "兵团", "kind": "xpcc",
+        "code": "66",
+        "name": "新疆生产建设兵团",
+        "short_name": "兵团",
+        "kind": "xpcc",
     }
     assert by_short["河南"]["code"] == "41" and by_short["河南"]["name"] == "河南省"
     assert by_short["广西"]["name"] == "广西壮族自治区"
@@ -147,7 +220,10 @@ def test_every_center_named_in_the_notice_annex_exists(centers_by_short_name):
 )
 def test_known_centers(centers_by_short_name, short_name, code, province_code, name):
     assert centers_by_short_name[short_name] == {
-        "code": code, "province_code": province_code, "name": name, "short_name": short_name,
+        "code": code,
+        "province_code": province_code,
+        "name": name,
+        "short_name": short_name,
     }
 
 

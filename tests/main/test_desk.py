@@ -1,5 +1,6 @@
 """Link health where clerks look (issue 19): the clerk's home lists the center's failing links with
 the named problem and a rate-limited 重新检测; the registry pages show each link's last check."""
+
 from datetime import date, timedelta
 
 from sqlalchemy import func, select

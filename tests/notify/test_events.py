@@ -1,4 +1,5 @@
 """Notifications (issue 8): the outbox written with the change, delivery, retries, rate limits, secrets."""
+
 import logging
 from datetime import UTC, date, datetime, timedelta
 from email.header import decode_header, make_header
@@ -48,8 +49,10 @@ def test_a_refused_or_rolled_back_change_leaves_no_message(team, henan_robot, mo
     first = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-11")).get_json()
     # The second filing passes the Python check and loses at the database: rolled back whole.
     calls = []
-    monkeypatch.setattr("linkdesk.tickets.operations.open_ticket_for",
-                        lambda *args: calls.append(1) or (None if len(calls) == 1 else workflow.open_ticket_for(*args)))
+    monkeypatch.setattr(
+        "linkdesk.tickets.operations.open_ticket_for",
+        lambda *args: calls.append(1) or (None if len(calls) == 1 else workflow.open_ticket_for(*args)),
+    )
     lost = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-14"))
     assert lost.status_code == 409
     assert [m.ticket_id for m in outbox_rows()] == [first["id"]]

@@ -1,5 +1,6 @@
 """站内消息 (issue 19): what the outbox sends to channels lands in each person's inbox too,
 with no channel configured; the unread count in the menu; mark read; kept 180 days."""
+
 import re
 from datetime import timedelta
 
@@ -21,8 +22,9 @@ def _unread_in_menu(page: str) -> int:
 def _file_and_return(team):
     clerk, henan = team["zhengzhou"][0], team["henan"][0]
     ticket = clerk.post("/tickets", ticket_request(cutover_date="2026-12-11")).get_json()
-    returned = henan.post(f"/tickets/{ticket['id']}/decision",
-                          {"decision": "return", "comment": "请补充备案号", "version": ticket["version"]})
+    returned = henan.post(
+        f"/tickets/{ticket['id']}/decision", {"decision": "return", "comment": "请补充备案号", "version": ticket["version"]}
+    )
     assert returned.status_code == 200
     return ticket
 
@@ -63,8 +65,7 @@ def test_mark_all_read_and_the_180_days(team, client, auth):
         auth.login(clerk.username, clerk.password)
         assert client.post("/inbox/read-all").status_code == 302
         assert unread_count(clerk.user) == 0
-        old = InboxMessage(user_id=clerk.user.id, event="decided", subject="旧消息", body="",
-                           created_at=utcnow() - timedelta(days=181))
+        old = InboxMessage(user_id=clerk.user.id, event="decided", subject="旧消息", body="", created_at=utcnow() - timedelta(days=181))
         db.session.add(old)
         db.session.commit()
         assert "旧消息" not in client.get("/inbox/").get_data(as_text=True)

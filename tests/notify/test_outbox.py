@@ -1,4 +1,5 @@
 """The outbox worker under stress: lost leases, oversized messages, bad answers, rate limits, locks."""
+
 import logging
 from datetime import date, timedelta
 
@@ -72,8 +73,9 @@ def test_a_long_comment_and_address_are_shortened_to_the_robots_limit(team, robo
     address += "a" * (2048 - len(address))
     comment = "请补充迁移方案说明" * 166 + "谢谢的"  # 1,497 characters, some 4,500 bytes
     ticket = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date="2026-12-11", new_url=address)).get_json()
-    returned = team["henan"][0].post(f"/tickets/{ticket['id']}/decision",
-                                     {"decision": "return", "comment": comment, "version": ticket["version"]})
+    returned = team["henan"][0].post(
+        f"/tickets/{ticket['id']}/decision", {"decision": "return", "comment": comment, "version": ticket["version"]}
+    )
     assert returned.status_code == 200, returned.get_json()
     assert outbox.deliver_once(NOW).sent == 1
     [message] = outbox_rows()
@@ -81,7 +83,7 @@ def test_a_long_comment_and_address_are_shortened_to_the_robots_limit(team, robo
     content = received["content"]
     assert len(content.encode()) <= 4096
     assert f"**{ticket['number']}**" in content and f"/tickets/{ticket['id']})" in content
-    assert content.endswith(f'消息编号 {message.uid}</font>')
+    assert content.endswith(f"消息编号 {message.uid}</font>")
     assert address[:200] in content and address not in content and "…" in content
     assert comment[:100] in content and comment not in content
 
@@ -201,4 +203,4 @@ def test_a_message_queued_too_long_is_shortened_when_sent_keeping_its_link_and_i
     assert outbox.deliver_once(NOW).sent == 1
     [received] = robot.received
     assert len(received["content"].encode()) <= 4096
-    assert received["content"].endswith(f"{link}\n<font color=\"comment\">消息编号 {message.uid}</font>")
+    assert received["content"].endswith(f'{link}\n<font color="comment">消息编号 {message.uid}</font>')

@@ -2,6 +2,7 @@
 
 The signature is checked here by its own few lines, as a receiver would (the README's example),
 not by the code that makes it."""
+
 import hashlib
 import hmac
 import json
@@ -104,22 +105,30 @@ def test_a_webhook_takes_only_its_events_in_its_scope(team, receiver):
     add_channel("webhook", receiver.url("/henan"), "province:河南", "submitted,cancelled")
     ticket = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date=CUTOVER)).get_json()
     approved = team["henan"][0].post(f"/tickets/{ticket['id']}/decision", {"decision": "approve", "version": 1}).get_json()
-    approved = team["ministry"][0].post(f"/tickets/{ticket['id']}/decision",
-                                         {"decision": "approve", "version": approved["version"]}).get_json()
-    cancelled = team["zhengzhou"][0].post(f"/tickets/{ticket['id']}/cancel",
-                                            {"version": approved["version"], "comment": "服务商变更，暂缓切换"})
+    approved = (
+        team["ministry"][0].post(f"/tickets/{ticket['id']}/decision", {"decision": "approve", "version": approved["version"]}).get_json()
+    )
+    cancelled = team["zhengzhou"][0].post(
+        f"/tickets/{ticket['id']}/cancel", {"version": approved["version"], "comment": "服务商变更，暂缓切换"}
+    )
     assert cancelled.status_code == 200, cancelled.get_json()
     while outbox.deliver_once(NOW).sent:
         pass
-    assert [(r["path"], json.loads(r["body"])["type"]) for r in receiver.received] == [
-        ("/henan", "submitted"), ("/henan", "cancelled")]
+    assert [(r["path"], json.loads(r["body"])["type"]) for r in receiver.received] == [("/henan", "submitted"), ("/henan", "cancelled")]
 
 
-@pytest.mark.parametrize("address", [
-    "http://127.0.0.1:{port}/x",  # loopback, unless configuration allows it
-    "http://10.1.2.3/hook", "http://169.254.169.254/latest/meta-data", "http://[::1]/x",
-    "ftp://hooks.example.org/x", "https://user:pw@hooks.example.org/x", "https://hooks.example.org:8443/x",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "http://127.0.0.1:{port}/x",  # loopback, unless configuration allows it
+        "http://10.1.2.3/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/x",
+        "ftp://hooks.example.org/x",
+        "https://user:pw@hooks.example.org/x",
+        "https://hooks.example.org:8443/x",
+    ],
+)
 def test_webhook_addresses_follow_the_probers_rules(app, receiver, address):
     app.config.update(LINKDESK_PROBE_ALLOW_NETWORKS=(), LINKDESK_PROBE_PORTS=(80, 443))
     with pytest.raises(ChannelError):
@@ -144,8 +153,9 @@ def test_unknown_events_are_refused_by_name(receiver):
 
 
 def test_the_cli_shows_the_secret_once(runner, receiver):
-    added = runner.invoke(args=["channels", "add", "webhook", receiver.url(), "--scope", "center:郑州",
-                                "--events", "approved,applied,cancelled"])
+    added = runner.invoke(
+        args=["channels", "add", "webhook", receiver.url(), "--scope", "center:郑州", "--events", "approved,applied,cancelled"]
+    )
     assert added.exit_code == 0, added.output
     secret = db.session.scalar(select(NotificationChannel.secret))
     assert f"signing secret (shown once; keep it with the receiver): {secret}" in added.output

@@ -1,5 +1,6 @@
 """The national picture (issue 19): per province as in annex 1, scoped, the same numbers in the
 page, the JSON and the Excel file, and a fixed number of queries whatever the data size."""
+
 import io
 import json
 import re
@@ -86,8 +87,8 @@ def test_page_and_excel_show_the_same_as_the_json(registry, team, client, auth, 
     assert json.loads(embedded) == api  # the charts draw from the very mapping the API answers
     assert script.status_code == 200 and b"echarts" in script.data[:2000]
     script.close()
-    assert "<th scope=\"row\">河南</th><td>郑州、商丘</td><td>开封</td>" in page
-    assert "<th scope=\"row\">湖北</th><td></td><td>武汉</td>" in page
+    assert '<th scope="row">河南</th><td>郑州、商丘</td><td>开封</td>' in page
+    assert '<th scope="row">湖北</th><td></td><td>武汉</td>' in page
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     annex, counts = book.worksheets
@@ -114,9 +115,19 @@ def test_open_tickets_overdue_reviews_and_upcoming_cutovers(app, team, make):
     assert sum(row["open_tickets"]["approved"] for row in body["provinces"]) == 5
 
 
-@pytest.mark.parametrize("query", ["from=2026-13-01", "from=x&to=y", "from=2026-11-27&to=2026-01-01",
-                                   "from=2020-01-01&to=2026-01-01", "from=9999-12-31",
-                                   "to=0001-01-01", "from=0001-01-01&to=0001-01-02", "from=2026-11-01&to=２０２６-11-02"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "from=2026-13-01",
+        "from=x&to=y",
+        "from=2026-11-27&to=2026-01-01",
+        "from=2020-01-01&to=2026-01-01",
+        "from=9999-12-31",
+        "to=0001-01-01",
+        "from=0001-01-01&to=0001-01-02",
+        "from=2026-11-01&to=２０２６-11-02",
+    ],
+)
 def test_bad_periods_are_422_in_json_and_never_500(team, client, auth, make, query):
     with frozen():
         response = team["ministry"][0].get(f"/overview?{query}")
@@ -155,16 +166,16 @@ def test_trends_weekly_counts_review_medians_and_minimum_lead(team):
     with frozen("2026-11-24 10:00:00+08:00"):
         ticket = henan.post(f"/tickets/{ticket['id']}/decision", {"decision": "approve", "version": ticket["version"]}).get_json()
     with frozen("2026-11-24 16:00:00+08:00"):
-        assert ministry.post(f"/tickets/{ticket['id']}/decision",
-                             {"decision": "approve", "version": ticket["version"]}).status_code == 200
+        assert ministry.post(f"/tickets/{ticket['id']}/decision", {"decision": "approve", "version": ticket["version"]}).status_code == 200
     with frozen():
         assert beijing.post("/tickets", ticket_request(cutover_date="2026-12-18")).status_code == 201
         body = ministry.get("/overview?from=2026-11-16&to=2026-11-29").get_json()
         hubei = team["hubei"][0].get("/overview?from=2026-11-16&to=2026-11-29").get_json()
     trends = body["trends"]
-    assert trends["weeks"] == [{"week": "2026-11-16", "filed": 0, "completed": 0},
-                               {"week": "2026-11-23", "filed": 2, "completed": 0}]
+    assert trends["weeks"] == [{"week": "2026-11-16", "filed": 0, "completed": 0}, {"week": "2026-11-23", "filed": 2, "completed": 0}]
     assert [(r["name"], r["stage"], r["median_hours"]) for r in trends["review_hours"]] == [
-        ("河南", "ministry", 6.0), ("河南", "province", 24.0)]
+        ("河南", "ministry", 6.0),
+        ("河南", "province", 24.0),
+    ]
     assert trends["minimum_lead"] == {"filed": 2, "minimum_lead": 1, "share": 0.5}
     assert hubei["trends"]["weeks"][1]["filed"] == 0 and hubei["trends"]["review_hours"] == []

@@ -2,6 +2,7 @@
 against the exact median of the decisions, over periods that start and end on every weekday,
 across Beijing midnights and year ends, with decisions written out of order, waits under a minute,
 ties, and a province that decides nothing for weeks."""
+
 import random
 import statistics
 from datetime import UTC, date, datetime, timedelta
@@ -63,9 +64,16 @@ def _decided(make, count: int, seed: int) -> list[tuple]:
         plans.append((ticket, stage, decided.astimezone(UTC), wait))
     rng.shuffle(plans)
     for ticket, stage, decided, wait in plans:
-        db.session.add(AuditEvent(ticket_id=ticket.id, actor_role="province_reviewer", action="forward",
-                                  at=decided - timedelta(seconds=wait), to_status="pending",
-                                  to_stage=stage.value))
+        db.session.add(
+            AuditEvent(
+                ticket_id=ticket.id,
+                actor_role="province_reviewer",
+                action="forward",
+                at=decided - timedelta(seconds=wait),
+                to_status="pending",
+                to_stage=stage.value,
+            )
+        )
         figures.decided(ticket, stage, Decision.APPROVE, reviewer, decided_at=decided)
         db.session.commit()
     return [(ticket.center.province.code, stage.value, decided, wait) for ticket, stage, decided, wait in plans]
@@ -75,8 +83,7 @@ def _periods() -> list[tuple[date, date]]:
     """Periods starting and ending on each weekday, single days, a week, the year end."""
     days = [date(2026, 12, 7) + timedelta(days=offset) for offset in range(-3, 75)]
     periods = [(first, first + timedelta(days=length)) for first in days[::5] for length in (0, 1, 3, 6, 13, 40)]
-    return [*periods, (date(2026, 12, 28), date(2027, 1, 3)), (date(2027, 1, 1), date(2027, 1, 1)),
-            (date(2026, 1, 1), date(2027, 12, 31))]
+    return [*periods, (date(2026, 12, 28), date(2027, 1, 3)), (date(2027, 1, 1), date(2027, 1, 1)), (date(2026, 1, 1), date(2027, 12, 31))]
 
 
 def test_medians_are_within_a_bucket_of_the_exact_median_and_counts_exact(app, make):
@@ -89,12 +96,14 @@ def test_medians_are_within_a_bucket_of_the_exact_median_and_counts_exact(app, m
             if first <= local_date(at) <= last:
                 exact.setdefault((code, stage), []).append(wait)
         rows = review_medians(ministry, first, last)
-        assert {(row["province"], row["stage"]): row["decisions"] for row in rows} == \
-            {key: len(waits) for key, waits in exact.items()}, (first, last)
+        assert {(row["province"], row["stage"]): row["decisions"] for row in rows} == {key: len(waits) for key, waits in exact.items()}, (
+            first,
+            last,
+        )
         for row in rows:
             waits = sorted(exact[(row["province"], row["stage"])])
             median = statistics.median(waits) / 3600
-            middle = waits[(len(waits) - 1) // 2: len(waits) // 2 + 1]
+            middle = waits[(len(waits) - 1) // 2 : len(waits) // 2 + 1]
             if all(sum(bucket(w) == bucket(m) for w in waits) == middle.count(m) for m in middle):
                 assert row["median_hours"] == round(median, 1), (first, last, row)  # alone in its bucket: exact
                 alone += 1
@@ -106,6 +115,7 @@ def test_medians_are_within_a_bucket_of_the_exact_median_and_counts_exact(app, m
 
 def test_kept_rows_equal_a_rebuild_from_the_decisions(app, make):
     _decided(make, 120, seed=7)
+
     def rows() -> dict:
         columns = (ReviewWaitWeek.province_id, ReviewWaitWeek.stage, ReviewWaitWeek.week, ReviewWaitWeek.waits)
         return {(province_id, stage, week): waits for province_id, stage, week, waits in db.session.execute(select(*columns))}
@@ -138,8 +148,16 @@ def test_decisions_at_once_in_one_province_and_week_are_each_counted_once(databa
     tickets = db.session.scalars(select(Ticket).where(Ticket.id.in_(ids))).all()
     assert len({ticket.center.province_id for ticket in tickets}) == 1
     for ticket in tickets:
-        db.session.add(AuditEvent(ticket_id=ticket.id, actor_role="province_reviewer", action="forward",
-                                  at=datetime(2026, 11, 26, 2, tzinfo=UTC), to_status="pending", to_stage="ministry"))
+        db.session.add(
+            AuditEvent(
+                ticket_id=ticket.id,
+                actor_role="province_reviewer",
+                action="forward",
+                at=datetime(2026, 11, 26, 2, tzinfo=UTC),
+                to_status="pending",
+                to_stage="ministry",
+            )
+        )
     db.session.commit()
     versions = {ticket.id: ticket.version for ticket in tickets}
     db.session.remove()
@@ -148,18 +166,25 @@ def test_decisions_at_once_in_one_province_and_week_are_each_counted_once(databa
     def decide(app, ticket_id):
         with app.app_context():
             try:
-                return app.test_client().post(f"/api/v1/tickets/{ticket_id}/decision", headers=headers, json={
-                    "decision": "return", "comment": "请补充说明", "version": versions[ticket_id]}).status_code
+                return (
+                    app.test_client()
+                    .post(
+                        f"/api/v1/tickets/{ticket_id}/decision",
+                        headers=headers,
+                        json={"decision": "return", "comment": "请补充说明", "version": versions[ticket_id]},
+                    )
+                    .status_code
+                )
             finally:
                 db.session.remove()
                 db.engine.dispose()
 
     with frozen("2026-11-27 10:00:00+08:00"):
-        codes = at_once(*[(lambda app=app, ticket_id=ticket_id: decide(app, ticket_id))
-                          for app, ticket_id in zip(workers, ids, strict=True)])
+        codes = at_once(
+            *[(lambda app=app, ticket_id=ticket_id: decide(app, ticket_id)) for app, ticket_id in zip(workers, ids, strict=True)]
+        )
     assert codes == [200] * 6
-    rows = db.session.execute(select(ReviewWaitWeek.week, ReviewWaitWeek.waits)
-                              .where(ReviewWaitWeek.stage == ReviewStage.MINISTRY)).all()
+    rows = db.session.execute(select(ReviewWaitWeek.week, ReviewWaitWeek.waits).where(ReviewWaitWeek.stage == ReviewStage.MINISTRY)).all()
     assert [(week, waits["counts"][-1]) for week, waits in rows] == [(date(2026, 11, 23), 6)]
     assert Waits.loaded(rows[0].waits) == Waits.of([24 * 3600.0] * 6)  # Thursday 10:00 to Friday 10:00 in Beijing
 
@@ -169,6 +194,7 @@ def test_init_db_counts_the_waits_into_an_empty_table(app, make, runner):
     then counts the decisions' waits into it, once, and leaves kept rows alone afterwards."""
     _decided(make, 40, seed=11)
     columns = (ReviewWaitWeek.province_id, ReviewWaitWeek.stage, ReviewWaitWeek.week, ReviewWaitWeek.waits)
+
     def rows() -> dict:
         return {(province_id, stage, week): waits for province_id, stage, week, waits in db.session.execute(select(*columns))}
 

@@ -3,6 +3,7 @@ recomputation from the tickets, the audit trail and the decisions: filings on bo
 Beijing midnight, a ticket returned and resubmitted (its wait counts from the resubmission, its
 submission day and minimum lead move), an edit while waiting (not a move into the stage), a
 municipality (no province stage), a completion, and each scope."""
+
 import statistics
 from collections import Counter
 from datetime import date, timedelta
@@ -28,8 +29,10 @@ def earliest(api, day: str) -> str:
 
 
 def decide(api, ticket: dict, decision: str, comment: str | None = None) -> dict:
-    response = api.post(f"/tickets/{ticket['id']}/decision",
-                        {"decision": decision, "version": ticket["version"], **({"comment": comment} if comment else {})})
+    response = api.post(
+        f"/tickets/{ticket['id']}/decision",
+        {"decision": decision, "version": ticket["version"], **({"comment": comment} if comment else {})},
+    )
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 
@@ -88,16 +91,23 @@ def recomputed(province_id: int | None) -> dict:
         if not visible(decision.ticket_id) or not first <= local_date(decision.decided_at) <= last:
             continue
         stage = decision.stage.value
-        moves = [e.at for e in events if e.ticket_id == decision.ticket_id and e.at <= decision.decided_at
-                 and (e.to_status, e.to_stage) == ("pending", stage) and (e.from_status, e.from_stage) != ("pending", stage)]
+        moves = [
+            e.at
+            for e in events
+            if e.ticket_id == decision.ticket_id
+            and e.at <= decision.decided_at
+            and (e.to_status, e.to_stage) == ("pending", stage)
+            and (e.from_status, e.from_stage) != ("pending", stage)
+        ]
         province = provinces[centers[tickets[decision.ticket_id].center_id]]
         key = (province.code, annex_label(province), stage)
         waits.setdefault(key, []).append((decision.decided_at - max(moves)).total_seconds() / 3600)
     return {
         "weeks": {week: (weeks[(week, "submit")], weeks[(week, "complete")]) for week, _ in weeks},
-        "review_hours": [{"province": code, "name": name, "stage": stage, "decisions": len(hours),
-                          "median_hours": round(statistics.median(hours), 1)}
-                         for (code, name, stage), hours in sorted(waits.items())],
+        "review_hours": [
+            {"province": code, "name": name, "stage": stage, "decisions": len(hours), "median_hours": round(statistics.median(hours), 1)}
+            for (code, name, stage), hours in sorted(waits.items())
+        ],
         "minimum_lead": (len(submitted), minimum),
     }
 
@@ -105,8 +115,7 @@ def recomputed(province_id: int | None) -> dict:
 def shown(trends: dict) -> dict:
     """The trends of the JSON in the shape of ``recomputed`` (weeks with nothing left out)."""
     return {
-        "weeks": {date.fromisoformat(w["week"]): (w["filed"], w["completed"]) for w in trends["weeks"]
-                  if w["filed"] or w["completed"]},
+        "weeks": {date.fromisoformat(w["week"]): (w["filed"], w["completed"]) for w in trends["weeks"] if w["filed"] or w["completed"]},
         "review_hours": trends["review_hours"],
         "minimum_lead": (trends["minimum_lead"]["filed"], trends["minimum_lead"]["minimum_lead"]),
     }
@@ -115,8 +124,10 @@ def shown(trends: dict) -> dict:
 def test_the_kept_figures_equal_a_recomputation_in_every_scope(history, team, make):
     with frozen("2027-01-04 10:00:00+08:00"):
         views = {name: team[name][0].get(QUERY).get_json()["trends"] for name in ("ministry", "henan", "hubei")}
-    provinces = {name: db.session.scalar(select(Province.id).where(Province.short_name == short))
-                 for name, short in (("henan", "河南"), ("hubei", "湖北"))}
+    provinces = {
+        name: db.session.scalar(select(Province.id).where(Province.short_name == short))
+        for name, short in (("henan", "河南"), ("hubei", "湖北"))
+    }
     assert shown(views["ministry"]) == recomputed(None)
     assert shown(views["henan"]) == recomputed(provinces["henan"])
     assert shown(views["hubei"]) == recomputed(provinces["hubei"]) == {"weeks": {}, "review_hours": [], "minimum_lead": (0, 0)}
@@ -128,12 +139,14 @@ def test_the_kept_figures_equal_a_recomputation_in_every_scope(history, team, ma
     # 郑州's ticket moved to its resubmission day and no longer asks for E(D); 洛阳's and 北京's never did.
     assert national["minimum_lead"] == (3, 0)
     assert [(row["name"], row["stage"], row["decisions"]) for row in national["review_hours"]] == [
-        ("北京市", "ministry", 1), ("河南", "ministry", 2), ("河南", "province", 3)]
+        ("北京市", "ministry", 1),
+        ("河南", "ministry", 2),
+        ("河南", "province", 3),
+    ]
 
 
 def test_each_decision_keeps_its_wait_since_the_latest_move_into_the_stage(history):
-    waits = {(d.ticket_id, d.stage.value, d.decision.value): d.waited_seconds / 3600
-             for d in db.session.scalars(select(ReviewDecision))}
+    waits = {(d.ticket_id, d.stage.value, d.decision.value): d.waited_seconds / 3600 for d in db.session.scalars(select(ReviewDecision))}
     a, b, c = (history[name]["id"] for name in "abc")
     assert waits[(a, "province", "return")] == pytest.approx(10 + 1 / 60)  # from Sunday 23:59
     assert waits[(a, "province", "approve")] == 5  # from the resubmission, not the first filing
@@ -145,11 +158,15 @@ def test_each_decision_keeps_its_wait_since_the_latest_move_into_the_stage(histo
 def test_rebuilding_the_figures_from_the_history_changes_nothing_and_the_nation_sums_the_provinces(history):
     def kept():
         days = db.session.execute(select(TicketDayCount).order_by(TicketDayCount.day, TicketDayCount.province_id))
-        decisions = db.session.execute(select(ReviewDecision.id, ReviewDecision.province_id, ReviewDecision.waited_seconds)
-                                       .order_by(ReviewDecision.id))
+        decisions = db.session.execute(
+            select(ReviewDecision.id, ReviewDecision.province_id, ReviewDecision.waited_seconds).order_by(ReviewDecision.id)
+        )
         nation = db.session.execute(select(NationDayCount).order_by(NationDayCount.day))
-        return ([(d.day, d.province_id, d.filed, d.completed, d.submitted, d.minimum_lead) for (d,) in days],
-                decisions.all(), [(n.day, n.filed, n.completed, n.submitted, n.minimum_lead) for (n,) in nation])
+        return (
+            [(d.day, d.province_id, d.filed, d.completed, d.submitted, d.minimum_lead) for (d,) in days],
+            decisions.all(),
+            [(n.day, n.filed, n.completed, n.submitted, n.minimum_lead) for (n,) in nation],
+        )
 
     before = kept()
     assert before[0] and before[1]

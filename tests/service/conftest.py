@@ -1,4 +1,5 @@
 """A second, empty database for the tests that build one from nothing (restore, upgrade drill)."""
+
 import uuid
 
 import pytest

@@ -1,6 +1,7 @@
 """Backup and restore (linkdesk.service.backup): a round trip into an empty database keeps every
 table's rows and the attachments' bytes; a file that is not a backup, from a newer schema, or onto
 a database with data is refused with a clear message and a failing exit code."""
+
 import io
 import json
 import tarfile
@@ -28,8 +29,10 @@ def desk_with_data(team) -> None:
     ticket = clerk.post("/tickets", ticket_request("transfer", cutover_date="2026-12-14")).get_json()
     answer = clerk.upload(f"/tickets/{ticket['id']}/attachments", {"version": ticket["version"]}, LETTER, PNG)
     assert answer.status_code == 201, answer.get_json()
-    returned = team["henan"][0].post(f"/tickets/{ticket['id']}/decision",
-                                     {"decision": "return", "comment": "请补充说明", "version": answer.get_json()["ticket"]["version"]})
+    returned = team["henan"][0].post(
+        f"/tickets/{ticket['id']}/decision",
+        {"decision": "return", "comment": "请补充说明", "version": answer.get_json()["ticket"]["version"]},
+    )
     assert returned.status_code == 200, returned.get_json()
     assert team["beijing"][0].post("/tickets", ticket_request(cutover_date="2026-12-15")).status_code == 201
 
@@ -117,11 +120,14 @@ def test_a_backup_from_a_newer_schema_is_refused(runner, empty_database_url, tmp
     engine.dispose()
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (None, "找不到备份文件"),
-    (b"ticket,status\n1,pending\n", "不是 linkdesk 备份文件"),
-    (b"SQLite format 3\x00" + bytes(100), "不是 linkdesk 备份文件"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "找不到备份文件"),
+        (b"ticket,status\n1,pending\n", "不是 linkdesk 备份文件"),
+        (b"SQLite format 3\x00" + bytes(100), "不是 linkdesk 备份文件"),
+    ],
+)
 def test_a_missing_or_wrong_file_is_refused_clearly(runner, tmp_path, content, message):
     path = tmp_path / "backup.tar"
     if content is not None:

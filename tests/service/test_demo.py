@@ -1,5 +1,6 @@
 """What `make run` shows a newcomer: the demo's emergency change is completed by the worker on
 its day without any other command, and the clerk's link card says 尚未检测 until a check ran."""
+
 from sqlalchemy import select
 
 from linkdesk.extensions import db
@@ -17,8 +18,7 @@ def demo_cutover() -> Ticket:
 
 def retirement_link() -> LinkRecord:
     return db.session.scalar(
-        select(LinkRecord).join(Center).join(Service)
-        .where(Center.short_name == "北京", Service.code == "retirement_withdrawal")
+        select(LinkRecord).join(Center).join(Service).where(Center.short_name == "北京", Service.code == "retirement_withdrawal")
     )
 
 

@@ -1,5 +1,6 @@
 """/healthz and /readyz: no login, JSON, the four checks named; 503 (never 500) when something
 is wrong, the database included; nothing in them that names a host, a file or an error."""
+
 import os
 from datetime import timedelta
 

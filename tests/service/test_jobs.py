@@ -1,6 +1,7 @@
 """When a job is due, on Beijing time: daily jobs once per Beijing day after their hour,
 periodic ones once per period, failed ones again after a pause; and the worker's round runs
 the day's cutovers once, across Beijing's midnight."""
+
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -62,8 +63,12 @@ def test_a_periodic_job_waits_for_its_period():
 
 def test_a_failed_job_is_tried_again_after_a_pause_not_every_round():
     now = beijing("2026-10-01 00:10")
-    failed = JobRecord("job", last_finished_at=now - timedelta(minutes=1), last_error="OperationalError: locked",
-                       last_succeeded_at=beijing("2026-09-30 00:01"))
+    failed = JobRecord(
+        "job",
+        last_finished_at=now - timedelta(minutes=1),
+        last_error="OperationalError: locked",
+        last_succeeded_at=beijing("2026-09-30 00:01"),
+    )
     assert not MIDNIGHT.is_due(failed, now)
     assert MIDNIGHT.is_due(failed, now - timedelta(minutes=1) + RETRY_AFTER)
 

@@ -1,5 +1,6 @@
 """Job leases: one worker runs a job at a time; a dead worker's lease runs out and the job is
 taken over; the holder keeps it by renewing; a failure or a stop is recorded and released."""
+
 import logging
 import threading
 import time
@@ -44,6 +45,7 @@ def test_two_workers_at_once_run_a_due_job_once(app, clock):
                     return worker.run_if_due(job)
                 finally:
                     db.session.remove()
+
         return call
 
     ran = at_once(*(in_worker(worker) for worker in workers))

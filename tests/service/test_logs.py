@@ -1,5 +1,6 @@
 """Logs (linkdesk.service.logs): a request id on every answer and in every line logged during the
 request, one line per request with its fields, JSON when asked for."""
+
 import json
 import logging
 import re
@@ -52,16 +53,19 @@ class TestRequestId:
     def test_each_request_gets_its_own(self, client):
         assert client.get("/login").headers["X-Request-ID"] != client.get("/login").headers["X-Request-ID"]
 
-    @pytest.mark.parametrize(("path", "status"), [
-        ("/no-such-page", 404),
-        ("/api/v1/no-such-thing", 404),
-        ("/api/v1/tickets", 401),
-        ("/static/linkdesk.css", 200),
-        ("/static/no-such.css", 404),
-        ("/tickets/99999999999", 404),
-        ("/login?next=%01", 422),  # refused by the input guard, before any view
-        ("/metrics", 200),
-    ])
+    @pytest.mark.parametrize(
+        ("path", "status"),
+        [
+            ("/no-such-page", 404),
+            ("/api/v1/no-such-thing", 404),
+            ("/api/v1/tickets", 401),
+            ("/static/linkdesk.css", 200),
+            ("/static/no-such.css", 404),
+            ("/tickets/99999999999", 404),
+            ("/login?next=%01", 422),  # refused by the input guard, before any view
+            ("/metrics", 200),
+        ],
+    )
     def test_every_kind_of_answer_carries_it(self, client, path, status):
         answer = client.get(path, headers={"X-Request-ID": "edge-1"})
         assert answer.status_code == status

@@ -1,5 +1,6 @@
 """Metrics (linkdesk.service.metrics): who may read /metrics, what it counts, and gunicorn's
 multiprocess mode."""
+
 import json
 import os
 import subprocess
@@ -25,8 +26,11 @@ TOKEN = "metrics-scraper-token-0123456789"
 
 def samples(body: str) -> dict:
     """{(name, frozenset(labels)): value} of a scrape."""
-    return {(sample.name, frozenset(sample.labels.items())): sample.value
-            for family in text_string_to_metric_families(body) for sample in family.samples}
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+    }
 
 
 def scrape(client, **kwargs) -> dict:
@@ -88,8 +92,10 @@ class TestWhatItCounts:
         client.get("/no-such-page/12345")
         after = scrape(client)
         assert value(after, "linkdesk_http_requests_total", **labels) - value(before, "linkdesk_http_requests_total", **labels) == 2
-        assert (value(after, "linkdesk_http_request_duration_seconds_count", **labels)
-                - value(before, "linkdesk_http_request_duration_seconds_count", **labels)) == 2
+        assert (
+            value(after, "linkdesk_http_request_duration_seconds_count", **labels)
+            - value(before, "linkdesk_http_request_duration_seconds_count", **labels)
+        ) == 2
         unmatched = {"endpoint": "unmatched", "method": "GET", "status": "404"}
         assert value(after, "linkdesk_http_requests_total", **unmatched) - value(before, "linkdesk_http_requests_total", **unmatched) == 1
         assert not any("12345" in str(key) for key in after)  # endpoint names, never paths
@@ -128,10 +134,12 @@ class TestWhatItCounts:
     def test_worker_heartbeat_age_per_host_of_running_workers(self, client, clock):
         assert not any(name == "linkdesk_worker_heartbeat_age_seconds" for name, _ in scrape(client))
         beat = utcnow() - timedelta(seconds=30)
-        db.session.add_all([
-            WorkerHeartbeat(worker_id="w1", host="web1", pid=1, started_at=beat, beat_at=beat),
-            WorkerHeartbeat(worker_id="w2", host="web2", pid=2, started_at=beat, beat_at=beat, stopped_at=beat),
-        ])
+        db.session.add_all(
+            [
+                WorkerHeartbeat(worker_id="w1", host="web1", pid=1, started_at=beat, beat_at=beat),
+                WorkerHeartbeat(worker_id="w2", host="web2", pid=2, started_at=beat, beat_at=beat, stopped_at=beat),
+            ]
+        )
         db.session.commit()
         samples = scrape(client)
         assert value(samples, "linkdesk_worker_heartbeat_age_seconds", host="web1") == pytest.approx(30, abs=1)
@@ -164,8 +172,15 @@ def test_multiprocess_mode_adds_up_the_workers(app, database_url, tmp_path):
     environment.pop("LINKDESK_DATABASE_URL", None)
 
     def worker(requests: int, *then: str):
-        finished = subprocess.run([sys.executable, "-c", MULTIPROCESS_WORKER, database_url, str(requests), *then],
-                                  env=environment, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False)
+        finished = subprocess.run(
+            [sys.executable, "-c", MULTIPROCESS_WORKER, database_url, str(requests), *then],
+            env=environment,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert finished.returncode == 0, finished.stderr
         return json.loads(finished.stdout.strip().splitlines()[-1])
 

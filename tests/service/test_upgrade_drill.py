@@ -2,6 +2,7 @@
 written as that schema had them, is upgraded to the newest migration by ``init-db`` and then
 serves every page its clerk, its province reviewer and the ministry open, and the API lists its
 tickets. On the test database: SQLite, or PostgreSQL when LINKDESK_TEST_DATABASE_URL is set."""
+
 import hashlib
 from datetime import UTC, date, datetime
 
@@ -25,26 +26,100 @@ STAMP = DateTime(timezone=True)
 pytestmark = pytest.mark.usefixtures("clock")  # BEIJING_FRIDAY, 2026-11-27
 
 # The tables as migration 0010 left them: plain columns, no application model.
-USERS = table("user_account", column("id"), column("username"), column("display_name"), column("password_hash"), column("role"),
-              column("center_id"), column("province_id"), column("active", Boolean), column("created_at", STAMP),
-              column("contact"), column("must_change_password", Boolean))
-TICKETS = table("ticket", column("id"), column("number"), column("center_id"), column("service_id"), column("old_url"),
-                column("new_url"), column("cutover_date", Date), column("submitted_at", STAMP), column("submitted_on", Date),
-                column("earliest_cutover", Date), column("provisional", Boolean), column("emergency", Boolean), column("reason"),
-                column("contact_name"), column("contact_phone"), column("warnings", JSON), column("status"), column("stage"),
-                column("version"), column("created_by_id"), column("created_at", STAMP), column("updated_at", STAMP),
-                column("evidence_requested", Boolean))
-EVENTS = table("audit_event", column("ticket_id"), column("actor_id"), column("actor_role"), column("at", STAMP), column("action"),
-               column("from_status"), column("from_stage"), column("to_status"), column("to_stage"), column("comment"))
-DECISIONS = table("review_decision", column("ticket_id"), column("stage"), column("decision"), column("comment"),
-                  column("reviewer_id"), column("ticket_version"), column("decided_at", STAMP))
-LINKS = table("link_record", column("center_id"), column("service_id"), column("url"), column("effective_date", Date),
-              column("ticket_id"), column("updated_at", STAMP))
-REVISIONS = table("link_revision", column("center_id"), column("service_id"), column("url"), column("effective_date", Date),
-                  column("ticket_id"), column("note"), column("recorded_at", STAMP))
-ATTACHMENTS = table("ticket_attachment", column("ticket_id"), column("filename"), column("content_type"), column("size"),
-                    column("sha256"), column("data", LargeBinary), column("uploaded_by_id"), column("uploaded_at", STAMP),
-                    column("reviewed", Boolean))
+USERS = table(
+    "user_account",
+    column("id"),
+    column("username"),
+    column("display_name"),
+    column("password_hash"),
+    column("role"),
+    column("center_id"),
+    column("province_id"),
+    column("active", Boolean),
+    column("created_at", STAMP),
+    column("contact"),
+    column("must_change_password", Boolean),
+)
+TICKETS = table(
+    "ticket",
+    column("id"),
+    column("number"),
+    column("center_id"),
+    column("service_id"),
+    column("old_url"),
+    column("new_url"),
+    column("cutover_date", Date),
+    column("submitted_at", STAMP),
+    column("submitted_on", Date),
+    column("earliest_cutover", Date),
+    column("provisional", Boolean),
+    column("emergency", Boolean),
+    column("reason"),
+    column("contact_name"),
+    column("contact_phone"),
+    column("warnings", JSON),
+    column("status"),
+    column("stage"),
+    column("version"),
+    column("created_by_id"),
+    column("created_at", STAMP),
+    column("updated_at", STAMP),
+    column("evidence_requested", Boolean),
+)
+EVENTS = table(
+    "audit_event",
+    column("ticket_id"),
+    column("actor_id"),
+    column("actor_role"),
+    column("at", STAMP),
+    column("action"),
+    column("from_status"),
+    column("from_stage"),
+    column("to_status"),
+    column("to_stage"),
+    column("comment"),
+)
+DECISIONS = table(
+    "review_decision",
+    column("ticket_id"),
+    column("stage"),
+    column("decision"),
+    column("comment"),
+    column("reviewer_id"),
+    column("ticket_version"),
+    column("decided_at", STAMP),
+)
+LINKS = table(
+    "link_record",
+    column("center_id"),
+    column("service_id"),
+    column("url"),
+    column("effective_date", Date),
+    column("ticket_id"),
+    column("updated_at", STAMP),
+)
+REVISIONS = table(
+    "link_revision",
+    column("center_id"),
+    column("service_id"),
+    column("url"),
+    column("effective_date", Date),
+    column("ticket_id"),
+    column("note"),
+    column("recorded_at", STAMP),
+)
+ATTACHMENTS = table(
+    "ticket_attachment",
+    column("ticket_id"),
+    column("filename"),
+    column("content_type"),
+    column("size"),
+    column("sha256"),
+    column("data", LargeBinary),
+    column("uploaded_by_id"),
+    column("uploaded_at", STAMP),
+    column("reviewed", Boolean),
+)
 COUNTER = table("ticket_number_counter", column("year"), column("last"))
 
 # (status, stage, cutover, decisions as (stage, decision, comment)): tickets in several states.
@@ -68,42 +143,135 @@ def write_old_desk(connection) -> dict:
     henan = connection.execute(text("SELECT id FROM province WHERE short_name = '河南'")).scalar_one()
     services = connection.execute(text("SELECT id, code FROM service ORDER BY position")).all()
     password = hash_password(PASSWORD)
-    people = [("clerk", "center_staff", ids["郑州"], None), ("henan", "province_reviewer", None, henan),
-              ("ministry", "ministry_reviewer", None, None)]
+    people = [
+        ("clerk", "center_staff", ids["郑州"], None),
+        ("henan", "province_reviewer", None, henan),
+        ("ministry", "ministry_reviewer", None, None),
+    ]
     for number, (name, role, center, province) in enumerate(people, start=1):
-        connection.execute(insert(USERS).values(id=number, username=name, display_name=name, password_hash=password, role=role,
-                                                center_id=center, province_id=province, active=True, created_at=at(1),
-                                                contact="", must_change_password=False))
+        connection.execute(
+            insert(USERS).values(
+                id=number,
+                username=name,
+                display_name=name,
+                password_hash=password,
+                role=role,
+                center_id=center,
+                province_id=province,
+                active=True,
+                created_at=at(1),
+                contact="",
+                must_change_password=False,
+            )
+        )
     actors = {"province": (2, "province_reviewer"), "ministry": (3, "ministry_reviewer")}
     for number, (status, stage, cutover, decisions) in enumerate(HISTORY, start=1):
         service_id, code = services[number - 1]
         version = 1 + len(decisions)
-        connection.execute(insert(TICKETS).values(
-            id=number, number=f"LD-2026-{number:06d}", center_id=ids["郑州"], service_id=service_id,
-            old_url=f"https://gjj.zhengzhou.gov.cn/{code}", new_url=f"https://gjj.zhengzhou.gov.cn/v2/{code}",
-            cutover_date=cutover, submitted_at=at(2 + number), submitted_on=date(2026, 11, 2 + number), earliest_cutover=cutover,
-            provisional=False, emergency=False, reason="服务器迁移到政务云", contact_name="张经办", contact_phone="0371-12345678",
-            warnings=[], status=status, stage=stage, version=version, created_by_id=1, created_at=at(2 + number),
-            updated_at=at(3 + number), evidence_requested=False))
-        connection.execute(insert(EVENTS).values(ticket_id=number, actor_id=1, actor_role="center_staff", at=at(2 + number),
-                                                 action="submit", to_status="pending", to_stage="province"))
+        connection.execute(
+            insert(TICKETS).values(
+                id=number,
+                number=f"LD-2026-{number:06d}",
+                center_id=ids["郑州"],
+                service_id=service_id,
+                old_url=f"https://gjj.zhengzhou.gov.cn/{code}",
+                new_url=f"https://gjj.zhengzhou.gov.cn/v2/{code}",
+                cutover_date=cutover,
+                submitted_at=at(2 + number),
+                submitted_on=date(2026, 11, 2 + number),
+                earliest_cutover=cutover,
+                provisional=False,
+                emergency=False,
+                reason="服务器迁移到政务云",
+                contact_name="张经办",
+                contact_phone="0371-12345678",
+                warnings=[],
+                status=status,
+                stage=stage,
+                version=version,
+                created_by_id=1,
+                created_at=at(2 + number),
+                updated_at=at(3 + number),
+                evidence_requested=False,
+            )
+        )
+        connection.execute(
+            insert(EVENTS).values(
+                ticket_id=number,
+                actor_id=1,
+                actor_role="center_staff",
+                at=at(2 + number),
+                action="submit",
+                to_status="pending",
+                to_stage="province",
+            )
+        )
         for step, (stage_name, decision, comment) in enumerate(decisions, start=1):
             reviewer, role = actors[stage_name]
-            connection.execute(insert(DECISIONS).values(ticket_id=number, stage=stage_name, decision=decision, comment=comment,
-                                                        reviewer_id=reviewer, ticket_version=step, decided_at=at(3 + number, 2 + step)))
-            connection.execute(insert(EVENTS).values(ticket_id=number, actor_id=reviewer, actor_role=role, at=at(3 + number, 2 + step),
-                                                     action=decision, from_status="pending", from_stage=stage_name, comment=comment))
+            connection.execute(
+                insert(DECISIONS).values(
+                    ticket_id=number,
+                    stage=stage_name,
+                    decision=decision,
+                    comment=comment,
+                    reviewer_id=reviewer,
+                    ticket_version=step,
+                    decided_at=at(3 + number, 2 + step),
+                )
+            )
+            connection.execute(
+                insert(EVENTS).values(
+                    ticket_id=number,
+                    actor_id=reviewer,
+                    actor_role=role,
+                    at=at(3 + number, 2 + step),
+                    action=decision,
+                    from_status="pending",
+                    from_stage=stage_name,
+                    comment=comment,
+                )
+            )
         if status == "completed":
-            connection.execute(insert(EVENTS).values(ticket_id=number, actor_role="system", at=at(20), action="complete",
-                                                     from_status="approved", to_status="completed"))
-            connection.execute(insert(LINKS).values(center_id=ids["郑州"], service_id=service_id, url=f"https://gjj.zhengzhou.gov.cn/v2/{code}",
-                                                    effective_date=cutover, ticket_id=number, updated_at=at(20)))
-            connection.execute(insert(REVISIONS).values(center_id=ids["郑州"], service_id=service_id, url=f"https://gjj.zhengzhou.gov.cn/v2/{code}",
-                                                        effective_date=cutover, ticket_id=number, note="切换完成", recorded_at=at(20)))
+            connection.execute(
+                insert(EVENTS).values(
+                    ticket_id=number, actor_role="system", at=at(20), action="complete", from_status="approved", to_status="completed"
+                )
+            )
+            connection.execute(
+                insert(LINKS).values(
+                    center_id=ids["郑州"],
+                    service_id=service_id,
+                    url=f"https://gjj.zhengzhou.gov.cn/v2/{code}",
+                    effective_date=cutover,
+                    ticket_id=number,
+                    updated_at=at(20),
+                )
+            )
+            connection.execute(
+                insert(REVISIONS).values(
+                    center_id=ids["郑州"],
+                    service_id=service_id,
+                    url=f"https://gjj.zhengzhou.gov.cn/v2/{code}",
+                    effective_date=cutover,
+                    ticket_id=number,
+                    note="切换完成",
+                    recorded_at=at(20),
+                )
+            )
     name, data = LETTER
-    connection.execute(insert(ATTACHMENTS).values(ticket_id=1, filename=name, content_type="application/pdf", size=len(data),
-                                                  sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by_id=1,
-                                                  uploaded_at=at(3), reviewed=False))
+    connection.execute(
+        insert(ATTACHMENTS).values(
+            ticket_id=1,
+            filename=name,
+            content_type="application/pdf",
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            data=data,
+            uploaded_by_id=1,
+            uploaded_at=at(3),
+            reviewed=False,
+        )
+    )
     connection.execute(insert(COUNTER).values(year=2026, last=len(HISTORY)))
     return {"ticket": 1}
 

@@ -1,6 +1,7 @@
 """The worker as operators run it: ``flask --app linkdesk worker`` in its own process, on the
 test's database, delivering to a local robot and completing a due cutover; SIGTERM stops it
 cleanly. Two at once deliver each message once and complete each ticket once."""
+
 import os
 import signal
 import subprocess
@@ -34,12 +35,28 @@ def robot(app):
 
 
 def start_worker(app, robot, *extra) -> subprocess.Popen:
-    env = {**os.environ, "LINKDESK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "LINKDESK_SECRET_KEY": "test-secret", "LINKDESK_PROBE_AFTER_CUTOVER": "0",
-           "LINKDESK_WECOM_WEBHOOK_PREFIXES": robot.prefix, "LINKDESK_WECOM_PER_MINUTE": "1000"}
+    env = {
+        **os.environ,
+        "LINKDESK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "LINKDESK_SECRET_KEY": "test-secret",
+        "LINKDESK_PROBE_AFTER_CUTOVER": "0",
+        "LINKDESK_WECOM_WEBHOOK_PREFIXES": robot.prefix,
+        "LINKDESK_WECOM_PER_MINUTE": "1000",
+    }
     db.session.commit()  # the test's transaction must not hold SQLite's write lock
-    command = [sys.executable, "-m", "flask", "--app", "linkdesk", "worker", "--interval", "0.5",
-               "--without", "link_checks", *extra]  # the made-up addresses are on no network
+    command = [
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        "linkdesk",
+        "worker",
+        "--interval",
+        "0.5",
+        "--without",
+        "link_checks",
+        *extra,
+    ]  # the made-up addresses are on no network
     return subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -1,4 +1,5 @@
 """Evidence on a ticket (issue 22): the ICP filing number and attachments."""
+
 import hashlib
 
 import pytest
@@ -31,22 +32,23 @@ def file_ticket(api, **overrides):
 
 def attach(api, ticket, *files, version=None):
     with frozen():
-        return api.upload(f"/tickets/{ticket['id']}/attachments",
-                          {"version": version if version is not None else ticket["version"]}, *files)
+        return api.upload(
+            f"/tickets/{ticket['id']}/attachments", {"version": version if version is not None else ticket["version"]}, *files
+        )
 
 
 def decide(api, ticket, decision="approve", **extra):
     with frozen():
-        return api.post(f"/tickets/{ticket['id']}/decision",
-                        {"decision": decision, "version": ticket["version"], **extra})
+        return api.post(f"/tickets/{ticket['id']}/decision", {"decision": decision, "version": ticket["version"], **extra})
 
 
 @pytest.fixture
 def live_zhengzhou(runner, tmp_path):
     """郑州's info_query link is live on its government host."""
     path = tmp_path / "links.csv"
-    path.write_text("center_code,service_code,url,effective_date\n"
-                    "410100,info_query,https://gjj.zhengzhou.gov.cn/query,2025-06-01\n", encoding="utf-8")
+    path.write_text(
+        "center_code,service_code,url,effective_date\n410100,info_query,https://gjj.zhengzhou.gov.cn/query,2025-06-01\n", encoding="utf-8"
+    )
     assert runner.invoke(args=["registry", "import", str(path)]).exit_code == 0
 
 
@@ -57,8 +59,7 @@ class TestIcpNumber:
 
     def test_a_host_outside_gov_cn_needs_one(self, team):
         with frozen():
-            response = team["zhengzhou"][0].post("/tickets", ticket_request(
-                cutover_date=CUTOVER, new_url="https://zzgjj.com.cn/query"))
+            response = team["zhengzhou"][0].post("/tickets", ticket_request(cutover_date=CUTOVER, new_url="https://zzgjj.com.cn/query"))
         assert response.status_code == 422
         assert "ICP 备案号" in response.get_json()["errors"]["icp_number"][0]
 
@@ -127,8 +128,7 @@ class TestFileTypes:
         assert attachment_count() == 0
 
     def test_the_signatures(self):
-        assert [sniff_type(b) for b in (PDF, PNG, JPEG, HTML, b"")] == [
-            "application/pdf", "image/png", "image/jpeg", None, None]
+        assert [sniff_type(b) for b in (PDF, PNG, JPEG, HTML, b"")] == ["application/pdf", "image/png", "image/jpeg", None, None]
         assert clean_filename("C:\\scan\\公函.PDF", "application/pdf") == "公函.PDF"
         assert clean_filename('"><x>.jpeg', "image/jpeg") == "x.jpeg"
 
@@ -166,8 +166,7 @@ class TestLimitsAndRemoval:
         returned = decide(team["henan"][0], added["ticket"], "return", comment="请补充说明")
         assert returned.status_code == 200, returned.get_json()
         ticket = returned.get_json()
-        response = clerk.delete(f"/tickets/{ticket['id']}/attachments/{added['attachments'][0]['id']}",
-                                {"version": ticket["version"]})
+        response = clerk.delete(f"/tickets/{ticket['id']}/attachments/{added['attachments'][0]['id']}", {"version": ticket["version"]})
         assert response.status_code == 422
         assert "不能删除" in response.get_json()["errors"]["attachments"][0]
         assert attachment_count() == 1
@@ -209,8 +208,9 @@ class TestWhoSeesThem:
 class TestEmergencyAndRequests:
     def test_an_emergency_without_an_attachment_is_refused_with_a_field_error(self, team):
         with frozen():
-            response = team["zhengzhou"][0].post("/tickets", ticket_request(
-                cutover_date="2026-12-01", emergency=True, emergency_reason="原服务器故障，必须尽快切换"))
+            response = team["zhengzhou"][0].post(
+                "/tickets", ticket_request(cutover_date="2026-12-01", emergency=True, emergency_reason="原服务器故障，必须尽快切换")
+            )
         assert response.status_code == 422
         assert "盖章公函" in response.get_json()["errors"]["attachments"][0]
 
@@ -226,8 +226,9 @@ class TestEmergencyAndRequests:
         fields = ticket_request(cutover_date="2026-12-01", emergency="true", emergency_reason="原服务器故障，必须尽快切换")
         with frozen():
             body = team["zhengzhou"][0].upload("/tickets", fields, ("紧急变更申请.pdf", PDF)).get_json()
-        response = team["zhengzhou"][0].delete(f"/tickets/{body['id']}/attachments/{body['attachments'][0]['id']}",
-                                               {"version": body["version"]})
+        response = team["zhengzhou"][0].delete(
+            f"/tickets/{body['id']}/attachments/{body['attachments'][0]['id']}", {"version": body["version"]}
+        )
         assert response.status_code == 422 and attachment_count() == 1
 
     def test_a_reviewer_requires_a_letter_and_resubmission_waits_for_it(self, team):
@@ -255,8 +256,7 @@ class TestPages:
     def test_the_clerk_files_with_a_letter_and_the_reviewer_downloads_it(self, client, auth, make, clock):
         clerk = make.user(Role.CENTER_STAFF, center="郑州")
         auth.login(clerk.username, clerk.password)
-        response = client.post("/tickets/new", **multipart(ticket_request(cutover_date=CUTOVER), ("公函.pdf", PDF),
-                                                          field="attachments"))
+        response = client.post("/tickets/new", **multipart(ticket_request(cutover_date=CUTOVER), ("公函.pdf", PDF), field="attachments"))
         assert response.status_code == 302, response.get_data(as_text=True)
         page = client.get(response.headers["Location"]).get_data(as_text=True)
         assert "公函.pdf" in page and "上传附件" in page
@@ -277,8 +277,9 @@ class TestPages:
         clerk = make.user(Role.CENTER_STAFF, center="郑州")
         with frozen():
             auth.login(clerk.username, clerk.password)
-            response = client.post("/tickets/new", **multipart(ticket_request(cutover_date=CUTOVER), ("公函.pdf", HTML),
-                                                                field="attachments"))
+            response = client.post(
+                "/tickets/new", **multipart(ticket_request(cutover_date=CUTOVER), ("公函.pdf", HTML), field="attachments")
+            )
         assert response.status_code == 422
         text = response.get_data(as_text=True)
         assert "不是 PDF、PNG 或 JPEG" in text and "服务器迁移到政务云" in text

@@ -1,4 +1,5 @@
 """Filing tickets (issue 5): lead time at the hard dates, the address policy, one open change per link."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -101,8 +102,9 @@ class TestLeadTime:
 class TestEmergency:
     def test_emergency_lifts_the_lead_time_only(self, clerk):
         with frozen():
-            response = clerk.upload("/tickets", ticket_request(
-                cutover_date="2026-11-30", emergency=True, emergency_reason="原系统证书过期，需立即切换"), LETTER)
+            response = clerk.upload(
+                "/tickets", ticket_request(cutover_date="2026-11-30", emergency=True, emergency_reason="原系统证书过期，需立即切换"), LETTER
+            )
         assert response.status_code == 201, response.get_json()
         body = response.get_json()
         assert body["emergency"] is True and "emergency" in {w["code"] for w in body["warnings"]}
@@ -150,8 +152,12 @@ class TestAddresses:
 
     def test_http_with_justification_is_accepted_with_a_warning(self, clerk):
         with frozen():
-            response = _file(clerk, cutover_date="2026-12-11", new_url="http://gjj.example.gov.cn/x",
-                             http_justification="内网专线环境暂不支持证书部署，计划明年改造")
+            response = _file(
+                clerk,
+                cutover_date="2026-12-11",
+                new_url="http://gjj.example.gov.cn/x",
+                http_justification="内网专线环境暂不支持证书部署，计划明年改造",
+            )
         assert response.status_code == 201, response.get_json()
         assert "http" in {w["code"] for w in response.get_json()["warnings"]}
 
@@ -228,12 +234,15 @@ class TestOneOpenChangePerLink:
                 with app.app_context():
                     try:
                         response = app.test_client().post(
-                            "/api/v1/tickets", headers={"Authorization": f"Bearer {token}"},
-                            json=ticket_request(cutover_date="2026-12-11", new_url=f"https://gjj.example.gov.cn/{n}"))
+                            "/api/v1/tickets",
+                            headers={"Authorization": f"Bearer {token}"},
+                            json=ticket_request(cutover_date="2026-12-11", new_url=f"https://gjj.example.gov.cn/{n}"),
+                        )
                         return response.status_code, response.get_json()
                     finally:
                         db.session.remove()
                         db.engine.dispose()
+
             return submit
 
         with frozen():
@@ -248,14 +257,25 @@ def test_pages_show_the_badges_of_a_ticket_with_warnings(client, auth, make, api
     """Every page that lists or shows a ticket renders its warnings (http, emergency, host change)."""
     clerk_api, clerk = api_as(Role.CENTER_STAFF, center="郑州")
     with frozen():
-        filed = clerk_api.upload("/tickets", ticket_request(
-            cutover_date="2026-12-01", new_url="http://zzgjj.example.com/new", http_justification="证书办理中",
-            icp_number="豫ICP备12345678号-1", emergency=True, emergency_reason="原服务器故障，必须尽快切换"), LETTER)
+        filed = clerk_api.upload(
+            "/tickets",
+            ticket_request(
+                cutover_date="2026-12-01",
+                new_url="http://zzgjj.example.com/new",
+                http_justification="证书办理中",
+                icp_number="豫ICP备12345678号-1",
+                emergency=True,
+                emergency_reason="原服务器故障，必须尽快切换",
+            ),
+            LETTER,
+        )
         assert filed.status_code == 201, filed.get_json()
         ticket = filed.get_json()
         reviewer = make.user(Role.PROVINCE_REVIEWER, province="河南")
-        for account, paths in ((clerk, ["/tickets/", f"/tickets/{ticket['id']}"]),
-                               (reviewer, ["/review/", f"/tickets/{ticket['id']}", "/calendar/?month=2026-12&tentative=1"])):
+        for account, paths in (
+            (clerk, ["/tickets/", f"/tickets/{ticket['id']}"]),
+            (reviewer, ["/review/", f"/tickets/{ticket['id']}", "/calendar/?month=2026-12&tentative=1"]),
+        ):
             auth.login(account.username, account.password)
             for path in paths:
                 page = client.get(path)

@@ -20,11 +20,10 @@ def people(api_as):
     }
 
 
-
-
 def _decide(api, ticket, decision, comment=None, version=None):
-    return api.post(f"/tickets/{ticket['id']}/decision",
-                    {"decision": decision, "comment": comment, "version": version or ticket["version"]})
+    return api.post(
+        f"/tickets/{ticket['id']}/decision", {"decision": decision, "comment": comment, "version": version or ticket["version"]}
+    )
 
 
 def test_zhengzhou_goes_province_then_ministry_then_approved(people):
@@ -98,8 +97,9 @@ def test_returned_resubmitted_with_a_now_too_early_date_is_refused_with_the_new_
         assert refused.status_code == 422
         message = refused.get_json()["errors"]["cutover_date"][0]
         assert "2026-12-16" in message
-        edited = people["zhengzhou"].patch(f"/tickets/{ticket['id']}",
-                                           {"reason": "补充：已完成备案", "cutover_date": "2026-12-16", "version": returned["version"]})
+        edited = people["zhengzhou"].patch(
+            f"/tickets/{ticket['id']}", {"reason": "补充：已完成备案", "cutover_date": "2026-12-16", "version": returned["version"]}
+        )
         assert edited.status_code == 200, edited.get_json()
         assert edited.get_json()["status"] == "returned"
         again = people["zhengzhou"].post(f"/tickets/{ticket['id']}/resubmit", {"version": edited.get_json()["version"]})
@@ -131,6 +131,7 @@ def test_the_filer_can_never_approve(api_as, make):
     # A ministry reviewer who also files (via a clerk account of their own) is a different user;
     # here the same user record would need two roles, so check the rule at the operation level.
     from linkdesk.tickets.operations import WorkflowError, decide
+
     clerk, account = api_as(Role.CENTER_STAFF, center="北京")
     with frozen():
         ticket = db.session.get(Ticket, file_ticket(clerk)["id"])
@@ -174,8 +175,11 @@ class TestTransitions:
             ticket = file_ticket(people["beijing"])
             approved = _decide(people["ministry"], ticket, "approve").get_json()
             assert people["beijing"].post(f"/tickets/{ticket['id']}/cancel", {"version": approved["version"]}).status_code == 422
-            done = people["beijing"].post(f"/tickets/{ticket['id']}/cancel",
-                                          {"version": approved["version"], "comment": "新系统延期上线"}).get_json()
+            done = (
+                people["beijing"]
+                .post(f"/tickets/{ticket['id']}/cancel", {"version": approved["version"], "comment": "新系统延期上线"})
+                .get_json()
+            )
         assert done["status"] == "cancelled"
 
     def test_cancel_a_pending_ticket_is_refused(self, people):
@@ -220,6 +224,7 @@ def test_two_reviewers_deciding_at_once_record_exactly_one_decision(database_url
     app = create_app(app_config(database_url))
     with frozen():
         from tests.helpers import Api
+
         ticket = file_ticket(Api(app.test_client(), make.token(clerk)))
     with app.app_context():
         db.engine.dispose()  # this app's pooled connection, or it leaks to the garbage collector
@@ -231,12 +236,19 @@ def test_two_reviewers_deciding_at_once_record_exactly_one_decision(database_url
         def review():
             with worker.app_context():
                 try:
-                    return worker.test_client().post(
-                        f"/api/v1/tickets/{ticket['id']}/decision", headers={"Authorization": f"Bearer {token}"},
-                        json={"decision": decision, "comment": "意见", "version": ticket["version"]}).status_code
+                    return (
+                        worker.test_client()
+                        .post(
+                            f"/api/v1/tickets/{ticket['id']}/decision",
+                            headers={"Authorization": f"Bearer {token}"},
+                            json={"decision": decision, "comment": "意见", "version": ticket["version"]},
+                        )
+                        .status_code
+                    )
                 finally:
                     db.session.remove()
                     db.engine.dispose()
+
         return review
 
     with frozen():
@@ -280,8 +292,10 @@ class TestPages:
             set_max_per_day(ministry.user, 1)
             ticket = file_ticket(people["beijing"])
             auth.login(ministry.username, ministry.password)
-            page = client.post(f"/review/{ticket['id']}/decision",
-                               data={"decision": "approve", "version": ticket["version"], "comment": "同意，请按期切换"})
+            page = client.post(
+                f"/review/{ticket['id']}/decision",
+                data={"decision": "approve", "version": ticket["version"], "comment": "同意，请按期切换"},
+            )
         body = page.get_data(as_text=True)
         assert page.status_code == 422
         assert "达到每日上限" in body and "同意，请按期切换" in body and 'name="override"' in body
@@ -292,8 +306,9 @@ class TestPages:
             ticket = file_ticket(people["beijing"])
             assert _decide(people["ministry"], ticket, "return", "请补充材料").status_code == 200
             auth.login(ministry.username, ministry.password)
-            page = client.post(f"/review/{ticket['id']}/decision",
-                               data={"decision": "approve", "version": ticket["version"], "comment": "同意"})
+            page = client.post(
+                f"/review/{ticket['id']}/decision", data={"decision": "approve", "version": ticket["version"], "comment": "同意"}
+            )
         assert page.status_code == 409
         assert "您的操作没有保存" in page.get_data(as_text=True)
         assert people["beijing"].get(f"/tickets/{ticket['id']}").get_json()["status"] == "returned"
@@ -317,13 +332,17 @@ class TestPages:
             returned = _decide(people["henan"], seen, "return", "请补充说明").get_json()
             now = people["zhengzhou"].post(f"/tickets/{seen['id']}/resubmit", {"version": returned["version"]}).get_json()
             auth.login(second.username, second.password)
-            page = client.post(f"/review/{seen['id']}/decision",
-                               data={"decision": "reject", "version": seen["version"], "comment": "该域名不是中心官方域名"})
+            page = client.post(
+                f"/review/{seen['id']}/decision",
+                data={"decision": "reject", "version": seen["version"], "comment": "该域名不是中心官方域名"},
+            )
             assert page.status_code == 409
             body = page.get_data(as_text=True)
             assert "该域名不是中心官方域名" in body and f'name="version" type="hidden" value="{now["version"]}"' in body
-            again = client.post(f"/review/{seen['id']}/decision",
-                                data={"decision": "reject", "version": now["version"], "comment": "该域名不是中心官方域名"})
+            again = client.post(
+                f"/review/{seen['id']}/decision",
+                data={"decision": "reject", "version": now["version"], "comment": "该域名不是中心官方域名"},
+            )
         assert again.status_code == 302
         assert people["zhengzhou"].get(f"/tickets/{seen['id']}").get_json()["status"] == "rejected"
 

@@ -2,6 +2,7 @@
 would, in scope, ignoring case; what is typed is text, never syntax; short searches find
 centers and the start of numbers; the index follows edits and deletions. On SQLite, asking the
 index for the rarest trigrams and checking the tickets found finds what the FTS5 phrase finds."""
+
 import sqlite3
 from datetime import date
 
@@ -15,8 +16,6 @@ from linkdesk.tickets.search import COMMON, MAX_PROBED, folds_as_ascii, fts_phra
 from tests.helpers import file_ticket, frozen
 
 ODD_PATH = "https://gjj.luoyang.gov.cn/公积金/查询?a=50%25_off&b=x*"
-
-
 
 
 def _numbers(response) -> set[str]:
@@ -44,42 +43,67 @@ def test_the_stored_address_keeps_its_characters(filed):
     assert filed["luoyang"]["new_url"] == ODD_PATH  # so that the searches below look for what is there
 
 
-@pytest.mark.parametrize(("text", "who"), [
-    ("ZhengZhou-MOVE", "zhengzhou"),  # any case
-    ("ld-2026-000001", "zhengzhou"),  # the number in small letters
-    ("2026-00000", "all"),  # inside the number
-    ("move.gov.cn/qu", "zhengzhou"),
-    ("公积金/查", "luoyang"),  # Chinese inside an address's path
-    ("50%25_off", "luoyang"),  # % and _ as the characters they are
-    ("&b=x*", "luoyang"),  # * too (an address cannot hold a double quote)
-    ("/QUERY", "zhengzhou beijing"),
-    ("gjj", "all"),  # three characters: inside addresses
-    ("郑州住", "zhengzhou"),  # three characters of a center's name
-    ("410100", "zhengzhou"),  # a center's code
-])
+@pytest.mark.parametrize(
+    ("text", "who"),
+    [
+        ("ZhengZhou-MOVE", "zhengzhou"),  # any case
+        ("ld-2026-000001", "zhengzhou"),  # the number in small letters
+        ("2026-00000", "all"),  # inside the number
+        ("move.gov.cn/qu", "zhengzhou"),
+        ("公积金/查", "luoyang"),  # Chinese inside an address's path
+        ("50%25_off", "luoyang"),  # % and _ as the characters they are
+        ("&b=x*", "luoyang"),  # * too (an address cannot hold a double quote)
+        ("/QUERY", "zhengzhou beijing"),
+        ("gjj", "all"),  # three characters: inside addresses
+        ("郑州住", "zhengzhou"),  # three characters of a center's name
+        ("410100", "zhengzhou"),  # a center's code
+    ],
+)
 def test_three_characters_or_more_find_any_part_of_number_address_or_center(team, filed, text, who):
     expected = set(filed) if who == "all" else set(who.split())
     assert _search(team, text) == {filed[name]["number"] for name in expected}
 
 
-@pytest.mark.parametrize("text", ["50%_off", "50_25", "gjj%zh", '"gjj"', "gjj*", 'a" OR "gjj', "gjj NEAR move",
-                                  "number:LD", "^gjj", "(gjj)", "\\gjj", "gjj\\", "%%%", "___", '"""', "***"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "50%_off",
+        "50_25",
+        "gjj%zh",
+        '"gjj"',
+        "gjj*",
+        'a" OR "gjj',
+        "gjj NEAR move",
+        "number:LD",
+        "^gjj",
+        "(gjj)",
+        "\\gjj",
+        "gjj\\",
+        "%%%",
+        "___",
+        '"""',
+        "***",
+    ],
+)
 def test_what_is_typed_is_text_never_a_pattern_or_query_syntax(team, filed, text):
     assert _search(team, text) == set()
 
 
-@pytest.mark.parametrize(("text", "who"), [
-    ("郑州", "zhengzhou"),  # a center's short name
-    ("北京", "beijing"),
-    ("LD", "all"),  # the start of every number
-    ("ld", "all"),
-    ("gj", ""),  # in every address, but two characters do not look inside addresses
-    ("cn", ""),
-    ("01", ""),  # inside numbers, not at their start
-    ("%", ""),
-    ('"', ""),
-    ("*", ""),
-])
+@pytest.mark.parametrize(
+    ("text", "who"),
+    [
+        ("郑州", "zhengzhou"),  # a center's short name
+        ("北京", "beijing"),
+        ("LD", "all"),  # the start of every number
+        ("ld", "all"),
+        ("gj", ""),  # in every address, but two characters do not look inside addresses
+        ("cn", ""),
+        ("01", ""),  # inside numbers, not at their start
+        ("%", ""),
+        ('"', ""),
+        ("*", ""),
+    ],
+)
 def test_one_or_two_characters_find_centers_and_the_start_of_numbers(team, filed, text, who):
     expected = set(filed) if who == "all" else set(who.split())
     assert _search(team, text) == {filed[name]["number"] for name in expected}
@@ -94,8 +118,7 @@ def test_a_search_stays_in_scope(team, filed):
 def test_an_edited_address_is_found_by_its_new_text_and_no_longer_by_the_old(team, filed):
     clerk, ticket = team["zhengzhou"][0], filed["zhengzhou"]
     with frozen("2026-11-27 11:00:00+08:00"):
-        edited = clerk.patch(f"/tickets/{ticket['id']}", {"new_url": "https://gjj.zhengzhou-cloud.gov.cn/x",
-                                                          "version": ticket["version"]})
+        edited = clerk.patch(f"/tickets/{ticket['id']}", {"new_url": "https://gjj.zhengzhou-cloud.gov.cn/x", "version": ticket["version"]})
     assert edited.status_code == 200, edited.get_json()
     assert _search(team, "zhengzhou-cloud") == {ticket["number"]}
     assert _search(team, "zhengzhou-move") == set()
@@ -167,8 +190,9 @@ def test_the_check_folds_case_as_fts5_does():
         assert taken_for[lowered] == (expected if character < "\x80" else {character}), hex(ord(character))
     connection = sqlite3.connect(":memory:")
     cased = [character for character in folding if character >= "\x80" and character.lower() != character.upper()]
-    like_ignores_their_case = [c for c in cased for other in {c.lower(), c.upper()} - {c}
-                               if connection.execute("SELECT ? LIKE ?", (c, other)).fetchone()[0]]
+    like_ignores_their_case = [
+        c for c in cased for other in {c.lower(), c.upper()} - {c} if connection.execute("SELECT ? LIKE ?", (c, other)).fetchone()[0]
+    ]
     assert like_ignores_their_case == []  # SQLite's LIKE: ASCII's case only
 
 
@@ -182,23 +206,57 @@ TRICKY_ADDRESSES = [
 ]
 
 
-@pytest.mark.parametrize("typed", [
-    "status", "STATUS", "ſtatus", "ſTATUS", "key", "KEY", "\u212aey", "kEy/s", "école", "ÉCOLE", "École", "σίσυφος",
-    "ΣΊΣΥΦΟΣ", "公积金/查", "50%25_", "b=x*", "example.gov.cn/upper", "upper/" + "X1Y2Z3" * 11, "ld-t-0", "LD-T-",
-    "gov", "gov.cn/", "https://", "zzz", "query/ſ", "y/S", "\ufffdab", "ab%cd", "x_yz1", "ab%c/b",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "status",
+        "STATUS",
+        "ſtatus",
+        "ſTATUS",
+        "key",
+        "KEY",
+        "\u212aey",
+        "kEy/s",
+        "école",
+        "ÉCOLE",
+        "École",
+        "σίσυφος",
+        "ΣΊΣΥΦΟΣ",
+        "公积金/查",
+        "50%25_",
+        "b=x*",
+        "example.gov.cn/upper",
+        "upper/" + "X1Y2Z3" * 11,
+        "ld-t-0",
+        "LD-T-",
+        "gov",
+        "gov.cn/",
+        "https://",
+        "zzz",
+        "query/ſ",
+        "y/S",
+        "\ufffdab",
+        "ab%cd",
+        "x_yz1",
+        "ab%c/b",
+    ],
+)
 def test_the_search_finds_what_the_phrase_finds(team, make, sqlite_only, typed):
     """Tickets with cased letters beyond ASCII, ſ, the Kelvin sign, Chinese and % in their addresses,
     among others that share most trigrams: the search finds the tickets the FTS5 phrase finds,
     and those of the centers the text names."""
     ids = make.tickets(40, date(2026, 12, 14), status=TicketStatus.PENDING)
-    for ticket_id, address in zip(ids[:len(TRICKY_ADDRESSES)], TRICKY_ADDRESSES, strict=True):
+    for ticket_id, address in zip(ids[: len(TRICKY_ADDRESSES)], TRICKY_ADDRESSES, strict=True):
         db.session.execute(update(Ticket).where(Ticket.id == ticket_id).values(new_url=address, old_url=address.upper()))
     db.session.commit()
-    phrase = db.session.scalars(text(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q"),
-                                {"q": fts_phrase(typed)})
-    of_centers = db.session.scalars(select(Ticket.id).join(Center).where(or_(
-        Center.name.icontains(typed, autoescape=True), Center.short_name.icontains(typed, autoescape=True), Center.code == typed)))
+    phrase = db.session.scalars(text(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q"), {"q": fts_phrase(typed)})
+    of_centers = db.session.scalars(
+        select(Ticket.id)
+        .join(Center)
+        .where(
+            or_(Center.name.icontains(typed, autoescape=True), Center.short_name.icontains(typed, autoescape=True), Center.code == typed)
+        )
+    )
     found = set(db.session.scalars(select(Ticket.id).join(Center).where(search_clause(typed))))
     assert found == set(phrase) | set(of_centers)
 
@@ -222,5 +280,5 @@ def test_a_long_search_probes_a_few_trigrams_and_still_checks_all_of_it(make, sq
     db.session.execute(update(Ticket).where(Ticket.id == ids[0]).values(new_url=f"https://gjj.example.gov.cn/{path}"))
     db.session.execute(update(Ticket).where(Ticket.id == ids[1]).values(new_url=f"https://gjj.example.gov.cn/{path[:-4]}X"))
     db.session.commit()
-    assert len({path[i:i + 3] for i in range(len(path) - 2)}) > MAX_PROBED
+    assert len({path[i : i + 3] for i in range(len(path) - 2)}) > MAX_PROBED
     assert set(db.session.scalars(select(Ticket.id).join(Center).where(search_clause(path)))) == {ids[0]}

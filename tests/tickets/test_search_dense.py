@@ -3,6 +3,7 @@ checked ticket by ticket as a list walks its own order, instead of being asked o
 index. It finds the same tickets, in the same order, on every page of every sort, counted the
 same; ignoring case; what is typed stays text. A text whose trigrams are all common but that few
 tickets hold, or that only recent tickets hold, is still asked of the index."""
+
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -20,7 +21,7 @@ from tests.helpers import frozen
 # or an FTS5 operator would take for it (50ab_off for 50%_off, q for "q*, x for \x).
 DENSE_PATH = '/Apply/50%_off"q*\\x/'
 LOOK_ALIKE = "/Apply/50abXoff-q-x/"
-DENSE_TEXTS = ["gov.cn/apply", "50%_off", '"q*', "*\\x", "_off\"q", "apply/50%", "example.gov.cn"]
+DENSE_TEXTS = ["gov.cn/apply", "50%_off", '"q*', "*\\x", '_off"q', "apply/50%", "example.gov.cn"]
 
 
 @pytest.fixture
@@ -30,12 +31,16 @@ def tickets(make):
     ids = make.tickets(60, date(2026, 12, 14), status=TicketStatus.PENDING)
     for position, ticket_id in enumerate(ids):
         path = LOOK_ALIKE if position % 5 == 4 else DENSE_PATH
-        db.session.execute(update(Ticket).where(Ticket.id == ticket_id).values(
-            new_url=f"https://gjj{position:03d}.example.gov.cn{path}{position}",
-            old_url="https://gjj.old.gov.cn/index" if position % 2 else None,
-            cutover_date=date(2026, 12, 14) + timedelta(days=position * 7 % 5),
-            submitted_at=datetime(2026, 11, 2, 2, tzinfo=UTC) + timedelta(hours=position * 11 % 6),
-        ))
+        db.session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id)
+            .values(
+                new_url=f"https://gjj{position:03d}.example.gov.cn{path}{position}",
+                old_url="https://gjj.old.gov.cn/index" if position % 2 else None,
+                cutover_date=date(2026, 12, 14) + timedelta(days=position * 7 % 5),
+                submitted_at=datetime(2026, 11, 2, 2, tzinfo=UTC) + timedelta(hours=position * 11 % 6),
+            )
+        )
     db.session.commit()
     return ids
 
@@ -83,8 +88,9 @@ def test_a_dense_search_lists_what_a_substring_match_finds_in_every_sort(team, t
             everything = _numbers(ministry.get("/tickets", query_string={"sort": sort, "limit": 500}))
             expected = [number for number in everything if number in expected_set]
             assert _listed(ministry, sort, q=text) == expected, sort
-            by_page = [_numbers(ministry.get("/tickets", query_string={"q": text, "sort": sort, "limit": 20, "page": page}))
-                       for page in (1, 2, 3)]
+            by_page = [
+                _numbers(ministry.get("/tickets", query_string={"q": text, "sort": sort, "limit": 20, "page": page})) for page in (1, 2, 3)
+            ]
             assert by_page == [expected[:20], expected[20:40], expected[40:60]], sort
             response = ministry.get("/tickets", query_string={"q": text, "sort": sort, "limit": 5})
             assert (response.headers["X-Total-Count"], response.headers["X-Total-Count-Exact"]) == (str(len(expected)), "true")
@@ -95,8 +101,7 @@ def test_the_page_lists_a_dense_search_as_the_api_does(team, tickets, client, au
     with frozen():
         expected = _numbers(team["ministry"][0].get("/tickets", query_string={"q": "50%_off", "limit": 500}))
         auth.login(ministry.username, ministry.password)
-        pages = [client.get("/tickets/", query_string={"q": "50%_off", "page": page}).get_data(as_text=True)
-                 for page in (1, 2)]
+        pages = [client.get("/tickets/", query_string={"q": "50%_off", "page": page}).get_data(as_text=True) for page in (1, 2)]
     assert len(expected) == 48
     assert [list(dict.fromkeys(re.findall(r"LD-T-\d{6}", page))) for page in pages] == [expected[:25], expected[25:]]
     assert "共 48 条" in pages[0]
@@ -144,7 +149,7 @@ def test_a_text_of_common_trigrams_that_few_tickets_hold_is_not_dense(team, tick
 def test_a_text_only_recent_tickets_hold_is_not_dense(team, tickets):
     """Held by the newest half of the tickets: a list sorted oldest first would walk the other half
     before finding one."""
-    newest = tickets[len(tickets) // 2:]
+    newest = tickets[len(tickets) // 2 :]
     db.session.execute(update(Ticket).where(Ticket.id.in_(newest)).values(old_url="https://gjj.recent-move.gov.cn/"))
     db.session.commit()
     assert not _dense_path("recent-move")
@@ -159,7 +164,7 @@ def test_a_sparse_text_is_listed_alike_by_the_ids_it_resolves_to_and_past_them(t
     ids found; one held by more than RESOLVED (here 3) by ILIKE as before. Either way, every sort
     and page lists the same tickets in the same order, with the tickets of a center it names."""
     monkeypatch.setattr(search, "RESOLVED", resolved)
-    newest = tickets[len(tickets) // 2:]
+    newest = tickets[len(tickets) // 2 :]
     db.session.execute(update(Ticket).where(Ticket.id.in_(newest)).values(old_url="https://gjj.recent-move.gov.cn/"))
     db.session.commit()
     ministry = team["ministry"][0]
@@ -173,8 +178,17 @@ def test_a_sparse_text_is_listed_alike_by_the_ids_it_resolves_to_and_past_them(t
             assert len(expected) == 30 and _listed(ministry, sort, q="recent-move") == expected, sort
 
 
-@pytest.mark.parametrize("query", [{}, {"province": "河北"}, {"center": "石家庄"}, {"q": "50%_off", "province": "河北"},
-                                   {"q": "example.gov.cn", "center": "130100"}, {"status": "pending", "province": "13"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"province": "河北"},
+        {"center": "石家庄"},
+        {"q": "50%_off", "province": "河北"},
+        {"q": "example.gov.cn", "center": "130100"},
+        {"status": "pending", "province": "13"},
+    ],
+)
 def test_the_nation_counts_without_the_join_what_it_lists(team, tickets, query):
     """The ministry's count is taken from the tickets alone (access.countable_tickets), its list
     from the tickets joined to their centers: with filters that name centers, they agree."""

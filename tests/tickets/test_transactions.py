@@ -1,5 +1,6 @@
 """Transactions (issue 23): on SQLite a reading request takes no lock, so a slow feed or page
 holds up neither a filing nor another reader; a reading request that writes still waits its turn."""
+
 import threading
 from datetime import date
 
@@ -56,8 +57,7 @@ def test_a_slow_feed_render_blocks_neither_a_filing_nor_another_reader(database_
         thread.start()
         assert rendering.wait(30)
         try:
-            filed = _in_request(writer, "POST", "/api/v1/tickets", headers=headers,
-                                json=ticket_request(cutover_date="2026-12-11"))
+            filed = _in_request(writer, "POST", "/api/v1/tickets", headers=headers, json=ticket_request(cutover_date="2026-12-11"))
             listed = _in_request(writer, "GET", "/api/v1/cutovers?from=2026-12-01&to=2026-12-31", headers=headers)
             still_rendering = thread.is_alive()
         finally:
@@ -77,12 +77,16 @@ def test_reading_requests_that_write_at_once_all_succeed(database_url, make):
     db.session.remove()
     workers = [_worker(database_url) for _ in range(4)]
     with frozen():
-        answers = at_once(*[
-            (lambda app=app: _in_request(app, "GET", "/api/v1/cutovers", headers=headers)) for app in workers[:2]
-        ], *[
-            (lambda app=app, service=service: _in_request(app, "POST", "/api/v1/tickets", headers=headers,
-                                         json=ticket_request(service=service, cutover_date="2026-12-11")))
-            for app, service in zip(workers[2:], ("info_query", "deposit_certificate"), strict=True)
-        ])
+        answers = at_once(
+            *[(lambda app=app: _in_request(app, "GET", "/api/v1/cutovers", headers=headers)) for app in workers[:2]],
+            *[
+                (
+                    lambda app=app, service=service: _in_request(
+                        app, "POST", "/api/v1/tickets", headers=headers, json=ticket_request(service=service, cutover_date="2026-12-11")
+                    )
+                )
+                for app, service in zip(workers[2:], ("info_query", "deposit_certificate"), strict=True)
+            ],
+        )
     assert [code for code, _ in answers] == [200, 200, 201, 201], answers
     assert db.session.query(Ticket).count() == 2

@@ -1,5 +1,6 @@
 """A ticket's warnings for reviewers as rows of ``ticket_warning`` (issue 28): read and written as
 ``Ticket.warnings``, a list of {code, message}; lists narrowed to a code; migration 0019 both ways."""
+
 from datetime import date
 
 import pytest
@@ -43,8 +44,7 @@ def test_a_list_narrowed_to_a_code_finds_the_tickets_holding_it_and_no_other(app
         ticket.warnings = [other, {"code": code, "message": "提示"}] if ticket.id in holding else [other]
     _ticket(ids[1]).warnings = [{"code": "calendar_changed", "message": f'"code": "{code}"'}]
     db.session.commit()
-    found = db.session.scalars(
-        listing.filtered_tickets(sa.select(Ticket.id), listing.TicketFilters(warning=code))).all()
+    found = db.session.scalars(listing.filtered_tickets(sa.select(Ticket.id), listing.TicketFilters(warning=code))).all()
     assert set(found) == holding
     total = listing.count_matching(listing.filtered_tickets(sa.select(Ticket), listing.TicketFilters(warning=code)))
     assert total.count == len(holding) and total.exact
@@ -62,8 +62,7 @@ def test_warnings_read_back_in_the_order_given_and_a_kept_code_keeps_its_row(mak
     db.session.commit()
     ticket = _ticket(ticket_id)
     assert ticket.warnings == [changed_host, DAY_FULL]
-    assert {row.code: row.id for row in ticket.warning_rows} == {"host_changed": ids["host_changed"],
-                                                                  "day_full": ids["day_full"]}
+    assert {row.code: row.id for row in ticket.warning_rows} == {"host_changed": ids["host_changed"], "day_full": ids["day_full"]}
     assert _rows() == [(ticket_id, "day_full"), (ticket_id, "host_changed")]
 
 
@@ -100,8 +99,12 @@ def test_a_ticket_holds_one_warning_of_a_code_and_a_warning_is_a_code_and_a_mess
     with pytest.raises(ValueError, match="code"):
         ticket.warnings = [{**HTTP, "level": "high"}]  # a key the table has no place for
     with pytest.raises(sa.exc.IntegrityError):
-        db.session.add_all([TicketWarning(ticket_id=ticket_id, position=0, code="http", message="a"),
-                            TicketWarning(ticket_id=ticket_id, position=1, code="http", message="b")])
+        db.session.add_all(
+            [
+                TicketWarning(ticket_id=ticket_id, position=0, code="http", message="a"),
+                TicketWarning(ticket_id=ticket_id, position=1, code="http", message="b"),
+            ]
+        )
         db.session.flush()
     db.session.rollback()
 
@@ -185,11 +188,18 @@ def test_migration_0019_moves_the_warnings_to_rows_and_back(app, make):
             assert {f"ix_ticket_warning_{code}" for code in WARNING_FILTERS} <= indexes
             assert "ticket_warning" not in sa.inspect(connection).get_table_names()
             # Written at 0018, as the app then wrote it (a later warning of a code replaces an earlier one).
-            connection.execute(ticket.update().where(ticket.c.id == ids[3]).values(
-                warnings=[HOST, {"code": "calendar_changed", "message": "旧"}, DAY_FULL,
-                          {"code": "calendar_changed", "message": "新"}]))
-            found = connection.execute(sa.select(ticket.c.id).where(sa.text(
-                "CAST(warnings AS TEXT) LIKE '%\"code\": \"day_full\"%'"))).scalars().all()
+            connection.execute(
+                ticket.update()
+                .where(ticket.c.id == ids[3])
+                .values(
+                    warnings=[HOST, {"code": "calendar_changed", "message": "旧"}, DAY_FULL, {"code": "calendar_changed", "message": "新"}]
+                )
+            )
+            found = (
+                connection.execute(sa.select(ticket.c.id).where(sa.text('CAST(warnings AS TEXT) LIKE \'%"code": "day_full"%\'')))
+                .scalars()
+                .all()
+            )
             assert sorted(found) == sorted([ids[1], ids[3]])
         upgrade()
     finally:
@@ -201,4 +211,5 @@ def test_migration_0019_moves_the_warnings_to_rows_and_back(app, make):
         assert "warnings" not in {column["name"] for column in sa.inspect(connection).get_columns("ticket")}
         indexes = {index["name"] for index in sa.inspect(connection).get_indexes("ticket")}
     assert {name for name in indexes if name.startswith("ix_ticket_warning_")} == {
-        f"ix_ticket_warning_{code}" for code in COLUMN_WARNING_SQL}
+        f"ix_ticket_warning_{code}" for code in COLUMN_WARNING_SQL
+    }

@@ -1,5 +1,6 @@
 """The reviewer's workbench (issue 16): search and lists in scope, decided_by=me, sort, filters that
 survive a decision, 上一个/下一个, bulk decisions, review deadlines."""
+
 from datetime import date
 
 import pytest
@@ -67,8 +68,9 @@ class TestSearch:
 
     def test_warnings_filter_by_code(self, team, filed):
         with frozen():
-            http = file_ticket(team["beijing"][0], service="transfer", new_url="http://gjj.beijing.gov.cn/t",
-                         http_justification="旧系统暂不支持 https")
+            http = file_ticket(
+                team["beijing"][0], service="transfer", new_url="http://gjj.beijing.gov.cn/t", http_justification="旧系统暂不支持 https"
+            )
             assert _numbers(team["ministry"][0].get("/tickets?warning=http")) == [http["number"]]
 
     @pytest.mark.parametrize("query", ["status=nope", "from=2026-13-01", "sort=bogus", "decided_by=you", "q=" + "x" * 101])
@@ -145,8 +147,9 @@ class TestDecisionPages:
             query = {"q": "北京", "sort": "-cutover", "service": "info_query", "queue": "1"}
             page = client.get(f"/tickets/{ticket['id']}", query_string=query).get_data(as_text=True)
             assert 'id="decide"' in page and "sort=-cutover" in page
-            done = client.post(f"/review/{ticket['id']}/decision", query_string=query,
-                               data={"decision": "approve", "version": ticket["version"]})
+            done = client.post(
+                f"/review/{ticket['id']}/decision", query_string=query, data={"decision": "approve", "version": ticket["version"]}
+            )
         assert done.status_code == 302
         location = done.headers["Location"]
         assert location.startswith("/review/?") and "q=%E5%8C%97%E4%BA%AC" in location
@@ -171,8 +174,9 @@ class TestDecisionPages:
             auth.login(ministry.username, ministry.password)
             assert 'name="ticket"' in client.get("/review/").get_data(as_text=True)
             team["ministry"][0].post(f"/tickets/{ids[2]}/decision", {"decision": "return", "comment": "请补充", "version": 1})
-            page = client.post("/review/decisions?sort=center",
-                               data={"ticket": [f"{ids[0]}:1", f"{ids[1]}:1", f"{ids[2]}:1"], "decision": "approve"})
+            page = client.post(
+                "/review/decisions?sort=center", data={"ticket": [f"{ids[0]}:1", f"{ids[1]}:1", f"{ids[2]}:1"], "decision": "approve"}
+            )
         body = page.get_data(as_text=True)
         assert page.status_code == 200 and "2 / 3 件已处理" in body and "他人已先处理" in body
         assert "/review/?sort=center" in body
@@ -186,10 +190,10 @@ class TestBulkApi:
             for ticket_id in ids[3:5]:  # a colleague acts first on two of them
                 other = make.user(Role.MINISTRY_REVIEWER)
                 Api(ministry.client, make.token(other)).post(
-                    f"/tickets/{ticket_id}/decision", {"decision": "return", "comment": "请补充材料", "version": 1})
+                    f"/tickets/{ticket_id}/decision", {"decision": "return", "comment": "请补充材料", "version": 1}
+                )
             before = db.session.scalar(select(func.count(AuditEvent.id)))
-            response = ministry.post("/decisions", {"items": [
-                {"id": ticket_id, "version": 1, "decision": "approve"} for ticket_id in ids]})
+            response = ministry.post("/decisions", {"items": [{"id": ticket_id, "version": 1, "decision": "approve"} for ticket_id in ids]})
         assert response.status_code == 200
         results = response.get_json()["results"]
         assert [r["id"] for r in results] == ids
@@ -205,15 +209,20 @@ class TestBulkApi:
         ministry, henan = team["ministry"][0], team["henan"][0]
         bj, zz = filed["beijing"], filed["zhengzhou"]
         with frozen():
-            results = ministry.post("/decisions", {"items": [
-                {"id": bj["id"], "version": bj["version"], "decision": "return"},  # no comment
-                {"id": zz["id"], "version": zz["version"], "decision": "approve"},  # the province's stage
-                {"id": 999999, "version": 1, "decision": "approve"},
-                {"id": "x", "version": 1},
-                {"id": 2**70, "version": 1, "decision": "approve"},
-                "not an object",
-                {"id": bj["id"], "version": bj["version"], "decision": "return", "comment": "请补充盖章公函"},
-            ]}).get_json()["results"]
+            results = ministry.post(
+                "/decisions",
+                {
+                    "items": [
+                        {"id": bj["id"], "version": bj["version"], "decision": "return"},  # no comment
+                        {"id": zz["id"], "version": zz["version"], "decision": "approve"},  # the province's stage
+                        {"id": 999999, "version": 1, "decision": "approve"},
+                        {"id": "x", "version": 1},
+                        {"id": 2**70, "version": 1, "decision": "approve"},
+                        "not an object",
+                        {"id": bj["id"], "version": bj["version"], "decision": "return", "comment": "请补充盖章公函"},
+                    ]
+                },
+            ).get_json()["results"]
             assert [r["status"] for r in results] == [422, 422, 404, 422, 422, 422, 200]
             assert "comment" in results[0]["errors"] and results[6]["ticket"]["status"] == "returned"
             # outside the caller's scope reads as absent, as everywhere
@@ -249,7 +258,7 @@ class TestDeadlines:
             overdue = client.get("/review/?due=overdue").get_data(as_text=True)
             api = team["ministry"][0].get("/tickets?due=soon")
         assert "审核逾期" in home and "即将逾期" in home
-        assert "逾期未审（按省）" in queue and queue.count("badge-danger\">逾期") == 1
+        assert "逾期未审（按省）" in queue and queue.count('badge-danger">逾期') == 1
         assert "共 1 条" in overdue
         assert api.headers["X-Total-Count"] == "2"
 
@@ -259,19 +268,23 @@ class TestClerkEdits:
         clerk = team["zhengzhou"][0]
         ticket = filed["zhengzhou"]
         with frozen("2026-12-01 10:00:00+08:00"):  # four days after filing
-            dated = clerk.patch(f"/tickets/{ticket['id']}", {"cutover_date": "2026-12-14", "reason": "系统升级改期",
-                                                              "version": ticket["version"]}).get_json()
+            dated = clerk.patch(
+                f"/tickets/{ticket['id']}", {"cutover_date": "2026-12-14", "reason": "系统升级改期", "version": ticket["version"]}
+            ).get_json()
             assert (dated["status"], dated["stage"], dated["submitted_on"]) == ("pending", "province", "2026-11-27")
             edit = dated["history"][-1]
             assert edit["action"] == "edit"
             assert {c["field"]: (c["old"], c["new"]) for c in edit["changes"]} == {
-                "cutover_date": ("2026-12-11", "2026-12-14"), "reason": ("服务器迁移到政务云", "系统升级改期")}
-            moved = clerk.patch(f"/tickets/{ticket['id']}", {"new_url": "https://gjj.zhengzhou.gov.cn/new",
-                                                             "version": dated["version"]})
+                "cutover_date": ("2026-12-11", "2026-12-14"),
+                "reason": ("服务器迁移到政务云", "系统升级改期"),
+            }
+            moved = clerk.patch(f"/tickets/{ticket['id']}", {"new_url": "https://gjj.zhengzhou.gov.cn/new", "version": dated["version"]})
             # a new address restarts the lead time from the edit (Tuesday 12-01: E = 12-15)
             assert moved.status_code == 422 and "cutover_date" in moved.get_json()["errors"]
-            moved = clerk.patch(f"/tickets/{ticket['id']}", {"new_url": "https://gjj.zhengzhou.gov.cn/new",
-                                                             "cutover_date": "2026-12-15", "version": dated["version"]})
+            moved = clerk.patch(
+                f"/tickets/{ticket['id']}",
+                {"new_url": "https://gjj.zhengzhou.gov.cn/new", "cutover_date": "2026-12-15", "version": dated["version"]},
+            )
             assert moved.get_json()["submitted_on"] == "2026-12-01"
 
     def test_the_page_keeps_what_was_typed_and_says_who_acted_first(self, team, filed, client, auth, make):
@@ -281,12 +294,21 @@ class TestClerkEdits:
             auth.login(clerk.username, clerk.password)
             form = client.get(f"/tickets/{ticket['id']}/edit").get_data(as_text=True)
             assert "保存并重新提交审核" not in form  # pending: it is in review already
-            team["henan"][0].post(f"/tickets/{ticket['id']}/decision", {"decision": "return", "comment": "请改地址",
-                                                                       "version": ticket["version"]})
-            page = client.post(f"/tickets/{ticket['id']}/edit", data={
-                "service": "info_query", "new_url": "https://gjj.zhengzhou.gov.cn/typed", "cutover_date": "2026-12-11",
-                "reason": "我刚输入的理由", "contact_name": "张经办", "contact_phone": "0371-12345678",
-                "version": str(ticket["version"])})
+            team["henan"][0].post(
+                f"/tickets/{ticket['id']}/decision", {"decision": "return", "comment": "请改地址", "version": ticket["version"]}
+            )
+            page = client.post(
+                f"/tickets/{ticket['id']}/edit",
+                data={
+                    "service": "info_query",
+                    "new_url": "https://gjj.zhengzhou.gov.cn/typed",
+                    "cutover_date": "2026-12-11",
+                    "reason": "我刚输入的理由",
+                    "contact_name": "张经办",
+                    "contact_phone": "0371-12345678",
+                    "version": str(ticket["version"]),
+                },
+            )
         body = page.get_data(as_text=True)
         assert page.status_code == 409
         assert "我刚输入的理由" in body and "https://gjj.zhengzhou.gov.cn/typed" in body
@@ -301,8 +323,9 @@ def test_reviewers_are_reminded_the_day_before_and_on_the_deadline_once(team, ma
     ministry = team["ministry"][1].user
 
     def reminders():
-        return db.session.scalar(select(func.count(InboxMessage.id)).where(
-            InboxMessage.user_id == ministry.id, InboxMessage.event == "review_due"))
+        return db.session.scalar(
+            select(func.count(InboxMessage.id)).where(InboxMessage.user_id == ministry.id, InboxMessage.event == "review_due")
+        )
 
     with frozen():
         for day, expected in (("2026-11-26", 0), ("2026-11-27", 1), ("2026-11-27", 1), ("2026-11-30", 2), ("2026-12-01", 2)):
@@ -334,8 +357,9 @@ def test_each_warning_filter_finds_exactly_the_tickets_that_carry_it(app, team, 
     assert set(_numbers(response)) == expected and response.headers["X-Total-Count"] == str(len(expected))
     if db.engine.dialect.name == "sqlite":
         db.session.execute(text("ANALYZE"))
-        query = listing.ordered(listing.filtered_tickets(select(Ticket), listing.TicketFilters(warning=code)),
-                                listing.TicketFilters(), "-filed").limit(25)
+        query = listing.ordered(
+            listing.filtered_tickets(select(Ticket), listing.TicketFilters(warning=code)), listing.TicketFilters(), "-filed"
+        ).limit(25)
         sql = str(query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
         plan = " ".join(str(row) for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
         index = f"ix_ticket_warning_{code}" if code in COLUMN_WARNING_SQL else "ix_ticket_warning_code_ticket"

@@ -2,6 +2,7 @@
 status, on the real test database — the allowed target or the Chinese refusal, the audit event,
 and the version bump. The tables here are written out by hand from design.md, not read from
 ``TRANSITIONS``, so that a wrong declaration fails."""
+
 from datetime import date
 
 import pytest
@@ -17,15 +18,32 @@ CUTOVER = date(2027, 3, 1)
 
 # Who takes each action in the table (None: the system).
 ACTORS = {
-    "submit": Role.CENTER_STAFF, "edit": Role.CENTER_STAFF, "resubmit": Role.CENTER_STAFF,
-    "withdraw": Role.CENTER_STAFF, "approve": Role.MINISTRY_REVIEWER, "return": Role.MINISTRY_REVIEWER,
-    "reject": Role.MINISTRY_REVIEWER, "cancel": Role.CENTER_STAFF, "complete": None, "flag": Role.ADMIN,
-    "attach": Role.CENTER_STAFF, "detach": Role.CENTER_STAFF,
+    "submit": Role.CENTER_STAFF,
+    "edit": Role.CENTER_STAFF,
+    "resubmit": Role.CENTER_STAFF,
+    "withdraw": Role.CENTER_STAFF,
+    "approve": Role.MINISTRY_REVIEWER,
+    "return": Role.MINISTRY_REVIEWER,
+    "reject": Role.MINISTRY_REVIEWER,
+    "cancel": Role.CENTER_STAFF,
+    "complete": None,
+    "flag": Role.ADMIN,
+    "attach": Role.CENTER_STAFF,
+    "detach": Role.CENTER_STAFF,
 }
 LABELS = {
-    "submit": "提交", "edit": "修改", "resubmit": "重新提交", "withdraw": "撤回", "approve": "批准",
-    "return": "退回修改", "reject": "驳回", "cancel": "取消", "complete": "完成切换", "flag": "标记提示",
-    "attach": "添加附件", "detach": "删除附件",
+    "submit": "提交",
+    "edit": "修改",
+    "resubmit": "重新提交",
+    "withdraw": "撤回",
+    "approve": "批准",
+    "return": "退回修改",
+    "reject": "驳回",
+    "cancel": "取消",
+    "complete": "完成切换",
+    "flag": "标记提示",
+    "attach": "添加附件",
+    "detach": "删除附件",
 }
 # action -> {status it may start from: (status, stage) it leads to}, for a ticket of 郑州 (河南, a
 # province: its path is province then ministry) waiting, when pending, at the ministry.
@@ -90,15 +108,22 @@ def test_every_action_from_every_status(make, action, status):
     assert ticket.version == version + 1
     (event,) = _events(ticket)
     assert (event.action, event.actor_id, event.actor_role, event.comment) == (
-        action, actor.id if actor else None, actor.role.value if actor else "system", "意见")
+        action,
+        actor.id if actor else None,
+        actor.role.value if actor else "system",
+        "意见",
+    )
     assert (event.from_status, event.from_stage) == (status.value, stage.value if stage else None)
     assert (event.to_status, event.to_stage) == (target[0].value, target[1].value if target[1] else None)
 
 
-@pytest.mark.parametrize(("center", "stage", "action", "target"), [
-    ("郑州", P, "approve", (S.PENDING, M)),  # a province's approval forwards to the ministry
-    ("北京", M, "approve", (S.APPROVED, None)),  # a municipality has the ministry's stage only
-])
+@pytest.mark.parametrize(
+    ("center", "stage", "action", "target"),
+    [
+        ("郑州", P, "approve", (S.PENDING, M)),  # a province's approval forwards to the ministry
+        ("北京", M, "approve", (S.APPROVED, None)),  # a municipality has the ministry's stage only
+    ],
+)
 def test_approval_goes_to_the_next_stage_of_the_path_or_to_approved(make, center, stage, action, target):
     ticket = _ticket(make, S.PENDING, stage, center)
     reviewer = make.user(Role.PROVINCE_REVIEWER if stage is P else Role.MINISTRY_REVIEWER).user
@@ -116,10 +141,21 @@ def test_resubmission_and_filing_enter_review_at_the_first_stage(make, center, f
     assert (ticket.status, ticket.stage) == (S.PENDING, first)
     # A ticket not filed yet has no status and no version; filing ("submit") is its first move.
     other = db.session.scalar(select(Service).where(Service.id != ticket.service_id).order_by(Service.position))
-    new = Ticket(center=ticket.center, service=other, new_url=ticket.new_url, cutover_date=CUTOVER,
-                 submitted_at=ticket.submitted_at, submitted_on=ticket.submitted_on, earliest_cutover=CUTOVER,
-                 reason="测试", contact_name="测试", contact_phone="0371-12345678", created_by=clerk, warnings=[],
-                 number="LD-T-NEW")
+    new = Ticket(
+        center=ticket.center,
+        service=other,
+        new_url=ticket.new_url,
+        cutover_date=CUTOVER,
+        submitted_at=ticket.submitted_at,
+        submitted_on=ticket.submitted_on,
+        earliest_cutover=CUTOVER,
+        reason="测试",
+        contact_name="测试",
+        contact_phone="0371-12345678",
+        created_by=clerk,
+        warnings=[],
+        number="LD-T-NEW",
+    )
     db.session.add(new)
     with pytest.raises(WorkflowError, match="工单尚未提交，不能修改"):
         move(new, "edit", clerk, None)
@@ -127,8 +163,7 @@ def test_resubmission_and_filing_enter_review_at_the_first_stage(make, center, f
     db.session.commit()
     assert (moved.from_status, moved.from_stage) == (None, None)
     assert (new.status, new.stage, new.version) == (S.PENDING, first, 1)
-    assert [(e.action, e.from_status, e.to_status, e.to_stage) for e in _events(new)] == [
-        ("submit", None, "pending", first.value)]
+    assert [(e.action, e.from_status, e.to_status, e.to_stage) for e in _events(new)] == [("submit", None, "pending", first.value)]
 
 
 def test_a_stale_version_is_a_conflict_and_a_missing_one_a_refusal(make):
@@ -144,8 +179,10 @@ def test_a_stale_version_is_a_conflict_and_a_missing_one_a_refusal(make):
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
 
 
-@pytest.mark.parametrize(("action", "role"), [("approve", Role.CENTER_STAFF), ("withdraw", Role.MINISTRY_REVIEWER),
-                                              ("complete", Role.ADMIN), ("flag", Role.CENTER_STAFF)])
+@pytest.mark.parametrize(
+    ("action", "role"),
+    [("approve", Role.CENTER_STAFF), ("withdraw", Role.MINISTRY_REVIEWER), ("complete", Role.ADMIN), ("flag", Role.CENTER_STAFF)],
+)
 def test_a_role_that_may_not_take_the_action_is_refused(make, action, role):
     ticket = _ticket(make, S.PENDING)
     with pytest.raises(WorkflowError) as refusal:

@@ -5,6 +5,7 @@ index (the binary searches and the E(D) table) agrees with workalendar's own day
 run over the same data; and for every year workalendar's ``China`` table covers, the notices'
 data agree with it except for the days listed below, each with the notice that decides it.
 """
+
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -60,7 +61,13 @@ class TestWorkalendarLanguage:
 
     def test_a_year_off_the_notice_is_the_statutory_one(self, calendar):
         assert [day for day, name in calendar.holidays(2027) if name == "春节"] == [
-            D("2027-02-05"), D("2027-02-06"), D("2027-02-07"), D("2027-02-08"), D("2027-02-09"), D("2027-02-10")]
+            D("2027-02-05"),
+            D("2027-02-06"),
+            D("2027-02-07"),
+            D("2027-02-08"),
+            D("2027-02-09"),
+            D("2027-02-10"),
+        ]
         assert not [day for day in calendar.extra_working_days if day.year == 2027]  # no make-up day is guessed
 
     def test_new_year_holiday_in_december_belongs_to_the_december_year(self, calendar):
@@ -69,8 +76,9 @@ class TestWorkalendarLanguage:
         assert calendar.holidays(2024)[0] == (D("2024-01-01"), "元旦")
 
     def test_make_up_days_are_extra_working_days(self, calendar):
-        assert {D("2026-01-04"), D("2026-02-14"), D("2026-02-28"), D("2026-05-09"), D("2026-09-20"),
-                D("2026-10-10")} == {day for day in calendar.extra_working_days if day.year == 2026}
+        assert {D("2026-01-04"), D("2026-02-14"), D("2026-02-28"), D("2026-05-09"), D("2026-09-20"), D("2026-10-10")} == {
+            day for day in calendar.extra_working_days if day.year == 2026
+        }
         assert calendar.extra_working_days == sorted(calendar.extra_working_days)
         assert calendar.is_working_day(D("2026-02-14")) and calendar.is_working_day(datetime(2026, 2, 14, 9, 30))
         assert not calendar.is_working_day(D("2026-02-16"))
@@ -102,9 +110,13 @@ class TestWorkalendarLanguage:
         assert calendar.get_working_days_delta(D("2026-11-26"), D("2026-11-30"), extra_holidays=[D("2026-11-27")]) == 1
 
     def test_outside_the_range_is_a_calendar_error(self, calendar):
-        for ask in (lambda: calendar.holidays(2017), lambda: calendar.is_working_day(D("2017-12-31")),
-                    lambda: calendar.add_working_days(D("2099-12-30"), 5), lambda: calendar.sub_working_days(D("2018-01-03"), 5),
-                    lambda: calendar.is_holiday(D("2100-01-01"))):
+        for ask in (
+            lambda: calendar.holidays(2017),
+            lambda: calendar.is_working_day(D("2017-12-31")),
+            lambda: calendar.add_working_days(D("2099-12-30"), 5),
+            lambda: calendar.sub_working_days(D("2018-01-03"), 5),
+            lambda: calendar.is_holiday(D("2100-01-01")),
+        ):
             with pytest.raises(CalendarRangeError, match="超出工作日历的范围") as raised:
                 ask()
             assert isinstance(raised.value, CalendarError) and isinstance(raised.value, ValueError)
@@ -113,9 +125,12 @@ class TestWorkalendarLanguage:
 class TestIndexAgreesWithWorkalendarsAlgorithms:
     def test_every_day_by_workalendars_rule(self, calendar):
         # workalendar's generic is_working_day over our holidays(year) and extra_working_days.
-        wrong = [day for day in every_day(FIRST_DAY, LAST_DAY)
-                 if CoreCalendar.is_working_day(calendar, day, extra_working_days=calendar.extra_working_days)
-                 is not calendar.is_working_day(day)]
+        wrong = [
+            day
+            for day in every_day(FIRST_DAY, LAST_DAY)
+            if CoreCalendar.is_working_day(calendar, day, extra_working_days=calendar.extra_working_days)
+            is not calendar.is_working_day(day)
+        ]
         assert wrong == []
 
     def test_earliest_cutover_is_add_working_days_from_the_next_working_day(self, calendar):
@@ -127,22 +142,31 @@ class TestIndexAgreesWithWorkalendarsAlgorithms:
         assert wrong == []
 
     @settings(max_examples=300, deadline=None)
-    @given(st.dates(min_value=date(2018, 3, 1), max_value=date(2099, 10, 1)),
-           st.dates(min_value=date(2018, 3, 1), max_value=date(2099, 10, 1)),
-           st.integers(min_value=-25, max_value=25), st.booleans())
+    @given(
+        st.dates(min_value=date(2018, 3, 1), max_value=date(2099, 10, 1)),
+        st.dates(min_value=date(2018, 3, 1), max_value=date(2099, 10, 1)),
+        st.integers(min_value=-25, max_value=25),
+        st.booleans(),
+    )
     def test_searches_agree_with_the_walk(self, day, other, delta, include_start):
         calendar = default_calendar()
         assert calendar.add_working_days(day, delta) == CoreCalendar.add_working_days(calendar, day, delta)
         assert calendar.sub_working_days(day, delta) == CoreCalendar.sub_working_days(calendar, day, delta)
         other = day + (other - day) % timedelta(days=120)  # a walk of at most four months
         assert calendar.get_working_days_delta(day, other, include_start) == CoreCalendar.get_working_days_delta(
-            calendar, day, other, include_start)
+            calendar, day, other, include_start
+        )
 
     def test_an_imported_year_changes_holidays_and_extra_working_days(self):
         from linkdesk.workdays.calendar import YearSchedule
 
-        schedule = YearSchedule(2027, frozenset(D("2027-01-01") + timedelta(days=n) for n in range(3)),
-                                frozenset({D("2027-01-09")}), "测试通知", (("元旦", D("2027-01-01"), D("2027-01-03")),))
+        schedule = YearSchedule(
+            2027,
+            frozenset(D("2027-01-01") + timedelta(days=n) for n in range(3)),
+            frozenset({D("2027-01-09")}),
+            "测试通知",
+            (("元旦", D("2027-01-01"), D("2027-01-03")),),
+        )
         imported = WorkingDayCalendar([*load_shipped_schedules(), schedule])
         assert imported.holidays(2027)[:3] == [(D("2027-01-01"), "元旦"), (D("2027-01-02"), "元旦"), (D("2027-01-03"), "元旦")]
         assert D("2027-01-09") in imported.extra_working_days and imported.is_working_day(D("2027-01-09"))
@@ -155,22 +179,30 @@ class TestIndexAgreesWithWorkalendarsAlgorithms:
 # decides it. Apart from the two 2020 days below, every one is a Saturday or Sunday that the notice
 # puts inside a holiday period ("与周末连休", "1月1日至3日放假"): China lists only the weekdays.
 ONLY_IN_THE_NOTICES = {
-    "国务院办公厅关于2018年部分节假日安排的通知（国办发明电〔2017〕12号）：端午节 6月18日、中秋节 9月24日放假，与周末连休":
-        ["2018-06-16", "2018-06-17", "2018-09-22", "2018-09-23"],
-    "国务院办公厅关于2019年部分节假日安排的通知（国办发明电〔2018〕15号）：清明节、端午节、中秋节放假，与周末连休":
-        ["2019-04-06", "2019-04-07", "2019-06-08", "2019-06-09", "2019-09-14", "2019-09-15"],
-    "国务院办公厅关于调整2019年劳动节假期安排的通知（国办发明电〔2019〕3号）：5月1日至4日放假调休，共4天":
-        ["2019-05-04"],
-    "国务院办公厅关于延长2020年春节假期的通知（国办发明电〔2020〕1号）：延长2020年春节假期至2月2日":
-        ["2020-01-31", "2020-02-01", "2020-02-02"],
-    "国务院办公厅关于2021年部分节假日安排的通知（国办发明电〔2020〕27号）：元旦 2021年1月1日至3日放假，共3天":
-        ["2021-01-02", "2021-01-03"],
-    "国务院办公厅关于2022年部分节假日安排的通知（国办发明电〔2021〕11号）：元旦 2022年1月1日至3日放假，共3天":
-        ["2022-01-02"],
-    "国务院办公厅关于2023年部分节假日安排的通知（国办发明电〔2022〕16号）：元旦 2022年12月31日至2023年1月2日放假调休":
-        ["2022-12-31"],
-    "国务院办公厅关于2024年部分节假日安排的通知（国办发明电〔2023〕7号）：元旦 1月1日放假，与周末连休":
-        ["2023-12-30", "2023-12-31"],
+    "国务院办公厅关于2018年部分节假日安排的通知（国办发明电〔2017〕12号）：端午节 6月18日、中秋节 9月24日放假，与周末连休": [
+        "2018-06-16",
+        "2018-06-17",
+        "2018-09-22",
+        "2018-09-23",
+    ],
+    "国务院办公厅关于2019年部分节假日安排的通知（国办发明电〔2018〕15号）：清明节、端午节、中秋节放假，与周末连休": [
+        "2019-04-06",
+        "2019-04-07",
+        "2019-06-08",
+        "2019-06-09",
+        "2019-09-14",
+        "2019-09-15",
+    ],
+    "国务院办公厅关于调整2019年劳动节假期安排的通知（国办发明电〔2019〕3号）：5月1日至4日放假调休，共4天": ["2019-05-04"],
+    "国务院办公厅关于延长2020年春节假期的通知（国办发明电〔2020〕1号）：延长2020年春节假期至2月2日": [
+        "2020-01-31",
+        "2020-02-01",
+        "2020-02-02",
+    ],
+    "国务院办公厅关于2021年部分节假日安排的通知（国办发明电〔2020〕27号）：元旦 2021年1月1日至3日放假，共3天": ["2021-01-02", "2021-01-03"],
+    "国务院办公厅关于2022年部分节假日安排的通知（国办发明电〔2021〕11号）：元旦 2022年1月1日至3日放假，共3天": ["2022-01-02"],
+    "国务院办公厅关于2023年部分节假日安排的通知（国办发明电〔2022〕16号）：元旦 2022年12月31日至2023年1月2日放假调休": ["2022-12-31"],
+    "国务院办公厅关于2024年部分节假日安排的通知（国办发明电〔2023〕7号）：元旦 1月1日放假，与周末连休": ["2023-12-30", "2023-12-31"],
 }
 # Working days that differ: China still has the 2020 Spring Festival as first announced, with
 # 1 February a make-up Saturday; the extension (国办发明电〔2020〕1号) gave 31 January and 1 February off.
@@ -223,7 +255,10 @@ class TestWorkalendarChinaCrossCheck:
 
     def test_working_days_differ_only_by_the_2020_extension(self, calendar, china):
         years = china_years()
-        differ = [day for day in every_day(date(years[0], 1, 1), date(years[-1], 12, 31))
-                  if china.is_working_day(day) is not calendar.is_working_day(day)]
+        differ = [
+            day
+            for day in every_day(date(years[0], 1, 1), date(years[-1], 12, 31))
+            if china.is_working_day(day) is not calendar.is_working_day(day)
+        ]
         assert differ == [D(day) for day in CHINA_WORKS_THE_NOTICES_DO_NOT]
         assert all(china.is_working_day(day) for day in differ)

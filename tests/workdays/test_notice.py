@@ -1,4 +1,5 @@
 """The State Council holiday notice parser (linkdesk/workdays/notice.py) and the data files it produced."""
+
 import json
 import warnings
 from datetime import date
@@ -13,7 +14,6 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTICES = ROOT / "tests" / "data" / "notices"
 SHIPPED = ROOT / "linkdesk" / "data" / "holidays"
 D = date.fromisoformat
-
 
 
 def notice(year: int) -> str:
@@ -63,8 +63,9 @@ class TestShippedYears:
         schedule = parse_notice(notice(2026))
         assert schedule.source == "国务院办公厅关于2026年部分节假日安排的通知（国办发明电〔2025〕7号），2025年11月4日发布"
         assert schedule.periods[1] == ("春节", D("2026-02-15"), D("2026-02-23"))
-        assert sorted(schedule.makeup_workdays) == [D(day) for day in (
-            "2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10")]
+        assert sorted(schedule.makeup_workdays) == [
+            D(day) for day in ("2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10")
+        ]
         assert len(schedule.holidays) == 3 + 9 + 3 + 5 + 3 + 3 + 7
 
     def test_2025_single_day_and_combined_heading(self):
@@ -141,16 +142,19 @@ class TestVariants:
 class TestSentencesOfAnItem:
     """Every sentence of an item is read as dates or is prose without one; nothing is skipped."""
 
-    @pytest.mark.parametrize(("published", "variant"), [
-        ("1月4日（周日）上班。", "1月4日（周日）上班；"),
-        ("1月4日（周日）上班。", "1月4日（周日）上班，"),
-        ("1月4日（周日）上班。", "1月4日（周日）上班"),
-        ("5月9日（周六）上班。", "5月9日（周六）上班工作。"),
-        ("2月14日（周六）、2月28日（周六）上班。", "2月14日（周六）、2月28日（周六）上班，"),
-        ("2月14日（周六）、2月28日（周六）上班。", "2月14日（周六）和2月28日（周六）上班。"),
-        ("2月14日（周六）、2月28日（周六）上班。", "2月14日（周六）上班，2月28日（周六）上班。"),
-        ("共3天。1月4日（周日）上班。", "共3天；1月4日（周日）上班。"),
-    ])
+    @pytest.mark.parametrize(
+        ("published", "variant"),
+        [
+            ("1月4日（周日）上班。", "1月4日（周日）上班；"),
+            ("1月4日（周日）上班。", "1月4日（周日）上班，"),
+            ("1月4日（周日）上班。", "1月4日（周日）上班"),
+            ("5月9日（周六）上班。", "5月9日（周六）上班工作。"),
+            ("2月14日（周六）、2月28日（周六）上班。", "2月14日（周六）、2月28日（周六）上班，"),
+            ("2月14日（周六）、2月28日（周六）上班。", "2月14日（周六）和2月28日（周六）上班。"),
+            ("2月14日（周六）、2月28日（周六）上班。", "2月14日（周六）上班，2月28日（周六）上班。"),
+            ("共3天。1月4日（周日）上班。", "共3天；1月4日（周日）上班。"),
+        ],
+    )
     def test_makeup_sentence_variants_keep_every_makeup_day(self, published, variant):
         text = edited(published, variant)
         assert parse_notice(text) == parse_notice(notice(2026))
@@ -164,13 +168,16 @@ class TestSentencesOfAnItem:
         text = edited("1月4日（周日）上班。", "1月4日（周日）上班。" + prose)
         assert parse_notice(text) == parse_notice(notice(2026))
 
-    @pytest.mark.parametrize(("item", "published", "unreadable"), [
-        ("第一项（元旦）", "1月4日（周日）上班。", "1月4日（周日）上斑。"),
-        ("第一项（元旦）", "1月4日（周日）上班。", "1月4日（周日）补班。"),
-        ("第四项（劳动节）", "5月9日（周六）上班。", "5月9日（周六）照常上班工作安排。"),
-        ("第七项（国庆节）", "9月20日（周日）、10月10日（周六）上班。", "9月20日（周日）、10月10日（周六）上班，10月11日补休。"),
-        ("第二项（春节）", "2月14日（周六）、2月28日（周六）上班。", "鼓励各单位安排职工在2月14日（周六）放假。"),
-    ])
+    @pytest.mark.parametrize(
+        ("item", "published", "unreadable"),
+        [
+            ("第一项（元旦）", "1月4日（周日）上班。", "1月4日（周日）上斑。"),
+            ("第一项（元旦）", "1月4日（周日）上班。", "1月4日（周日）补班。"),
+            ("第四项（劳动节）", "5月9日（周六）上班。", "5月9日（周六）照常上班工作安排。"),
+            ("第七项（国庆节）", "9月20日（周日）、10月10日（周六）上班。", "9月20日（周日）、10月10日（周六）上班，10月11日补休。"),
+            ("第二项（春节）", "2月14日（周六）、2月28日（周六）上班。", "鼓励各单位安排职工在2月14日（周六）放假。"),
+        ],
+    )
     def test_a_sentence_with_a_date_that_cannot_be_read_is_refused(self, item, published, unreadable):
         message = error_for(edited(published, unreadable))
         assert message.startswith(item) and f"“{unreadable}”" in message
@@ -192,13 +199,13 @@ class TestNumberingAndCompleteness:
 
     def test_truncated_notice_names_the_missing_holiday(self):
         complete = notice(2026)
-        text = complete[:complete.index("七、国庆节")] + complete[complete.index("鼓励单位"):]
+        text = complete[: complete.index("七、国庆节")] + complete[complete.index("鼓励单位") :]
         message = error_for(text)
         assert "国庆节" in message and "漏" in message
 
     def test_missing_mid_autumn(self):
         complete = notice(2026)
-        text = complete[:complete.index("六、中秋节")] + complete[complete.index("七、国庆节"):].replace("七、", "六、")
+        text = complete[: complete.index("六、中秋节")] + complete[complete.index("七、国庆节") :].replace("七、", "六、")
         assert "中秋节" in error_for(text)
 
     def test_item_that_leaves_out_a_statutory_day(self):
@@ -207,8 +214,11 @@ class TestNumberingAndCompleteness:
         assert message.startswith("第七项（国庆节）") and "10月1日是国庆节的法定假日" in message
 
     def test_spring_festival_eve_is_statutory_from_2025(self):
-        text = edited("1月28日（农历除夕、周二）至2月4日（农历正月初七、周二）放假调休，共8天",
-                      "1月29日（农历正月初一、周三）至2月4日（农历正月初七、周二）放假调休，共7天", year=2025)
+        text = edited(
+            "1月28日（农历除夕、周二）至2月4日（农历正月初七、周二）放假调休，共8天",
+            "1月29日（农历正月初一、周三）至2月4日（农历正月初七、周二）放假调休，共7天",
+            year=2025,
+        )
         assert "1月28日是春节的法定假日" in error_for(text)
 
     def test_a_holiday_in_two_items(self):
@@ -255,8 +265,7 @@ class TestErrors:
 
     def test_garbled_sentence(self):
         sentence = "二、春节：2月15日至农历正月初七放假调休，共9天。"
-        message = error_for(edited("二、春节：2月15日（农历腊月二十八、周日）至23日（农历正月初七、周一）放假调休，共9天。",
-                                   sentence))
+        message = error_for(edited("二、春节：2月15日（农历腊月二十八、周日）至23日（农历正月初七、周一）放假调休，共9天。", sentence))
         assert f"“{sentence}”" in message
 
     def test_garbled_makeup_sentence(self):
@@ -266,8 +275,7 @@ class TestErrors:
 
     def test_impossible_date(self):
         sentence = "二、春节：2月25日至30日放假调休，共6天。"
-        message = error_for(edited("二、春节：2月15日（农历腊月二十八、周日）至23日（农历正月初七、周一）放假调休，共9天。",
-                                   sentence))
+        message = error_for(edited("二、春节：2月15日（农历腊月二十八、周日）至23日（农历正月初七、周一）放假调休，共9天。", sentence))
         assert f"“{sentence}”" in message and "2月30日" in message
 
     def test_item_without_dates(self):

@@ -1,4 +1,5 @@
 """Notices as people paste them (issue 21): web pages around the notice, adjustment notices, 2018–2023."""
+
 import json
 import warnings
 from datetime import date, timedelta
@@ -71,30 +72,51 @@ class TestShipped2018To2023:
 
 
 class TestWebCopies:
-    @pytest.mark.parametrize(("copy", "year"), [
-        ("2021-provincial-site", 2021), ("2022-beijing-gov", 2022),
-        ("2024-peoples-daily", 2024), ("2025-repost-same-line-footer", 2025),
-    ])
+    @pytest.mark.parametrize(
+        ("copy", "year"),
+        [
+            ("2021-provincial-site", 2021),
+            ("2022-beijing-gov", 2022),
+            ("2024-peoples-daily", 2024),
+            ("2025-repost-same-line-footer", 2025),
+        ],
+    )
     def test_yearly_notice_from_a_page(self, copy, year):
         schedule = parse_notice(text(f"web/{copy}"))
         clean = parse_notice(text(str(year)))
         assert (schedule.year, schedule.holidays, schedule.makeup_workdays, schedule.periods) == (
-            clean.year, clean.holidays, clean.makeup_workdays, clean.periods)
+            clean.year,
+            clean.holidays,
+            clean.makeup_workdays,
+            clean.periods,
+        )
 
-    @pytest.mark.parametrize(("copy", "year"), [
-        ("2019-adjustment-beijing-gov", 2019), ("2019-adjustment-news-site", 2019), ("2020-extension-news-site", 2020),
-    ])
+    @pytest.mark.parametrize(
+        ("copy", "year"),
+        [
+            ("2019-adjustment-beijing-gov", 2019),
+            ("2019-adjustment-news-site", 2019),
+            ("2020-extension-news-site", 2020),
+        ],
+    )
     def test_adjustment_from_a_page(self, copy, year):
         amendment = read_notice(text(f"web/{copy}"))
         assert isinstance(amendment, Amendment) and amendment.year == year
         applied = amendment.apply(parse_notice(text(str(year))))
         assert (applied.holidays, applied.makeup_workdays) == (official(year).holidays, official(year).makeup_workdays)
 
-    @pytest.mark.parametrize("footer", [
-        "责任编辑：××", "扫一扫在手机打开当前页", "【打印】【关闭】", "（新华社北京电）",
-        "分享到：微信 微博 QQ空间", "相关链接：\n国务院办公厅关于2025年部分节假日安排的通知\n国务院办公厅关于2024年部分节假日安排的通知",
-        "【我要纠错】 责任编辑：×× 2025-11-04 17:00\n上一篇：2026年1月1日起施行的新规",
-    ])
+    @pytest.mark.parametrize(
+        "footer",
+        [
+            "责任编辑：××",
+            "扫一扫在手机打开当前页",
+            "【打印】【关闭】",
+            "（新华社北京电）",
+            "分享到：微信 微博 QQ空间",
+            "相关链接：\n国务院办公厅关于2025年部分节假日安排的通知\n国务院办公厅关于2024年部分节假日安排的通知",
+            "【我要纠错】 责任编辑：×× 2025-11-04 17:00\n上一篇：2026年1月1日起施行的新规",
+        ],
+    )
     def test_footer_after_the_signature_is_ignored(self, footer):
         pasted = text("2026") + "\n" + footer + "\n"
         assert parse_notice(pasted) == parse_notice(text("2026"))
@@ -102,8 +124,10 @@ class TestWebCopies:
         assert parse_notice(same_line) == parse_notice(text("2026"))
 
     def test_header_naming_another_years_notice_is_ignored(self):
-        header = ("首页 > 政策 > 最新\n上一篇：国务院办公厅关于2025年部分节假日安排的通知\n"
-                  "（受权发布）国务院办公厅关于2026年部分节假日安排的通知\n2025-11-04 17:00 来源：新华社\n")
+        header = (
+            "首页 > 政策 > 最新\n上一篇：国务院办公厅关于2025年部分节假日安排的通知\n"
+            "（受权发布）国务院办公厅关于2026年部分节假日安排的通知\n2025-11-04 17:00 来源：新华社\n"
+        )
         assert parse_notice(header + text("2026")) == parse_notice(text("2026"))
 
     def test_line_breaks_inside_title_and_heading(self):
@@ -134,8 +158,9 @@ class TestAdjustmentRefusals:
         assert "2月2日是周日" in refusal(pasted)
 
     def test_an_extension_that_shortens_the_holiday(self):
-        extension = parse_amendment(text("2020-spring-festival-extension").replace(
-            "至2月2日（农历正月初九，星期日），2月3日（星期一）", "至1月28日，1月29日"))
+        extension = parse_amendment(
+            text("2020-spring-festival-extension").replace("至2月2日（农历正月初九，星期日），2月3日（星期一）", "至1月28日，1月29日")
+        )
         with pytest.raises(NoticeParseError, match="前后矛盾"):
             extension.apply(parse_notice(text("2020")))
 

@@ -1,4 +1,5 @@
 """The working-day calendar inside the app (issue 4): CLI, API, imports, flags, pages."""
+
 import html
 import io
 import json
@@ -26,9 +27,14 @@ SCHEDULE_2027 = {
 SYNTHETIC_2027_NOTICE = Path(__file__).parent.parent / "data" / "notices" / "synthetic-2027.txt"
 
 
-@pytest.mark.parametrize(("day", "answer"), [
-    ("2026-11-27", "2026-12-11"), ("2026-11-28", "2026-12-14"), ("2026-02-13", "2026-03-05"),
-])
+@pytest.mark.parametrize(
+    ("day", "answer"),
+    [
+        ("2026-11-27", "2026-12-11"),
+        ("2026-11-28", "2026-12-14"),
+        ("2026-02-13", "2026-03-05"),
+    ],
+)
 def test_cli_earliest(runner, day, answer):
     result = runner.invoke(args=["workdays", "earliest", day])
     assert result.exit_code == 0, result.output
@@ -40,9 +46,15 @@ def test_cli_earliest_marks_provisional_years(runner):
     assert result.output.strip().endswith(" provisional")
 
 
-@pytest.mark.parametrize(("day", "answer"), [
-    ("2026-02-14", "workday"), ("2026-02-16", "off"), ("2026-10-10", "workday"), ("2026-11-29", "off"),
-])
+@pytest.mark.parametrize(
+    ("day", "answer"),
+    [
+        ("2026-02-14", "workday"),
+        ("2026-02-16", "off"),
+        ("2026-10-10", "workday"),
+        ("2026-11-29", "off"),
+    ],
+)
 def test_cli_check(runner, day, answer):
     assert runner.invoke(args=["workdays", "check", day]).output.strip() == answer
 
@@ -92,6 +104,7 @@ def test_a_bad_notice_names_the_sentence_and_stores_nothing(runner, tmp_path):
     assert result.exit_code != 0
     assert "元旦" in result.output
     from linkdesk.models import HolidaySchedule
+
     assert db.session.scalar(select(HolidaySchedule)) is None
 
 
@@ -128,10 +141,10 @@ def test_admin_import_page_previews_then_stores(client, auth, make):
     assert preview.status_code == 200, page
     assert "2027-01-01" in page and "周五" in page
     # The admin edits the text after the preview: what is stored is what was previewed.
-    stored = client.post("/workdays/import", data={"notice": "随便改了", "confirm": "1",
-                                                   "previewed": previewed_value(page)})
+    stored = client.post("/workdays/import", data={"notice": "随便改了", "confirm": "1", "previewed": previewed_value(page)})
     assert stored.status_code == 302
     from linkdesk.workdays.schedules import current_calendar
+
     assert not current_calendar().is_working_day(date(2027, 1, 1))
     assert current_calendar().is_working_day(date(2027, 2, 20))  # the notice's make-up Saturday
     assert current_calendar().is_official(2027)
@@ -141,24 +154,24 @@ def test_an_uploaded_schedule_file_can_be_confirmed_after_its_preview(client, au
     admin = make.user(Role.ADMIN)
     auth.login(admin.username, admin.password)
     upload = (io.BytesIO(json.dumps(SCHEDULE_2027, ensure_ascii=False).encode()), "2027.json")
-    preview = client.post("/workdays/import", data={"schedule_file": upload, "preview": "1"},
-                          content_type="multipart/form-data")
+    preview = client.post("/workdays/import", data={"schedule_file": upload, "preview": "1"}, content_type="multipart/form-data")
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200 and "2027-01-09" in page
     # The browser does not send the file again with the confirmation.
     stored = client.post("/workdays/import", data={"confirm": "1", "previewed": previewed_value(page)})
     assert stored.status_code == 302
     from linkdesk.workdays.schedules import current_calendar
+
     assert current_calendar().is_working_day(date(2027, 1, 9))
 
 
 def test_confirming_without_a_preview_stores_nothing(client, auth, make):
     admin = make.user(Role.ADMIN)
     auth.login(admin.username, admin.password)
-    refused = client.post("/workdays/import", data={"notice": SYNTHETIC_2027_NOTICE.read_text(encoding="utf-8"),
-                                                    "confirm": "1"})
+    refused = client.post("/workdays/import", data={"notice": SYNTHETIC_2027_NOTICE.read_text(encoding="utf-8"), "confirm": "1"})
     assert refused.status_code == 422 and "请先点击“解析预览”" in refused.get_data(as_text=True)
     from linkdesk.workdays.schedules import current_calendar
+
     assert not current_calendar().is_official(2027)
 
 
@@ -207,6 +220,7 @@ def test_an_adjustment_already_in_force_stores_nothing(runner, tmp_path):
     result = runner.invoke(args=["workdays", "import-notice", _notice_file(tmp_path, "2019-labour-day-adjustment"), "--yes"])
     assert result.exit_code == 0 and "无需导入" in result.output
     from linkdesk.models import HolidaySchedule
+
     assert db.session.scalar(select(HolidaySchedule)) is None
 
 
@@ -229,6 +243,7 @@ def test_admin_page_previews_an_adjustment_pasted_from_a_page(client, auth, make
     stored = client.post("/workdays/import", data={"confirm": "1", "previewed": previewed_value(page)})
     assert stored.status_code == 302
     from linkdesk.workdays.schedules import current_calendar
+
     assert not current_calendar().is_working_day(date(2019, 5, 3))
     assert current_calendar().is_working_day(date(2019, 5, 5))
 

@@ -1,4 +1,5 @@
 """The working-day calendar on the hard cases: Spring Festival, National Day, make-up days, year ends."""
+
 import json
 import warnings
 from datetime import date, timedelta
@@ -172,11 +173,14 @@ class TestProvisionalYears:
         assert answer.provisional and answer.earliest_cutover == walk_earliest(calendar, D("2027-02-04"))
         assert answer.earliest_cutover == D("2027-02-24")  # 11, 12, 15–19, 22, 23, 24 February
 
-    @pytest.mark.parametrize(("owed", "off"), [
-        ("2027-05-01 2027-05-02", "2027-05-03 2027-05-04"),  # 劳动节 on a weekend: Monday and Tuesday
-        ("2027-10-02 2027-10-03", "2027-10-04 2027-10-05"),  # 国庆节 Fri–Sun: Monday and Tuesday
-        ("2028-01-01", "2028-01-03"),  # 元旦 on a Saturday: the Monday
-    ])
+    @pytest.mark.parametrize(
+        ("owed", "off"),
+        [
+            ("2027-05-01 2027-05-02", "2027-05-03 2027-05-04"),  # 劳动节 on a weekend: Monday and Tuesday
+            ("2027-10-02 2027-10-03", "2027-10-04 2027-10-05"),  # 国庆节 Fri–Sun: Monday and Tuesday
+            ("2028-01-01", "2028-01-03"),  # 元旦 on a Saturday: the Monday
+        ],
+    )
     def test_provisional_years_give_a_weekday_off_for_a_holiday_on_a_weekend(self, calendar, owed, off):
         for day in owed.split():
             assert D(day).weekday() >= 5 and calendar.day_kind(D(day)) == "holiday", day
@@ -223,9 +227,14 @@ class TestScheduleFiles:
                 assert "国务院办公厅关于" in schedule.source and str(schedule.year) in schedule.source
 
     def test_json_and_csv_read_the_same(self):
-        as_json = json.dumps({
-            "year": 2027, "source": "测试", "holidays": ["2027-01-01"], "makeup_workdays": ["2027-01-09"],
-        })
+        as_json = json.dumps(
+            {
+                "year": 2027,
+                "source": "测试",
+                "holidays": ["2027-01-01"],
+                "makeup_workdays": ["2027-01-09"],
+            }
+        )
         as_csv = "# source: 测试\ndate,kind,name\n2027-01-01,holiday,元旦\n2027-01-09,makeup_workday,\n"
         one, other = parse_schedule_file(as_json), parse_schedule_file(as_csv)
         assert (one.year, one.holidays, one.makeup_workdays) == (other.year, other.holidays, other.makeup_workdays)
@@ -238,10 +247,8 @@ class TestScheduleFiles:
             ('{"year": 2027, "holidays": ["2027-01-01"]}', "来源"),
             ('{"year": 2027, "source": "x", "holidays": ["2027-02-30"]}', "2027-02-30"),
             ('{"year": 2027, "source": "x", "holidays": []}', "没有任何放假日期"),
-            ('{"year": 2027, "source": "x", "holidays": ["2027-01-01"], "makeup_workdays": ["2027-01-05"]}',
-             "不需要调休上班"),
-            ('{"year": 2027, "source": "x", "holidays": ["2027-01-09"], "makeup_workdays": ["2027-01-09"]}',
-             "既放假又调休上班"),
+            ('{"year": 2027, "source": "x", "holidays": ["2027-01-01"], "makeup_workdays": ["2027-01-05"]}', "不需要调休上班"),
+            ('{"year": 2027, "source": "x", "holidays": ["2027-01-09"], "makeup_workdays": ["2027-01-09"]}', "既放假又调休上班"),
             ('{"year": 2027, "source": "x", "holidays": ["2025-05-01"]}', "不属于 2027 年"),
             ("date,kind\n2027-01-01,vacation\n", "kind 应为"),
         ],
@@ -254,17 +261,41 @@ class TestScheduleFiles:
 # The State Council schedules typed out here from the notices (tests/data/notices/), apart from
 # the shipped data files, so that a slip in either shows. (first, last) days off; make-up days.
 OFFICIAL = {
-    2024: ([("2023-12-30", "2024-01-01"), ("2024-02-10", "2024-02-17"), ("2024-04-04", "2024-04-06"),
-            ("2024-05-01", "2024-05-05"), ("2024-06-08", "2024-06-10"), ("2024-09-15", "2024-09-17"),
-            ("2024-10-01", "2024-10-07")],
-           ["2024-02-04", "2024-02-18", "2024-04-07", "2024-04-28", "2024-05-11", "2024-09-14", "2024-09-29", "2024-10-12"]),
-    2025: ([("2025-01-01", "2025-01-01"), ("2025-01-28", "2025-02-04"), ("2025-04-04", "2025-04-06"),
-            ("2025-05-01", "2025-05-05"), ("2025-05-31", "2025-06-02"), ("2025-10-01", "2025-10-08")],
-           ["2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11"]),
-    2026: ([("2026-01-01", "2026-01-03"), ("2026-02-15", "2026-02-23"), ("2026-04-04", "2026-04-06"),
-            ("2026-05-01", "2026-05-05"), ("2026-06-19", "2026-06-21"), ("2026-09-25", "2026-09-27"),
-            ("2026-10-01", "2026-10-07")],
-           ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"]),
+    2024: (
+        [
+            ("2023-12-30", "2024-01-01"),
+            ("2024-02-10", "2024-02-17"),
+            ("2024-04-04", "2024-04-06"),
+            ("2024-05-01", "2024-05-05"),
+            ("2024-06-08", "2024-06-10"),
+            ("2024-09-15", "2024-09-17"),
+            ("2024-10-01", "2024-10-07"),
+        ],
+        ["2024-02-04", "2024-02-18", "2024-04-07", "2024-04-28", "2024-05-11", "2024-09-14", "2024-09-29", "2024-10-12"],
+    ),
+    2025: (
+        [
+            ("2025-01-01", "2025-01-01"),
+            ("2025-01-28", "2025-02-04"),
+            ("2025-04-04", "2025-04-06"),
+            ("2025-05-01", "2025-05-05"),
+            ("2025-05-31", "2025-06-02"),
+            ("2025-10-01", "2025-10-08"),
+        ],
+        ["2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11"],
+    ),
+    2026: (
+        [
+            ("2026-01-01", "2026-01-03"),
+            ("2026-02-15", "2026-02-23"),
+            ("2026-04-04", "2026-04-06"),
+            ("2026-05-01", "2026-05-05"),
+            ("2026-06-19", "2026-06-21"),
+            ("2026-09-25", "2026-09-27"),
+            ("2026-10-01", "2026-10-07"),
+        ],
+        ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"],
+    ),
 }
 
 
@@ -309,8 +340,7 @@ def test_every_earliest_date_of_the_official_years_counts_ten_notice_working_day
         ("the Friday before the 2026 Spring Festival", "2026-02-13", "2026-03-05"),
         ("on the make-up Saturday before the 2026 Spring Festival", "2026-02-14", "2026-03-06"),
         ("E(D) lands on the make-up Saturday after the Spring Festival", "2026-02-09", "2026-02-28"),
-        ("on a make-up Sunday, across Mid-Autumn and National Day, E(D) on a make-up Saturday",
-         "2026-09-20", "2026-10-10"),
+        ("on a make-up Sunday, across Mid-Autumn and National Day, E(D) on a make-up Saturday", "2026-09-20", "2026-10-10"),
         ("across the 2026 New Year, E(D) on a make-up Sunday", "2025-12-18", "2026-01-04"),
         ("on the last day of the 2026 National Day holiday", "2026-10-07", "2026-10-21"),
         ("across the 2025 National Day and Mid-Autumn (eight days)", "2025-09-26", "2025-10-16"),

@@ -21,21 +21,21 @@ Revises: 0014_overview_rollups
 Create Date: 2026-12-01 00:30:00
 
 """
+
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0015_ticket_search'
-down_revision = '0014_overview_rollups'
+revision = "0015_ticket_search"
+down_revision = "0014_overview_rollups"
 branch_labels = None
 depends_on = None
 
-TRIGRAM_OPS = {'number': 'gin_trgm_ops', 'old_url': 'gin_trgm_ops', 'new_url': 'gin_trgm_ops'}
+TRIGRAM_OPS = {"number": "gin_trgm_ops", "old_url": "gin_trgm_ops", "new_url": "gin_trgm_ops"}
 
 # The FTS5 external-content protocol: a row leaves the index by a 'delete' command carrying the
 # text it was indexed with, so that FTS5 can find its trigrams.
 SQLITE_SEARCH = [
-    "CREATE VIRTUAL TABLE ticket_search USING fts5("
-    "number, old_url, new_url, content='ticket', content_rowid='id', tokenize='trigram')",
+    "CREATE VIRTUAL TABLE ticket_search USING fts5(number, old_url, new_url, content='ticket', content_rowid='id', tokenize='trigram')",
     "CREATE TRIGGER ticket_search_insert AFTER INSERT ON ticket BEGIN "
     "INSERT INTO ticket_search (rowid, number, old_url, new_url) VALUES (new.id, new.number, new.old_url, new.new_url); "
     "END",
@@ -54,22 +54,29 @@ SQLITE_SEARCH = [
 
 def upgrade():
     dialect = op.get_bind().dialect.name
-    if dialect == 'postgresql':
-        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
-        op.create_index('ix_ticket_search_trgm', 'ticket', ['number', 'old_url', 'new_url'], unique=False,
-                        postgresql_using='gin', postgresql_ops=TRIGRAM_OPS, postgresql_with={'fastupdate': 'off'})
-        op.execute('ANALYZE ticket')
-    elif dialect == 'sqlite':
+    if dialect == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.create_index(
+            "ix_ticket_search_trgm",
+            "ticket",
+            ["number", "old_url", "new_url"],
+            unique=False,
+            postgresql_using="gin",
+            postgresql_ops=TRIGRAM_OPS,
+            postgresql_with={"fastupdate": "off"},
+        )
+        op.execute("ANALYZE ticket")
+    elif dialect == "sqlite":
         for statement in SQLITE_SEARCH:
             op.execute(statement)
 
 
 def downgrade():
     dialect = op.get_bind().dialect.name
-    if dialect == 'postgresql':
-        op.drop_index('ix_ticket_search_trgm', table_name='ticket', postgresql_using='gin')
+    if dialect == "postgresql":
+        op.drop_index("ix_ticket_search_trgm", table_name="ticket", postgresql_using="gin")
         # pg_trgm stays: another schema in the database may use it.
-    elif dialect == 'sqlite':
-        for trigger in ('ticket_search_update', 'ticket_search_delete', 'ticket_search_insert'):
-            op.execute(f'DROP TRIGGER IF EXISTS {trigger}')
-        op.execute('DROP TABLE IF EXISTS ticket_search')
+    elif dialect == "sqlite":
+        for trigger in ("ticket_search_update", "ticket_search_delete", "ticket_search_insert"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TABLE IF EXISTS ticket_search")

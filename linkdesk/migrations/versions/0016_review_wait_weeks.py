@@ -11,28 +11,32 @@ Revises: 0015_ticket_search
 Create Date: 2026-12-01 03:00:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0016_review_wait_weeks'
-down_revision = '0015_ticket_search'
+revision = "0016_review_wait_weeks"
+down_revision = "0015_ticket_search"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
     op.create_table(
-        'review_wait_week',
-        sa.Column('province_id', sa.Integer(), nullable=False),
-        sa.Column('stage', sa.Enum('province', 'ministry', name='wait_stage', native_enum=False, create_constraint=True,
-                                   length=32), nullable=False),
-        sa.Column('week', sa.Date(), nullable=False),
-        sa.Column('waits', sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(['province_id'], ['province.id'], name=op.f('fk_review_wait_week_province_id_province')),
-        sa.PrimaryKeyConstraint('province_id', 'stage', 'week', name=op.f('pk_review_wait_week')),
+        "review_wait_week",
+        sa.Column("province_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "stage",
+            sa.Enum("province", "ministry", name="wait_stage", native_enum=False, create_constraint=True, length=32),
+            nullable=False,
+        ),
+        sa.Column("week", sa.Date(), nullable=False),
+        sa.Column("waits", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["province_id"], ["province.id"], name=op.f("fk_review_wait_week_province_id_province")),
+        sa.PrimaryKeyConstraint("province_id", "stage", "week", name=op.f("pk_review_wait_week")),
     )
 
 
 def downgrade():
-    op.drop_table('review_wait_week')
+    op.drop_table("review_wait_week")
