@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
+SMTP_PORT ?= 8025
 PYTEST_ARGS ?=
 
 .PHONY: run test install db clean
@@ -23,13 +24,15 @@ db: install
 	@if [ ! -f instance/demo_logins.txt ]; then $(BIN)/flask --app linkdesk seed --demo >/dev/null; else $(BIN)/flask --app linkdesk seed >/dev/null; fi
 
 # The web server and, beside it, the worker (notifications, the day's cutovers, reminders, link
-# checks); Ctrl-C stops both: the trap ends the worker whichever way the server stops.
+# checks) and a local SMTP debugging server that prints the e-mails the worker sends to the demo's
+# channels; Ctrl-C stops all three: the trap ends them whichever way the server stops.
 run: db
 	@echo "演示账号 / demo logins (user, password):"
 	@cat instance/demo_logins.txt
-	@echo "worker: flask --app linkdesk worker (its log lines start with linkdesk.worker)"
-	@$(BIN)/flask --app linkdesk worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	@echo "worker: flask --app linkdesk worker; the demo's e-mails are printed by a local SMTP debugging server on port $(SMTP_PORT)"
+	@$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:$(SMTP_PORT) & smtp=$$!; \
+	LINKDESK_SMTP_HOST=127.0.0.1 LINKDESK_SMTP_PORT=$(SMTP_PORT) $(BIN)/flask --app linkdesk worker & worker=$$!; \
+	trap 'kill $$worker $$smtp 2>/dev/null; wait $$worker $$smtp' EXIT INT TERM; \
 	$(BIN)/flask --app linkdesk run --host $(HOST) --port $(PORT)
 
 test: install

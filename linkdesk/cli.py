@@ -38,6 +38,7 @@ def seed_command(demo: bool):
         logins = Path(current_app.instance_path) / "demo_logins.txt" if own else None
         for username, password in seed.seed_demo(logins).items():
             click.echo(f"demo user {username}  password {password}")
+        click.echo(f"demo e-mail channels: {seed.seed_demo_channels()} created")
         click.echo(f"demo tickets: {seed.seed_demo_tickets()} created")
         click.echo(f"demo emergency change due for the worker: {seed.seed_demo_cutover()} created")
 

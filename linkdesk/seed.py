@@ -235,3 +235,20 @@ def seed_demo_cutover() -> int:
     ticket = file_ticket(users["beijing"], request, [Upload("紧急变更申请公函.pdf", DEMO_LETTER)])
     decide(users["ministry"], ticket, "approve", "同意紧急变更（演示）", ticket.version)
     return 1
+
+
+# The demo's e-mail channels: `make run` points the worker's SMTP at a local debugging server that
+# prints each message, so that a newcomer sees the desk's notifications leave without any mail setup.
+DEMO_CHANNELS = (("ministry", "ministry@linkdesk.demo"), ("center:郑州", "zhengzhou@linkdesk.demo"))
+
+
+def seed_demo_channels() -> int:
+    """E-mail channels for the ministry and 郑州 (only when no channel exists yet); how many were added."""
+    from .models import NotificationChannel
+    from .notify.events import add_channel
+
+    if db.session.scalar(select(NotificationChannel.id).limit(1)) is not None:
+        return 0
+    for scope, address in DEMO_CHANNELS:
+        add_channel("email", address, scope)
+    return len(DEMO_CHANNELS)

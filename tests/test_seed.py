@@ -129,3 +129,18 @@ def test_demo_tickets_and_the_default_month_follow_the_clock_in_any_year(app, cl
         page = client.get("/calendar/").get_data(as_text=True)
     assert f"切换日历 · {today.year} 年 {today.month} 月" in page
     assert ("推算" in page) is calendar.is_provisional(today)
+
+
+def test_the_demo_gets_e_mail_channels_once(app, runner):
+    """`make run` prints what the worker sends to them (a local SMTP debugging server)."""
+    from linkdesk.models import ChannelKind, ChannelScope, NotificationChannel
+
+    first = runner.invoke(args=["seed", "--demo"])
+    assert first.exit_code == 0, first.output
+    assert "demo e-mail channels: 2 created" in first.output
+    channels = db.session.scalars(select(NotificationChannel).order_by(NotificationChannel.id)).all()
+    assert [(c.kind, c.scope, c.target) for c in channels] == [
+        (ChannelKind.EMAIL, ChannelScope.MINISTRY, "ministry@linkdesk.demo"),
+        (ChannelKind.EMAIL, ChannelScope.CENTER, "zhengzhou@linkdesk.demo"),
+    ]
+    assert "demo e-mail channels: 0 created" in runner.invoke(args=["seed", "--demo"]).output
