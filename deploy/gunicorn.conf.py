@@ -4,7 +4,6 @@ environment variable named beside it, so that the unit or the env file tunes a s
 editing this file."""
 import multiprocessing
 import os
-import shutil
 from pathlib import Path
 
 # nginx on the same host proxies to this address (deploy/nginx/linkdesk.conf); a unix socket
@@ -42,23 +41,6 @@ if Path("/run/linkdesk").is_dir():
 # calendar linkdesk.wsgi warms.
 preload_app = True
 
-
-def on_starting(server):
-    """Prometheus' multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set in the unit) needs an empty
-    directory at each start: the files of the last run's workers would be counted again."""
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if directory:
-        path = Path(directory)
-        if path.exists():
-            shutil.rmtree(path)
-        path.mkdir(parents=True, exist_ok=True)
-
-
-def child_exit(server, worker):
-    """Tell prometheus_client a worker ended, so its live gauges stop counting (when installed)."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        try:
-            from prometheus_client import multiprocess
-        except ImportError:
-            return
-        multiprocess.mark_process_dead(worker.pid)
+# Prometheus' multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set in the unit): an empty directory at
+# each start, and a dead worker's live gauges let go. The hooks live with the metrics they serve.
+from linkdesk.service.metrics import child_exit, on_starting  # noqa: E402, F401
