@@ -7,6 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SMTP_PORT ?= 8025
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core; TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= auto
 
 .PHONY: run test install db clean
 
@@ -38,7 +40,7 @@ run: db
 test: install
 	$(BIN)/ruff check linkdesk tests benchmarks .ci
 	$(BIN)/ruff format --check linkdesk tests benchmarks .ci
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -175,12 +175,21 @@ def team(api_as):
     }
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _report_database(record_testsuite_property):
-    """Say in the test report which database the suite ran on and when (CI checks both)."""
-    record_testsuite_property("database", "postgresql" if POSTGRES_URL else "sqlite")
-    # The system clock as the run began (UTC), so that CI can tell a shifted clock took effect.
-    record_testsuite_property("clock", datetime.now(UTC).isoformat(timespec="seconds"))
+def pytest_sessionstart(session):
+    """Say in the JUnit report which database the suite ran on and when (CI checks both).
+
+    Written by the process that writes the report: the only one, or pytest-xdist's controller
+    (its workers' ``record_testsuite_property`` never reaches the report). ``xml_key`` is pytest's
+    own handle on the report writer; it has no public one."""
+    from _pytest.junitxml import xml_key
+
+    if hasattr(session.config, "workerinput"):
+        return
+    report = session.config.stash.get(xml_key, None)
+    if report is not None:
+        report.add_global_property("database", "postgresql" if POSTGRES_URL else "sqlite")
+        # The system clock as the run began (UTC), so that CI can tell a shifted clock took effect.
+        report.add_global_property("clock", datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 # libfaketime (CI's shifted-clock runs) moves the clocks that timed waits compute their deadline
