@@ -61,6 +61,8 @@ def configure(config) -> None:
     desk.setLevel(level)
     desk.disabled = False
     desk.removeHandler(default_handler)  # Flask's own: our handler says it once
+    # The development server's access lines would say each request twice (the desk logs it, with its id).
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 def is_configured() -> bool:
