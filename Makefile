@@ -31,6 +31,7 @@ db: install
 run: db
 	@echo "演示账号 / demo logins (user, password):"
 	@cat instance/demo_logins.txt
+	@echo "网页 / web: http://$(HOST):$(PORT)  (Ctrl-C stops the server, the worker and the mail printer)"
 	@echo "worker: flask --app linkdesk worker; the demo's e-mails are printed by a local SMTP debugging server on port $(SMTP_PORT)"
 	@$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:$(SMTP_PORT) & smtp=$$!; \
 	LINKDESK_SMTP_HOST=127.0.0.1 LINKDESK_SMTP_PORT=$(SMTP_PORT) $(BIN)/flask --app linkdesk worker & worker=$$!; \
