@@ -330,6 +330,19 @@ def retry(message_id: int) -> bool:
     return True
 
 
+def log_round(report: Report) -> None:
+    """Log what a delivery round did, when it did something (with the figures as fields)."""
+    if report.sent or report.failed or report.deferred or report.lost:
+        log.info(
+            "outbox: %s sent, %s failed, %s deferred, %s lost to other workers",
+            report.sent,
+            report.failed,
+            report.deferred,
+            report.lost,
+            extra={"job": "outbox", "sent": report.sent, "failed": report.failed, "deferred": report.deferred, "lost": report.lost},
+        )
+
+
 def run(interval: float, stop=lambda: False) -> None:
     """Deliver until stopped: the worker of ``flask outbox deliver``.
 
@@ -338,15 +351,7 @@ def run(interval: float, stop=lambda: False) -> None:
     """
     while not stop():
         try:
-            report = deliver_once()
-            if report.sent or report.failed or report.lost:
-                log.info(
-                    "outbox: %s sent, %s failed, %s deferred, %s lost to other workers",
-                    report.sent,
-                    report.failed,
-                    report.deferred,
-                    report.lost,
-                )
+            log_round(deliver_once())
         except Exception:
             log.exception("outbox: a round failed; the next starts in %s s", interval)
         finally:

@@ -122,15 +122,7 @@ class Worker:
     def deliver(self) -> outbox.Report:
         """One round of the outbox; logged when it did something."""
         report = outbox.deliver_once()
-        if report.sent or report.failed or report.deferred or report.lost:
-            log.info(
-                "outbox: %s sent, %s failed, %s deferred, %s lost to other workers",
-                report.sent,
-                report.failed,
-                report.deferred,
-                report.lost,
-                extra={"job": "outbox", "sent": report.sent, "failed": report.failed, "deferred": report.deferred, "lost": report.lost},
-            )
+        outbox.log_round(report)
         return report
 
     def run_if_due(self, job: Job) -> bool:
