@@ -38,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .notify.inbox_views import bp as inbox_pages
     from .notify.views import bp as notify_pages
     from .overview.views import bp as overview_pages
-    from .service import backup_cli, logs, metrics
+    from .service import backup_cli, logs, metrics, outages
     from .service.views import bp as service_endpoints
     from .tickets.review_views import bp as review_pages
     from .tickets.views import bp as ticket_pages
@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     input_guard.init_app(app)  # before the rest: no CSRF check, session lookup or view sees bad input
     notifications.subscribe()  # notify hears the tickets' and links' announcements
     extensions.init_app(app)
+    outages.init_app(app)  # one log line per database outage, not a traceback per request
     sessions.init_app(app)
     errors.init_app(app)
     ui.init_app(app)

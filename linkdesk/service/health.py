@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 
 from ..extensions import db
 from ..models import MessageStatus, OutboxMessage
-from . import heartbeats
+from . import heartbeats, outages
 
 log = logging.getLogger("linkdesk.health")
 
@@ -89,14 +89,19 @@ def check_outbox(now: datetime, max_age: timedelta) -> dict:
     return ok(backlog=backlog, oldest_age_seconds=age)
 
 
-def readiness(now: datetime, config) -> dict:
-    """The four checks and the overall status; the session is rolled back and nothing is raised."""
+def readiness(now: datetime, config, outage_log: outages.OutageLog | None = None) -> dict:
+    """The four checks and the overall status; the session is rolled back and nothing is raised.
+    A database outage is told to ``outage_log`` (one line an outage, not a traceback a probe)."""
     checks: dict[str, dict] = {}
     try:
         checks["database"] = check_database()
-    except Exception:
-        log.warning("readiness: the database did not answer", exc_info=True)
-        db.session.rollback()
+    except Exception as error:
+        kind = outages.classify(error)
+        if kind is not None and outage_log is not None:
+            outage_log.failed(kind, error, "readiness check")
+        else:
+            log.warning("readiness: the database did not answer", exc_info=True)
+        _roll_back()
         skipped = fail("数据库不可用，未检查 (database unavailable)")
         checks = {"database": fail("数据库不可用 (database unavailable)"), "migrations": skipped, "worker": skipped, "outbox": skipped}
     else:
@@ -113,6 +118,13 @@ def readiness(now: datetime, config) -> dict:
                 log.warning("readiness: the %s check failed", name, exc_info=True)
                 db.session.rollback()
                 checks[name] = fail("检查出错 (check failed)")
-    db.session.rollback()
+    _roll_back()
     status = "ok" if all(check["status"] == "ok" for check in checks.values()) else "fail"
     return {"status": status, "checks": checks}
+
+
+def _roll_back() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: give it up, the next request takes a new one
+        db.session.invalidate()

@@ -165,11 +165,19 @@ def _logged_path() -> str:
     return path
 
 
+def _level(status: int) -> int:
+    # 503 is the desk's answer to a database outage or a not-ready check, said once an outage by
+    # linkdesk.outage: a line per request at ERROR would page someone a thousand times for one.
+    if status == 503:
+        return logging.WARNING
+    return logging.ERROR if status >= 500 else logging.INFO
+
+
 def _log_request(error: BaseException | None) -> None:
     status, duration = request_outcome(error)
     path = _logged_path()
     request_log.log(
-        logging.ERROR if status >= 500 else logging.INFO,
+        _level(status),
         "%s %s %s %.1f ms",
         request.method,
         _printable(path),

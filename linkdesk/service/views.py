@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, jsonify
 
 from ..accounts.sessions import without_session
 from ..models.types import utcnow
+from . import outages
 from .health import readiness
 
 bp = Blueprint("service", __name__)
@@ -20,7 +21,7 @@ def healthz():
 @without_session
 def readyz():
     """200 when the database, its schema, a worker and the outbox are all well; 503 otherwise."""
-    report = readiness(utcnow(), current_app.config)
+    report = readiness(utcnow(), current_app.config, outages.of(current_app))
     return _uncached(jsonify(report)), 200 if report["status"] == "ok" else 503
 
 

@@ -26,7 +26,7 @@ from flask import Flask
 from ..extensions import db
 from ..models.types import utcnow
 from ..notify import outbox
-from . import heartbeats, leases
+from . import heartbeats, leases, outages
 from .heartbeats import WorkerIdentity
 from .jobs import JOBS, Interrupted, Job, JobContext
 
@@ -111,13 +111,22 @@ class Worker:
         return bool(reports) and reports[0].sent + reports[0].failed >= outbox.BATCH
 
     def _safely(self, step) -> None:
-        # The database away or locked, say: logged once per round, rolled back; the loop goes on.
+        # Rolled back, and the loop goes on. The database away, locked, read-only or full is
+        # logged once an outage (outages.OutageLog); anything else with its traceback.
         try:
             step()
-        except Exception:
-            log.exception("worker round step failed", extra={"worker_id": self.identity.worker_id})
+        except Exception as error:
+            if not self._outage(error, "worker round"):
+                log.exception("worker round step failed", extra={"worker_id": self.identity.worker_id})
         finally:
             db.session.remove()
+
+    def _outage(self, error: Exception, where: str) -> bool:
+        """Whether the error is a database outage (then told to the app's outage log)."""
+        kind = outages.classify(error)
+        if kind is not None:
+            outages.of(self.app).failed(kind, error, where)
+        return kind is not None
 
     def deliver(self) -> outbox.Report:
         """One round of the outbox; logged when it did something."""
@@ -147,6 +156,8 @@ class Worker:
             log.info("job %s interrupted: the worker is stopping", job.name, extra={"job": job.name})
         except Exception as error:
             db.session.rollback()
+            if outages.classify(error) is not None:
+                raise  # the lease cannot be released either; it expires, and _safely logs the outage
             log.exception("job %s failed", job.name, extra={"job": job.name})
             leases.release(job.name, holder, utcnow(), succeeded=False, result="failed", error=f"{type(error).__name__}: {error}"[:2000])
         else:
@@ -174,7 +185,8 @@ class Worker:
                     heartbeats.beat(self.identity, utcnow(), job)
                     if job is not None and not leases.renew(job, self.identity.worker_id, utcnow()):
                         log.warning("job %s: lease lost to another worker", job, extra={"job": job})
-                except Exception:
-                    log.exception("heartbeat failed", extra={"worker_id": self.identity.worker_id})
+                except Exception as error:
+                    if not self._outage(error, "worker heartbeat"):
+                        log.exception("heartbeat failed", extra={"worker_id": self.identity.worker_id})
                 finally:
                     db.session.remove()

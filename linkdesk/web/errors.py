@@ -2,12 +2,14 @@
 
 from typing import NoReturn
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from ..extensions import db
+from ..service import outages
 from ..tickets.errors import Conflict
 
 MESSAGES = {
@@ -21,6 +23,7 @@ MESSAGES = {
     422: "提交的内容有误。",
     429: "请求过于频繁，请稍后再试。",
     500: "服务器内部错误，请稍后再试；如果问题持续，请联系系统管理员。",
+    503: outages.OutageKind.UNREACHABLE.message,
 }
 
 
@@ -75,9 +78,36 @@ def init_app(app) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        db.session.rollback()
+        _roll_back()
+        kind = outages.classify(error)
+        if kind is not None:  # the database is away, busy, read-only or full: not a bug of ours
+            outages.of(current_app).failed(kind, error, f"{request.method} {request.path}")
+            return outage_response(kind)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(InternalServerError.code)
+
+
+def outage_response(kind: outages.OutageKind):
+    """503 with ``Retry-After``: JSON under /api/, else a page that needs no database (the base
+    layout would ask it for the signed-in user and their unread messages)."""
+    if wants_json():
+        response = error_response(503, kind.message)
+    else:
+        # Rendered without the context processors: they would ask the database for the user's inbox.
+        page = current_app.jinja_env.get_template("outage.html").render(message=kind.message)
+        response = current_app.make_response((page, 503))
+    response.headers["Retry-After"] = str(outages.RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _roll_back() -> None:
+    # Nothing of the failed request is kept; a connection the database dropped is given up
+    # rather than rolled back (which would fail again), so the next request starts afresh.
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.invalidate()
 
 
 def _too_large_message(config) -> str:
