@@ -9,6 +9,7 @@ port on 127.0.0.1 (unreachable), ``PRAGMA query_only`` or ``default_transaction_
 
 import logging
 import socket
+import sqlite3
 
 import psycopg
 import pytest
@@ -189,7 +190,8 @@ def test_the_worker_logs_an_outage_once_not_a_traceback_a_round(app, switch, clo
     assert_no_traceback(caplog)
     switch.set(None)
     worker.round()
-    assert [record.failures for record in outage_lines(caplog)[1]] >= [3]
+    steps = 1 + len(worker.jobs)  # the outbox, then each job
+    assert [record.failures for record in outage_lines(caplog)[1]] == [3 * steps]
 
 
 def test_a_bug_is_still_a_500_with_its_traceback(app, client, caplog):
@@ -201,6 +203,22 @@ def test_a_bug_is_still_a_500_with_its_traceback(app, client, caplog):
     assert answer.status_code == 500 and "Retry-After" not in answer.headers
     assert outage_lines(caplog) == ([], [])
     assert any(record.exc_info for record in caplog.records)
+
+
+def test_a_lock_held_past_the_busy_timeout_is_busy_and_a_missing_table_no_outage(tmp_path):
+    path = str(tmp_path / "locked.sqlite3")
+    holder, waiter = sqlite3.connect(path, timeout=0, isolation_level=None), sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError) as locked:
+            waiter.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError) as missing:
+            waiter.execute("SELECT * FROM nothing")
+    finally:
+        holder.close()
+        waiter.close()
+    assert outages.classify(OperationalError("BEGIN IMMEDIATE", {}, locked.value)) is OutageKind.BUSY
+    assert outages.classify(OperationalError("SELECT", {}, missing.value)) is None
 
 
 @pytest.mark.parametrize(
