@@ -11,6 +11,7 @@ outbox's own claim, so nothing is done twice and a worker that dies leaves nothi
 - ``heartbeats``: each worker's heartbeat, for ``/readyz`` and the operator;
 - ``worker``: the loop, its signals and its logging; ``cli``: the ``worker`` command;
 - ``health``: what ``/healthz`` and ``/readyz`` check; ``views``: those two routes;
+- ``outages``: which database errors are an outage (503, not a bug) and one log line per outage;
 - ``logs``: structured logs with a request id; ``metrics``, ``desk_gauges``: ``/metrics``;
 - ``backup``, ``backup_cli``: backup and restore of the database with its attachments.
 """

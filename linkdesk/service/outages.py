@@ -130,7 +130,7 @@ class OutageLog:
                 return
             self._open = _Open(kind, time.monotonic(), 1)
         self._log.warning(
-            "database outage began (%s): %s on %s; answering 503 until it serves again",
+            "database outage began (%s): %s in %s; later failures are counted, not logged, until it serves again",
             kind.label,
             type(error).__name__,
             where,

@@ -81,7 +81,7 @@ def init_app(app) -> None:
         _roll_back()
         kind = outages.classify(error)
         if kind is not None:  # the database is away, busy, read-only or full: not a bug of ours
-            outages.of(current_app).failed(kind, error, f"{request.method} {request.path}")
+            outages.of(current_app).failed(kind, error, f"{request.method} {request.endpoint or '(no route)'}")
             return outage_response(kind)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(InternalServerError.code)
