@@ -80,6 +80,7 @@ def test_the_holder_keeps_its_lease_by_renewing(app, clock):
     assert leases.take("link_checks", "b", start + timedelta(seconds=100) + leases.DURATION + timedelta(seconds=1))
 
 
+@pytest.mark.realtime  # the heartbeat thread beats when its timed wait runs out
 def test_a_long_job_keeps_its_lease_through_the_heartbeat(app, clock):
     seen = {}
 

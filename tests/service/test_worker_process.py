@@ -19,7 +19,8 @@ from linkdesk.notify.events import add_channel, notify
 
 from ..notify_servers import WeComRobotServer
 
-pytestmark = pytest.mark.slow
+# Real processes waiting on real timeouts (and a signal during a timed wait): libfaketime never ends those.
+pytestmark = [pytest.mark.slow, pytest.mark.realtime]
 
 REPO = Path(__file__).resolve().parents[2]
 # Real processes run on the real clock, which time-machine cannot reach: a cutover day that is
