@@ -6,6 +6,8 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
+
 from sqlalchemy import select
 
 from linkdesk.extensions import db
