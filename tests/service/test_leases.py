@@ -7,7 +7,6 @@ import time
 from datetime import timedelta
 
 import pytest
-
 from sqlalchemy import select
 
 from linkdesk.extensions import db
