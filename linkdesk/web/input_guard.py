@@ -4,16 +4,17 @@
   database would store them (SQLite) or refuse them with an error (PostgreSQL refuses NUL).
   Tab, line feed and carriage return are text; the rest of C0 and DEL are not.
 - JSON of a sane depth (Python's parser recurses: a body nested 1,000 deep is a RecursionError).
-- ``<int:…>`` in routes matches only numbers an INTEGER column holds; a larger one is a 404.
+- ``<int:…>`` in routes matches only ASCII digits (``/tickets/１`` is a 404) and only numbers an
+  INTEGER column holds; a larger one is a 404.
 - Security headers on every response: no sniffing, no framing, a CSP without inline scripts.
 """
 
 import re
 
 from flask import abort, jsonify, request
-from werkzeug.routing import IntegerConverter
 
 from .errors import error_response, wants_json
+from .query_args import AsciiIntegerConverter
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_JSON_DEPTH = 20
@@ -30,8 +31,8 @@ SECURITY_HEADERS = {
 }
 
 
-class DatabaseIdConverter(IntegerConverter):
-    """The ``int`` converter bounded by the database's integer column: no route matches past it."""
+class DatabaseIdConverter(AsciiIntegerConverter):
+    """The ``int`` converter: ASCII digits, bounded by the database's integer column (no route matches past it)."""
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", DATABASE_INT_MAX)
