@@ -61,7 +61,7 @@ def int_arg(args: MultiDict, name: str, default: int, *, low: int, high: int) ->
     digits = value.removeprefix("-")
     if not _DIGITS.fullmatch(digits):
         return default
-    number = ascii_int(digits) if len(digits) <= 18 else 10**18  # past any bound; and no 4,300-digit parse
+    number = int(digits) if len(digits) <= 18 else 10**18  # past any bound; and no 4,300-digit parse
     return min(max(-number if value.startswith("-") else number, low), high)
 
 
