@@ -1,10 +1,11 @@
 """Account forms: login, passwords, and the admin's user forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from ..models import Role
+from ..web.query_args import WholeNumberField
 from .tokens import DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS
 
 
@@ -57,7 +58,7 @@ class ActiveForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    expires_days = IntegerField(
+    expires_days = WholeNumberField(
         "有效期（天）",
         default=DEFAULT_EXPIRY_DAYS,
         validators=[DataRequired("请填写有效期天数。"), NumberRange(1, MAX_EXPIRY_DAYS, f"有效期应为 1 至 {MAX_EXPIRY_DAYS} 天。")],

@@ -18,6 +18,7 @@ or garbage is a ``WeComError`` with a Chinese message; the secret and tokens nev
 
 import http.client
 import json
+import re
 import ssl
 import threading
 import urllib.error
@@ -32,6 +33,12 @@ LOGIN_URL = "https://login.work.weixin.qq.com/wwlogin/sso/login"
 DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
 # errcodes meaning "this access token is no good any more": fetch a new one and ask again, once.
 STALE_TOKEN_ERRCODES = {40014, 42001}
+# errcodes of getuserinfo meaning "this code is no good" (不合法的oauth_code, code 已使用, 不合法的请求字符):
+# the browser brought a code WeCom never gave or already took, which is the client's fault.
+BAD_CODE_ERRCODES = {40029, 40163, 40033}
+# What a code WeCom puts on the redirect looks like (32 letters and digits today); leniently, the
+# characters a URL carries unescaped, and a bound. Anything else is refused before WeCom is asked.
+CODE_FORMAT = re.compile(r"[A-Za-z0-9._~-]{1,512}")
 # Renew a little before WeCom's expiry, so that a token is never used in its last seconds.
 EXPIRY_MARGIN = timedelta(minutes=5)
 MAX_ANSWER_BYTES = 64 * 1024
@@ -39,6 +46,14 @@ MAX_ANSWER_BYTES = 64 * 1024
 
 class WeComError(Exception):
     """WeCom refused or could not be asked; the message is for people, in Chinese."""
+
+
+class BadCode(WeComError):
+    """The callback's code is not one WeCom gave (or it was used already): the browser's fault, not WeCom's."""
+
+
+class NotAMember(WeComError):
+    """The person who scanned is not a member of the corp (WeCom answered an ``openid``)."""
 
 
 @dataclass(frozen=True)
@@ -115,8 +130,8 @@ class AccessTokenCache:
 
 def member_userid(settings: WeComSettings, cache: AccessTokenCache, code: str) -> str:
     """The WeCom UserID of the member who scanned, from the callback's ``code``."""
-    if not code or len(code) > 512 or not code.isascii() or not code.isprintable():
-        raise WeComError("企业微信返回的授权码无效，请重新扫码登录。")
+    if not CODE_FORMAT.fullmatch(code):
+        raise BadCode("企业微信返回的授权码无效，请重新扫码登录。")
     for attempt in range(2):
         token = cache.get(settings)
         answer = _get_json(settings, "/cgi-bin/auth/getuserinfo", {"access_token": token, "code": code})
@@ -125,13 +140,13 @@ def member_userid(settings: WeComSettings, cache: AccessTokenCache, code: str) -
             cache.drop(settings, token)
             continue
         break
-    if errcode == 40029:
-        raise WeComError("企业微信授权码无效或已使用（errcode 40029），请重新扫码登录。")
+    if errcode in BAD_CODE_ERRCODES:
+        raise BadCode(f"企业微信授权码无效或已使用（errcode {errcode}），请重新扫码登录。")
     if errcode != 0:
         raise WeComError(f"企业微信拒绝了登录请求（errcode {_code(errcode)}），请稍后再试或联系管理员。")
     userid = answer.get("userid")
     if not isinstance(userid, str) or not userid.strip():
-        raise WeComError("该企业微信账号不是本单位成员，不能登录。")
+        raise NotAMember("该企业微信账号不是本单位成员，不能登录。")
     return userid.strip()
 
 

@@ -10,7 +10,7 @@ from flask_login import login_user
 from .sessions import sign_in
 from .users import note_login, user_for_wecom
 from .views import bp, wecom_settings
-from .wecom import AccessTokenCache, WeComError, authorize_url, member_userid
+from .wecom import AccessTokenCache, BadCode, NotAMember, WeComError, authorize_url, member_userid
 
 STATE_KEY = "wecom_state"
 UNKNOWN_MEMBER = "该企业微信账号尚未开通，请联系管理员。"
@@ -29,7 +29,13 @@ def wecom_login():
         abort(404)
     state = secrets.token_urlsafe(24)
     session[STATE_KEY] = state
-    return redirect(authorize_url(settings, url_for("accounts.wecom_callback", _external=True), state))
+    return redirect(authorize_url(settings, callback_url(), state))
+
+
+def callback_url() -> str:
+    """Where WeCom sends the browser back: on the address people open (LINKDESK_BASE_URL), never
+    on the Host header of this request, which whoever sends it chooses."""
+    return current_app.config["LINKDESK_BASE_URL"].rstrip("/") + url_for("accounts.wecom_callback")
 
 
 @bp.get("/login/wecom/callback")
@@ -46,6 +52,9 @@ def wecom_callback():
         return _refused("您没有在企业微信中确认登录。", 400)
     try:
         userid = member_userid(settings, token_cache(), code)
+    except (BadCode, NotAMember) as error:
+        # What the browser brought is no good: its answer, not an upstream failure.
+        return _refused(str(error), 400 if isinstance(error, BadCode) else 403)
     except WeComError as error:
         current_app.logger.warning("企业微信登录失败：%s", error)
         return _refused(str(error), 502)

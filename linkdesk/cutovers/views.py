@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, IntegerField, StringField
+from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..accounts.access import login_required, roles_required, scope_key, scoped_centers
@@ -17,6 +17,7 @@ from ..models import BlackoutWindow, Center, Province, Role, Service
 from ..models.types import utcnow
 from ..spreadsheet import csv_text
 from ..web.errors import abort_with, error_response
+from ..web.query_args import WholeNumberField
 from ..web.ui import as_query, link_maker
 from ..workdays.calendar import FIRST_DAY, LAST_DAY, local_date
 from ..workdays.schedules import current_calendar
@@ -231,7 +232,7 @@ def subscribe():
 
 
 class LimitForm(FlaskForm):
-    max_per_day = IntegerField(
+    max_per_day = WholeNumberField(
         "每日切换上限（留空为不限）", validators=[Optional(), NumberRange(min=1, max=1000, message="请输入 1 至 1000 之间的整数。")]
     )
 

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..accounts.access import roles_required
 from ..models.types import utcnow
+from ..web.ui import as_query, current_query
 from ..workdays.calendar import local_date
 from ..workdays.schedules import current_calendar
 from .export import annex_rows, workbook_bytes
@@ -33,7 +34,13 @@ def index():
     picture, problem = _picture()
     rows, total = rows_of(picture)
     return render_template(
-        "overview/index.html", picture=picture, rows=rows, total=total, annex=annex_rows(rows), problem=problem
+        "overview/index.html",
+        picture=picture,
+        rows=rows,
+        total=total,
+        annex=annex_rows(rows),
+        problem=problem,
+        period_query=as_query(current_query("from", "to")),  # the export is of the period shown
     ), 422 if problem else 200
 
 

@@ -3,21 +3,28 @@
 - No control characters in any text a person or client sends (query, form, JSON, path): the
   database would store them (SQLite) or refuse them with an error (PostgreSQL refuses NUL).
   Tab, line feed and carriage return are text; the rest of C0 and DEL are not.
+- A file input's part is a file: one whose name has a line break arrives without its header's
+  ``filename`` (werkzeug reads the header as broken) and so as text under the input's name — the
+  upload would be missed and the page would say no file was chosen. It is refused, saying why.
 - JSON of a sane depth (Python's parser recurses: a body nested 1,000 deep is a RecursionError).
-- ``<int:…>`` in routes matches only numbers an INTEGER column holds; a larger one is a 404.
+- ``<int:…>`` in routes matches only ASCII digits (``/tickets/１`` is a 404) and only numbers an
+  INTEGER column holds; a larger one is a 404.
 - Security headers on every response: no sniffing, no framing, a CSP without inline scripts.
 """
 
 import re
 
 from flask import abort, jsonify, request
-from werkzeug.routing import IntegerConverter
 
 from .errors import error_response, wants_json
+from .query_args import AsciiIntegerConverter
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_JSON_DEPTH = 20
 DATABASE_INT_MAX = 2**31 - 1  # PostgreSQL INTEGER; SQLite takes more, the same bound for both
+# The names of the desk's file inputs, in its forms and its API (``file``).
+FILE_INPUTS = frozenset({"attachments", "file", "schedule_file", "registry_file"})
+UNNAMED_FILE = "上传的文件没有可识别的文件名：文件名中不能有换行等控制字符，请重命名文件后重新上传。"
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -30,8 +37,8 @@ SECURITY_HEADERS = {
 }
 
 
-class DatabaseIdConverter(IntegerConverter):
-    """The ``int`` converter bounded by the database's integer column: no route matches past it."""
+class DatabaseIdConverter(AsciiIntegerConverter):
+    """The ``int`` converter: ASCII digits, bounded by the database's integer column (no route matches past it)."""
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", DATABASE_INT_MAX)
@@ -69,6 +76,10 @@ def _check_request() -> None:
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
             abort(404)  # no object is named so
+    if request.mimetype == "multipart/form-data":
+        for field in FILE_INPUTS.intersection(request.form):
+            if any(request.form.getlist(field)):
+                raise BadInput(422, field, UNNAMED_FILE)
     for source in (request.args, request.form):
         for field, value in source.items(multi=True):
             # A multipart part may come with an empty name, which werkzeug reads as None.

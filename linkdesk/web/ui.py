@@ -139,16 +139,31 @@ def _template_globals() -> dict:
     }
 
 
-def as_query(filters, **extra) -> dict:
-    """The filters that are set, as query arguments for ``url_for``, plus ``extra``.
+def link_arg_name(name: object) -> bool:
+    """Whether a query argument may be carried into a link built by ``url_for``: not one of its own
+    keywords (``endpoint``, ``_method``, ``_anchor``, ``_external``, ``_scheme``, and any other
+    ``_…`` a later Flask adds) — ``_method=POST`` is a BuildError (a 500), ``_external=1`` a link to
+    whatever Host the request named, ``_anchor``/``_scheme`` a changed link."""
+    return isinstance(name, str) and bool(name) and not name.startswith("_") and name != "endpoint"
 
-    Links are built from the known filters only, never from ``request.args``: a parameter
-    named like one of ``url_for``'s own (``endpoint``, ``_method``) or a route's (``kind``)
-    would break the link, or the page.
+
+def as_query(filters, **extra) -> dict:
+    """The filters that are set, as query arguments for ``url_for``, plus ``extra``: the one way a
+    page carries its query into its links.
+
+    ``filters`` is a dataclass of known filters or a mapping — ``current_query(...)`` for the
+    arguments of this request. A link is built from known names only, never from all of
+    ``request.args``: an argument named like a route's variable (``kind``) would change the link,
+    and one named like ``url_for``'s own keywords would break it (those are never carried).
     """
     items = dataclasses.asdict(filters).items() if dataclasses.is_dataclass(filters) else filters.items()
-    query = {name: "1" if value is True else value for name, value in items if value}
+    query = {name: "1" if value is True else value for name, value in items if value and link_arg_name(name)}
     return {**query, **extra}
+
+
+def current_query(*names: str) -> dict[str, str]:
+    """The arguments ``names`` of this request's query string, for ``as_query``."""
+    return {name: request.args.get(name, "") for name in names if link_arg_name(name)}
 
 
 _MARKER = 7_777_777_777  # a value no id, date or filter of a link takes

@@ -11,27 +11,32 @@ from linkdesk.models import Role, User
 from tests.wecom_server import AGENT_ID, CORP_ID, SECRET, WeComApiServer
 
 LOGIN_URL = "https://login.work.weixin.qq.com/wwlogin/sso/login"
+BASE_URL = "https://desk.example.gov.cn"
 
 
 @pytest.fixture
 def wecom(app):
     server = WeComApiServer()
     app.config.update(
-        LINKDESK_WECOM_CORP_ID=CORP_ID, LINKDESK_WECOM_AGENT_ID=AGENT_ID, LINKDESK_WECOM_SECRET=SECRET, LINKDESK_WECOM_API_BASE=server.base
+        LINKDESK_WECOM_CORP_ID=CORP_ID,
+        LINKDESK_WECOM_AGENT_ID=AGENT_ID,
+        LINKDESK_WECOM_SECRET=SECRET,
+        LINKDESK_WECOM_API_BASE=server.base,
+        LINKDESK_BASE_URL=BASE_URL + "/",
     )
     yield server
     server.stop()
 
 
-def start(browser) -> str:
+def start(browser, **headers) -> str:
     """Press 企业微信扫码登录: the state the app sent to WeCom."""
-    response = browser.get("/login/wecom")
+    response = browser.get("/login/wecom", headers=headers)
     assert response.status_code == 302
     location = urlsplit(response.headers["Location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == LOGIN_URL
     query = {key: values[0] for key, values in parse_qs(location.query).items()}
     assert query["login_type"] == "CorpApp" and query["appid"] == CORP_ID and query["agentid"] == AGENT_ID
-    assert query["redirect_uri"] == "http://localhost/login/wecom/callback"
+    assert query["redirect_uri"] == f"{BASE_URL}/login/wecom/callback"
     return query["state"]
 
 
@@ -106,19 +111,19 @@ class TestRefusals:
 
     def test_a_non_member_is_refused(self, client, wecom, clock):
         response = back_from_wecom(client, code=wecom.code_for(None), state=start(client))
-        assert response.status_code == 502 and "不是本单位成员" in response.get_data(as_text=True)
+        assert response.status_code == 403 and "不是本单位成员" in response.get_data(as_text=True)
         assert signed_out(client)
 
     def test_a_bad_code_is_refused(self, client, make, wecom, clock):
         with_wecom_id(make, "wang")
         response = back_from_wecom(client, code="made-up-code", state=start(client))
-        assert response.status_code == 502 and "40029" in response.get_data(as_text=True)
+        assert response.status_code == 400 and "40029" in response.get_data(as_text=True)
         assert signed_out(client)
 
     def test_a_replayed_state_is_refused(self, app, client, make, wecom, clock):
         with_wecom_id(make, "wang")
         state = start(client)
-        assert back_from_wecom(client, code="made-up-code", state=state).status_code == 502
+        assert back_from_wecom(client, code="made-up-code", state=state).status_code == 400
         response = back_from_wecom(client, code=wecom.code_for("wang"), state=state)  # the same state again
         assert response.status_code == 400 and "重新扫码登录" in response.get_data(as_text=True)
         assert signed_out(client)
@@ -173,3 +178,38 @@ class TestRefusals:
         response = back_from_wecom(client, code=code, state=state)
         assert response.status_code == 502 and "无法连接企业微信接口" in response.get_data(as_text=True)
         assert signed_out(client)
+
+
+class TestTheBrowsersCode:
+    """Issue 34: a code the browser brings is the browser's fault when it is no good (400), and one
+    that cannot be a code is refused without asking WeCom; a WeCom-side failure stays 502 (above)."""
+
+    @pytest.mark.parametrize("code", ["bogus", "a" * 512])
+    def test_a_code_wecom_does_not_know_is_a_400(self, client, make, wecom, clock, code):
+        with_wecom_id(make, "wang")
+        response = back_from_wecom(client, code=code, state=start(client))
+        text = response.get_data(as_text=True)
+        assert response.status_code == 400 and "40029" in text and "重新扫码登录" in text
+        assert wecom.getuserinfo_calls == 1 and signed_out(client)
+
+    def test_a_used_code_is_a_400(self, client, make, wecom, clock):
+        with_wecom_id(make, "wang")
+        code = wecom.code_for("wang")
+        assert back_from_wecom(client, code=code, state=start(client)).status_code == 302
+        client.post("/logout")
+        response = back_from_wecom(client, code=code, state=start(client))
+        assert response.status_code == 400 and "重新扫码登录" in response.get_data(as_text=True)
+
+    @pytest.mark.parametrize("code", ["é", "a" * 600, "code\r\nx", "code x", "代码", "a/b", "a%00"])
+    def test_a_code_that_cannot_be_one_never_reaches_wecom(self, client, make, wecom, clock, code):
+        with_wecom_id(make, "wang")
+        response = back_from_wecom(client, code=code, state=start(client))
+        text = response.get_data(as_text=True)
+        assert response.status_code == 400 and "授权码无效" in text and "<html" in text.lower()
+        assert wecom.getuserinfo_calls == 0 and wecom.gettoken_calls == 0
+        assert signed_out(client)
+
+    def test_the_callback_address_is_the_desks_not_the_host_header(self, client, wecom):
+        # start() checks redirect_uri against LINKDESK_BASE_URL.
+        start(client, Host="evil.example")
+        start(client, **{"X-Forwarded-Host": "evil.example"})

@@ -146,11 +146,12 @@ def signed_in(app, make):
         "admin": make.user(Role.ADMIN),
     }
     browsers, tokens = {}, {}
-    for name, account in people.items():
-        browser = app.test_client()
-        browser.post("/login", data={"username": account.username, "password": account.password})
-        browsers[name], tokens[name] = browser, make.token(account)
-    with frozen():
+    with frozen():  # at the time the requests are sent: a session cookie signed "later" is no session
+        for name, account in people.items():
+            browser = app.test_client()
+            assert browser.post("/login", data={"username": account.username, "password": account.password}).status_code == 302
+            assert browser.get("/account").status_code == 200, name
+            browsers[name], tokens[name] = browser, make.token(account)
         Api(app.test_client(), tokens["clerk"]).post("/tickets", ticket_request(cutover_date="2026-12-11"))
     return browsers, tokens
 

@@ -293,3 +293,50 @@ class TestPages:
         assert response.status_code == 413
         assert "提交的内容过大" in response.get_data(as_text=True)
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1  # the filing only
+
+
+class TestBrokenFileNames:
+    """Issue 34, point 6: a file whose name has a line break reaches the desk without its name
+    (werkzeug reads the part's header as broken, so the part is text under the file input's name):
+    it is refused saying so, not with "请选择要上传的文件" (no file chosen)."""
+
+    NAMES = ["公函\r\n.pdf", "公函\n.pdf", "公函\r.pdf"]
+    BINARY_PDF = PDF + b"\x00\x01\xff\xfe stream"  # what a real PDF holds: bytes no text field takes
+
+    @pytest.mark.parametrize("name", NAMES)
+    @pytest.mark.parametrize("content", [PDF, BINARY_PDF], ids=["text-like", "binary"])
+    def test_the_api_says_the_name_is_the_problem(self, team, name, content):
+        api, _ = team["zhengzhou"]
+        ticket = file_ticket(api)
+        response = attach(api, ticket, (name, content))
+        body = response.get_json()
+        assert response.status_code == 422 and "file" in body["errors"], body
+        assert "文件名中不能有换行" in body["error"] and "请选择要上传的文件" not in body["error"]
+        with frozen():
+            filed = api.upload("/tickets", ticket_request("transfer", cutover_date=CUTOVER), (name, content))
+        assert filed.status_code == 422 and "文件名中不能有换行" in filed.get_json()["error"]
+        assert attachment_count() == 0
+
+    @pytest.mark.parametrize("name", NAMES)
+    def test_the_pages_say_the_name_is_the_problem(self, client, auth, team, name):
+        api, clerk = team["zhengzhou"]
+        ticket = file_ticket(api)
+        auth.login(clerk.username, clerk.password)
+        with frozen():
+            added = client.post(
+                f"/tickets/{ticket['id']}/attachments",
+                **multipart({"version": ticket["version"]}, (name, self.BINARY_PDF), field="attachments"),
+            )
+            filed = client.post(
+                "/tickets/new", **multipart(ticket_request("transfer", cutover_date=CUTOVER), (name, PDF), field="attachments")
+            )
+        for response in (added, filed):
+            text = response.get_data(as_text=True)
+            assert response.status_code == 422 and "文件名中不能有换行" in text and "请选择要上传的文件" not in text
+        assert attachment_count() == 0
+
+    def test_other_control_characters_in_a_name_are_taken_out(self, team):
+        api, _ = team["zhengzhou"]
+        ticket = file_ticket(api)
+        response = attach(api, ticket, ("公\t函\x01.pdf", PDF))
+        assert response.status_code == 201 and response.get_json()["attachments"][0]["filename"] == "公函.pdf"
