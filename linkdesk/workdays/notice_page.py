@@ -89,42 +89,78 @@ def flatten(text: str) -> str:
     return re.sub(r"\s", "\n", _INNER_SPACE.sub("", text).strip())
 
 
+def _prepared(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_FULL_WIDTH_DIGITS)
+
+
+def find_notices(text: str) -> tuple[list[NoticeText], list[str]]:
+    """Every notice in a pasted text, in page order, and the titles it only mentions.
+
+    A title followed by numbered items (before the next title) is a notice: a page may carry a
+    yearly notice and its adjustment notices, in any order. A title with no items after it (a
+    link to another year's notice, the page's header) is returned among the mentions, so that the
+    preview can name it; one inside 《》 is only a reference and is not returned at all.
+    """
+    text = _prepared(text)
+    titles = _titles(text)
+    notices: list[NoticeText] = []
+    mentions: list[str] = []
+    since = 0
+    for index, (kind, match) in enumerate(titles):
+        following = titles[index + 1][1].start() if index + 1 < len(titles) else len(text)
+        if _FIRST_ITEM.search(text, match.end(), following):
+            notice, since = _notice_at(text, kind, match, following, since)
+            notices.append(notice)
+        else:
+            mentions.append(_title_of(kind, match)[0])
+    named = {notice.title.removeprefix("国务院办公厅") for notice in notices}
+    mentions = list(dict.fromkeys(title for title in mentions if title.removeprefix("国务院办公厅") not in named))
+    return notices, mentions
+
+
 def find_notice(text: str) -> NoticeText | None:
-    """The notice in a pasted text, or None when no title of a holiday notice is in it.
+    """The (first) notice in a pasted text, or None when no title of a holiday notice is in it.
 
     Of several titles (a page header, a link to last year's notice, the notice itself), the one
     followed by the numbered items is the notice; a title inside 《》 is only a reference to one.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_FULL_WIDTH_DIGITS)
+    notices, _ = find_notices(text)
+    if notices:
+        return notices[0]
+    text = _prepared(text)
     titles = _titles(text)
     if not titles:
         return None
-    chosen = None
-    for index, (kind, match) in enumerate(titles):
-        following = titles[index + 1][1].start() if index + 1 < len(titles) else len(text)
-        if _FIRST_ITEM.search(text, match.end(), following):
-            chosen = (kind, match, following)
-            break
-    if chosen is None:
-        kind, match = titles[0]
-        chosen = (kind, match, titles[1][1].start() if len(titles) > 1 else len(text))
-    kind, match, following = chosen
-    first_item = _FIRST_ITEM.search(text, match.end(), following)
-    if first_item:
-        end, signed = _signature(text[first_item.start() :])
-        body = text[match.end() : first_item.start() + end]
-    else:
-        body, signed = text[match.end() : following], None
-    number = _NUMBER.search(text, match.end(), match.end() + len(body)) or _last(_NUMBER, text[: match.start()])
+    kind, match = titles[0]
+    return _notice_at(text, kind, match, titles[1][1].start() if len(titles) > 1 else len(text), 0)[0]
+
+
+def _title_of(kind: str, match: re.Match) -> tuple[str, int, str, str]:
+    """(title, year, action, holiday) as a title match names them."""
     office = "国务院办公厅" if match.group(1) else ""
     if kind == YEARLY:
         year = int(match.group(2))
-        title, action, holiday = f"{office}关于{year}年部分节假日安排的通知", "", ""
+        return f"{office}关于{year}年部分节假日安排的通知", year, "", ""
+    action, year = re.sub(r"\s", "", match.group(2)), int(match.group(3))
+    return re.sub(r"\s", "", match.group(0)), year, action, re.sub(r"\s", "", match.group(4))
+
+
+def _notice_at(text: str, kind: str, match: re.Match, following: int, since: int) -> tuple[NoticeText, int]:
+    """The notice whose title is ``match`` (its text ends before ``following``), and where it ends.
+
+    ``since`` is where the notice before it ended: a 文号 printed above this title is looked for
+    after that point only.
+    """
+    first_item = _FIRST_ITEM.search(text, match.end(), following)
+    if first_item:
+        end, signed = _signature(text[first_item.start() : following])
+        body = text[match.end() : first_item.start() + end]
     else:
-        action, year = re.sub(r"\s", "", match.group(2)), int(match.group(3))
-        holiday = re.sub(r"\s", "", match.group(4))
-        title = re.sub(r"\s", "", match.group(0))
-    return NoticeText(
+        body, signed = text[match.end() : following], None
+    ends = match.end() + len(body)
+    number = _NUMBER.search(text, match.end(), ends) or _last(_NUMBER, text[since : match.start()])
+    title, year, action, holiday = _title_of(kind, match)
+    notice = NoticeText(
         kind=kind,
         year=year,
         title=title,
@@ -134,6 +170,7 @@ def find_notice(text: str) -> NoticeText | None:
         action=action,
         holiday=holiday,
     )
+    return notice, ends
 
 
 def _last(pattern: re.Pattern, text: str) -> re.Match | None:
