@@ -44,6 +44,8 @@ _ALIASES = {"五一": "劳动节", "清明": "清明节", "端午": "端午节",
 _ITEM = re.compile(r"^([一二三四五六七八九十]{1,3})、(.*)$", re.S)
 _EXTEND = re.compile(rf"^延长(?:\d{{4}}年)?(.{{1,12}}?)假期至{_DATE}{_NOTE}(?:,{_DATE}{_NOTE}起?(?:正常)?上班(?:工作)?)?$")
 _DATED = re.compile(r"\d+月|\d+日")
+# An item headed by its holiday's name, as in a yearly notice: 元旦:1月1日(周四)至3日(周六)放假调休 (compacted).
+_HEADING = re.compile(r"^((?:\d{4}年)?[^\d:,;()]{1,12}):(.*)$")
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def _read(found: NoticeText) -> Amendment:
         if not in_items:
             continue  # the preamble: 各省、自治区……：经国务院批准，现将……通知如下
         if item:
-            compact = item.group(2)
+            compact = _without_heading(item.group(2), holiday, sentence)
         for clause in compact.split(";"):
             clause = clause.strip(",")
             extend = _EXTEND.match(clause)
@@ -187,6 +189,18 @@ def _read(found: NoticeText) -> Amendment:
     change = HolidayChange(change.holiday, change.first, change.last, frozenset(makeup), change.sentence)
     _check(change, makeup, found.year)
     return Amendment(found.year, found.source, (change,), found.signed)
+
+
+def _without_heading(compact: str, holiday: str, sentence: str) -> str:
+    """An item's text without the holiday's name before it, as a yearly notice writes its items
+    (一、元旦：1月1日（周四）至3日（周六）放假调休……); the name must be the holiday the title adjusts."""
+    heading = _HEADING.match(compact)
+    if not heading:
+        return compact
+    name = re.sub(r"^\d{4}年", "", heading.group(1))
+    if _ALIASES.get(name, name) != holiday:
+        raise _fail(sentence, f"标题说调整的是{holiday}，这一项写的却是“{name}”。")
+    return heading.group(2)
 
 
 def _extension(match: re.Match, holiday: str, sentence: str, found: NoticeText) -> HolidayChange:
