@@ -20,6 +20,9 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+
+from opencc import OpenCC
 
 YEARLY, AMENDMENT = "yearly", "amendment"
 
@@ -68,6 +71,8 @@ _FOOTER = re.compile(
 # The notice's standard sentence, for a copy pasted without its title: 现将2024年元旦、春节……的具体安排通知如下.
 # (The empty first group stands for the title's 国务院办公厅, which such a copy does not show.)
 _STANDARD_SENTENCE = re.compile(rf"((?!))?{_spaced('现将')}\s*{_YEAR}\s*(?:元\s*旦|春\s*节)[^。]{{0,80}}?{_spaced('安排通知如下')}")
+# Pinyin printed in brackets after each character, as some copies do: 國(guó)務(wù)院.
+_PINYIN = re.compile(r"(?<=[\u3400-\u9fff])\s*[（(]\s*[a-zA-Z\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]{1,8}[1-5]?\s*[)）]")
 # HTML pasted as text: line breaks and paragraphs become line breaks, other tags go.
 _HTML_BREAK = re.compile(r"(?i)<\s*(?:br|/?p|/div|/li|/tr|/h\d)\b[^<>]*>")
 _HTML_TAG = re.compile(r"(?i)</?[a-z!][^<>]*>")
@@ -133,7 +138,18 @@ def _prepared(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "<" in text or "&" in text:
         text = html.unescape(_HTML_TAG.sub("", _HTML_BREAK.sub("\n", text)))
-    return text.translate(_FULL_WIDTH_DIGITS)
+    return _PINYIN.sub("", simplified(text)).translate(_FULL_WIDTH_DIGITS)
+
+
+@cache
+def _converter() -> OpenCC:
+    return OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """The text in simplified characters (a copy of a Xinhua release in traditional characters:
+    國務院辦公廳關於……), converted with OpenCC's dictionaries (phrases first, then characters)."""
+    return _converter().convert(text)
 
 
 def find_notices(text: str) -> tuple[list[NoticeText], list[str]]:

@@ -273,3 +273,43 @@ class TestAdjustmentInTheYearlyWording:
     def test_an_item_naming_another_holiday_is_refused(self):
         message = refusal(PAGE_EXAMPLE_ADJUSTMENT.replace("一、元旦：", "一、春节："))
         assert "标题说调整的是元旦，这一项写的却是“春节”" in message
+
+
+def _traditional(notice: str, config: str) -> str:
+    from opencc import OpenCC
+
+    return OpenCC(config).convert(notice)
+
+
+def _with_pinyin(notice: str) -> str:
+    """Pinyin in brackets after the characters of the title's first words, as some copies print it."""
+    return notice.replace("國務院辦公廳", "國(guó)務(wù)院（yuàn）辦(bàn)公(gōng)廳(tīng)", 1)
+
+
+class TestTraditionalCharacters:
+    @pytest.mark.parametrize("year", CLUTTERED_YEARS)
+    @pytest.mark.parametrize("config", ["s2t", "s2tw", "s2hk"])
+    def test_a_traditional_copy_reads_the_same(self, config, year):
+        pasted = _traditional(text(str(year)), config)
+        assert "國務院辦公廳關於" in pasted
+        schedule, clean = parse_notice(pasted), parse_notice(text(str(year)))
+        assert (schedule.holidays, schedule.makeup_workdays, schedule.periods, schedule.source) == (
+            clean.holidays,
+            clean.makeup_workdays,
+            clean.periods,
+            clean.source,
+        )
+
+    @pytest.mark.parametrize("year", sorted(ADJUSTMENTS))
+    def test_a_traditional_adjustment_reads_the_same(self, year):
+        assert read_notice(_traditional(text(ADJUSTMENTS[year]), "s2t")) == parse_amendment(text(ADJUSTMENTS[year]))
+
+    @pytest.mark.parametrize("year", (2020, 2025))
+    def test_bracketed_pinyin(self, year):
+        pasted = _with_pinyin(_traditional(text(str(year)), "s2t"))
+        assert "國(guó)務(wù)院" in pasted
+        assert parse_notice(pasted) == parse_notice(text(str(year)))
+
+    def test_a_traditional_copy_with_a_wrong_sentence_is_refused_naming_it(self):
+        pasted = _traditional(text("2026").replace("10月10日（周六）上班。", "10月10日（周六）上斑。"), "s2t")
+        assert "“9月20日（周日）、10月10日（周六）上斑。”" in refusal(pasted)
