@@ -45,9 +45,12 @@ def earliest_command(submitted: date):
 @workdays.command("check")
 @click.argument("day", type=IsoDate())
 def check_command(day: date):
-    """Print `workday` or `off`."""
+    """Print `workday` or `off`, followed by ` provisional` when the day's year has no official
+    notice yet (the answer then rests on the statutory holidays alone and may change)."""
     try:
-        click.echo("workday" if current_calendar().is_working_day(day) else "off")
+        calendar = current_calendar()
+        answer = "workday" if calendar.is_working_day(day) else "off"
+        click.echo(answer + (" provisional" if calendar.is_provisional(day) else ""))
     except CalendarRangeError as error:
         raise click.ClickException(str(error)) from None
 

@@ -59,6 +59,12 @@ def test_cli_check(runner, day, answer):
     assert runner.invoke(args=["workdays", "check", day]).output.strip() == answer
 
 
+@pytest.mark.parametrize(("day", "answer"), [("2027-02-12", "workday provisional"), ("2027-02-06", "off provisional")])
+def test_cli_check_marks_provisional_years(runner, day, answer):
+    # 2027 has no notice yet: the answer rests on the statutory holidays alone (春节 from 除夕, 2027-02-05).
+    assert runner.invoke(args=["workdays", "check", day]).output.strip() == answer
+
+
 def test_cli_refuses_a_bad_date(runner):
     result = runner.invoke(args=["workdays", "check", "2026-13-01"])
     assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
@@ -79,7 +85,7 @@ def test_api_earliest_malformed_is_422_naming_the_field(api_as, value):
 
 def test_importing_2027_makes_it_official(runner, tmp_path):
     before = runner.invoke(args=["workdays", "check", "2027-01-04"]).output.strip()
-    assert before == "workday"  # provisional rules: only 1 January
+    assert before == "workday provisional"  # provisional rules: only 1 January
     path = tmp_path / "2027.json"
     path.write_text(json.dumps(SCHEDULE_2027, ensure_ascii=False), encoding="utf-8")
     result = runner.invoke(args=["workdays", "import", str(path), "--yes"])
@@ -94,7 +100,7 @@ def test_import_dry_run_stores_nothing(runner, tmp_path):
     path.write_text(json.dumps(SCHEDULE_2027, ensure_ascii=False), encoding="utf-8")
     result = runner.invoke(args=["workdays", "import", str(path), "--dry-run"])
     assert "2027-01-09 周六 调休上班" in result.output
-    assert runner.invoke(args=["workdays", "check", "2027-01-04"]).output.strip() == "workday"
+    assert runner.invoke(args=["workdays", "check", "2027-01-04"]).output.strip() == "workday provisional"
 
 
 def test_a_bad_notice_names_the_sentence_and_stores_nothing(runner, tmp_path):
