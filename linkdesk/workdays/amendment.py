@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .calendar import YearSchedule
+from .calendar import Adjustment, YearSchedule
 from .notice import (
     _DATE,
     _MAKEUP,
@@ -33,7 +33,9 @@ from .notice import (
     _makeup_days,
     _sentences,
     _statutory_days,
+    find_all,
     parse_notice,
+    read_yearly,
 )
 from .notice_page import AMENDMENT, NoticeText
 
@@ -42,6 +44,8 @@ _ALIASES = {"五一": "劳动节", "清明": "清明节", "端午": "端午节",
 _ITEM = re.compile(r"^([一二三四五六七八九十]{1,3})、(.*)$", re.S)
 _EXTEND = re.compile(rf"^延长(?:\d{{4}}年)?(.{{1,12}}?)假期至{_DATE}{_NOTE}(?:,{_DATE}{_NOTE}起?(?:正常)?上班(?:工作)?)?$")
 _DATED = re.compile(r"\d+月|\d+日")
+# An item headed by its holiday's name, as in a yearly notice: 元旦:1月1日(周四)至3日(周六)放假调休 (compacted).
+_HEADING = re.compile(r"^((?:\d{4}年)?[^\d:,;()]{1,12}):(.*)$")
 
 
 @dataclass(frozen=True)
@@ -62,33 +66,49 @@ class Amendment:
     year: int
     source: str
     changes: tuple[HolidayChange, ...]
+    signed: date | None = None
+
+    @property
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        """What the notice changes, as the year keeps it."""
+        return tuple(Adjustment(self.source, change.holiday, change.first, change.last, change.makeup_workdays) for change in self.changes)
 
     def apply(self, schedule: YearSchedule) -> YearSchedule:
         """The year's schedule with this notice applied; refused whole if it does not fit."""
         if schedule.year != self.year:
             raise NoticeParseError(f"这份通知调整的是 {self.year} 年的安排，不能套用在 {schedule.year} 年上。")
-        holidays, makeup = set(schedule.holidays), set(schedule.makeup_workdays)
-        periods = list(schedule.periods)
-        for change in self.changes:
-            index = _period_of(periods, change.holiday, schedule.year)
-            name, old_first, old_last = periods[index]
-            old_days = set(_days(old_first, old_last))
-            if change.first is None:  # 延长: the holiday runs on to a later day
-                if change.last < old_last:
-                    raise _fail(
-                        change.sentence, f"现行安排中{change.holiday}已放到{_md(old_last)}，通知却写延长至{_md(change.last)}，前后矛盾。"
-                    )
-                first = old_first
-            else:  # 调整: the holiday's days are replaced, with its make-up days
-                first = change.first
-                holidays -= old_days
-                makeup -= {day for day in makeup if _nearest(periods, day) == index}
-            new_days = set(_days(first, change.last))
-            holidays |= new_days
-            makeup = (makeup - new_days) | change.makeup_workdays
-            periods[index] = (name, first, change.last)
-        source = schedule.source if self.source in schedule.source else f"{schedule.source}；{self.source}"
-        return YearSchedule(schedule.year, frozenset(holidays), frozenset(makeup), source, tuple(periods))
+        for change, adjustment in zip(self.changes, self.adjustments, strict=True):
+            schedule = apply_adjustment(schedule, adjustment, change.sentence)
+        return schedule
+
+
+def apply_adjustment(schedule: YearSchedule, adjustment: Adjustment, sentence: str = "") -> YearSchedule:
+    """The schedule with one adjustment applied (again), which it then keeps among its adjustments.
+
+    ``sentence``: the notice's sentence, quoted if the adjustment does not fit the schedule
+    (an adjustment kept from an earlier import is named by its source instead).
+    """
+    sentence = sentence or adjustment.source
+    holidays, makeup = set(schedule.holidays), set(schedule.makeup_workdays)
+    periods = list(schedule.periods)
+    index = _period_of(periods, adjustment.holiday, schedule.year)
+    name, old_first, old_last = periods[index]
+    old_days = set(_days(old_first, old_last))
+    if adjustment.first is None:  # 延长: the holiday runs on to a later day
+        if adjustment.last < old_last:
+            raise _fail(sentence, f"现行安排中{adjustment.holiday}已放到{_md(old_last)}，通知却写延长至{_md(adjustment.last)}，前后矛盾。")
+        first = old_first
+    else:  # 调整: the holiday's days are replaced, with its make-up days
+        first = adjustment.first
+        holidays -= old_days
+        makeup -= {day for day in makeup if _nearest(periods, day) == index}
+    new_days = set(_days(first, adjustment.last))
+    holidays |= new_days
+    makeup = (makeup - new_days) | adjustment.makeup_workdays
+    periods[index] = (name, first, adjustment.last)
+    source = schedule.source if adjustment.source in schedule.source else f"{schedule.source}；{adjustment.source}"
+    kept = tuple(earlier for earlier in schedule.adjustments if earlier.source != adjustment.source)
+    return YearSchedule(schedule.year, frozenset(holidays), frozenset(makeup), source, tuple(periods), (*kept, adjustment))
 
 
 def _md(day: date) -> str:
@@ -146,7 +166,7 @@ def _read(found: NoticeText) -> Amendment:
         if not in_items:
             continue  # the preamble: 各省、自治区……：经国务院批准，现将……通知如下
         if item:
-            compact = item.group(2)
+            compact = _without_heading(item.group(2), holiday, sentence)
         for clause in compact.split(";"):
             clause = clause.strip(",")
             extend = _EXTEND.match(clause)
@@ -168,7 +188,19 @@ def _read(found: NoticeText) -> Amendment:
     change = changes[0]
     change = HolidayChange(change.holiday, change.first, change.last, frozenset(makeup), change.sentence)
     _check(change, makeup, found.year)
-    return Amendment(found.year, found.source, (change,))
+    return Amendment(found.year, found.source, (change,), found.signed)
+
+
+def _without_heading(compact: str, holiday: str, sentence: str) -> str:
+    """An item's text without the holiday's name before it, as a yearly notice writes its items
+    (一、元旦：1月1日（周四）至3日（周六）放假调休……); the name must be the holiday the title adjusts."""
+    heading = _HEADING.match(compact)
+    if not heading:
+        return compact
+    name = re.sub(r"^\d{4}年", "", heading.group(1))
+    if _ALIASES.get(name, name) != holiday:
+        raise _fail(sentence, f"标题说调整的是{holiday}，这一项写的却是“{name}”。")
+    return heading.group(2)
 
 
 def _extension(match: re.Match, holiday: str, sentence: str, found: NoticeText) -> HolidayChange:
@@ -207,3 +239,47 @@ def read_notice(text: str) -> YearSchedule | Amendment:
     if found.kind == AMENDMENT:
         return _read(found)
     return parse_notice(text)
+
+
+@dataclass(frozen=True)
+class PageNotices:
+    """The notices on one pasted page, all for ``year``: its yearly notice (if the page carries
+    one), its adjustment notices in the order they were issued, and the titles it only mentions."""
+
+    year: int
+    yearly: YearSchedule | None
+    amendments: tuple[Amendment, ...]
+    mentions: tuple[str, ...]
+
+
+def read_page(text: str) -> PageNotices:
+    """Every notice on a pasted page, each read whole; refused whole if any of them cannot be read.
+
+    The page may carry a yearly notice and its adjustment notices in any order (a news page
+    prints the 2020 extension under the 2019 notice for 2020): the adjustments are returned in
+    the order they were issued (their signature's date; page order when a date is missing).
+    """
+    notices, mentions = find_all(text)
+    years = sorted({found.year for found in notices})
+    if len(years) > 1:
+        listed = "、".join(f"“{found.title}”" for found in notices)
+        raise NoticeParseError(f"这段文字里有不同年份的通知：{listed}。一次只能导入一年的安排，请分开粘贴。")
+    yearly: list[YearSchedule] = []
+    amendments: list[Amendment] = []
+    for found in notices:
+        try:
+            if found.kind == AMENDMENT:
+                amendments.append(_read(found))
+            else:
+                yearly.append(read_yearly(found))
+        except NoticeParseError as error:
+            if len(notices) == 1:
+                raise
+            raise NoticeParseError(f"《{found.title}》：{error}") from None
+    if any(schedule != yearly[0] for schedule in yearly[1:]):
+        raise NoticeParseError(f"这段文字里有两份不同的“{notices[0].title}”，无法确定以哪一份为准，请只粘贴一份。")
+    ordered = sorted(amendments, key=lambda amendment: amendment.signed or date.max)
+    unique: dict[str, Amendment] = {}
+    for amendment in ordered:
+        unique.setdefault(amendment.source, amendment)  # the same notice printed twice is read once
+    return PageNotices(years[0], yearly[0] if yearly else None, tuple(unique.values()), tuple(mentions))

@@ -15,7 +15,7 @@ from .calendar import (
     parse_schedule_file,
 )
 from .notice import NoticeParseError
-from .operations import KIND_LABELS, ImportPreview, prepare_import, schedule_from_notice
+from .operations import KIND_LABELS, ImportPlan, ImportPreview, prepare_import, schedule_from_notice
 from .schedules import current_calendar
 
 workdays = AppGroup("workdays", help="The official working-day calendar.")
@@ -45,9 +45,12 @@ def earliest_command(submitted: date):
 @workdays.command("check")
 @click.argument("day", type=IsoDate())
 def check_command(day: date):
-    """Print `workday` or `off`."""
+    """Print `workday` or `off`, followed by ` provisional` when the day's year has no official
+    notice yet (the answer then rests on the statutory holidays alone and may change)."""
     try:
-        click.echo("workday" if current_calendar().is_working_day(day) else "off")
+        calendar = current_calendar()
+        answer = "workday" if calendar.is_working_day(day) else "off"
+        click.echo(answer + (" provisional" if calendar.is_provisional(day) else ""))
     except CalendarRangeError as error:
         raise click.ClickException(str(error)) from None
 
@@ -60,7 +63,23 @@ def _show(schedule: YearSchedule) -> None:
     click.echo(f"共 {len(schedule.holidays)} 天放假，{len(schedule.makeup_workdays)} 天调休上班。")
 
 
+def _show_steps(preview: ImportPreview) -> None:
+    """Every notice the import is made of, in the order applied, and what each changes."""
+    plan = preview.plan
+    if plan.steps:
+        click.echo(f"读出的通知（按套用顺序）：{len(plan.steps)}")
+    for number, step in enumerate(plan.steps, start=1):
+        click.echo(f"  {number}. {step.label}：{step.source}；变化的日子 {len(step.days)}")
+        for change in step.days:
+            click.echo(f"     {change.day.isoformat()} {weekday_zh(change.day)} {KIND_LABELS[change.before]} → {KIND_LABELS[change.after]}")
+    for source in plan.dropped:
+        click.echo(f"去掉现行的调整通知：{source}")
+    for title in plan.mentions:
+        click.echo(f"另外提到但没有正文、未导入的通知：{title}")
+
+
 def _show_changes(preview: ImportPreview) -> None:
+    _show_steps(preview)
     if preview.amends:
         click.echo(f"调整通知：{preview.amends}")
     click.echo(f"与现行安排相比变化的日子：{len(preview.days)}")
@@ -86,8 +105,9 @@ def _read(path: Path, parse):
         raise click.ClickException(str(error)) from None
 
 
-def _store(schedule: YearSchedule, dry_run: bool, yes: bool, amends: str | None = None) -> None:
-    preview = prepare_import(schedule, amends)
+def _store(plan: ImportPlan, dry_run: bool, yes: bool) -> None:
+    preview = prepare_import(plan)
+    schedule = plan.schedule
     _show(schedule)
     _show_changes(preview)
     if preview.nothing_to_do:
@@ -110,14 +130,21 @@ def _store(schedule: YearSchedule, dry_run: bool, yes: bool, amends: str | None 
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def import_command(path: Path, dry_run: bool, yes: bool):
     """Import a year's schedule from a JSON or CSV file (see linkdesk/data/holidays/README.md)."""
-    _store(_read(path, parse_schedule_file), dry_run, yes)
+    _store(ImportPlan(_read(path, parse_schedule_file)), dry_run, yes)
 
 
 @workdays.command("import-notice")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Parse and print, store nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def import_notice_command(path: Path, dry_run: bool, yes: bool):
-    """Import a year from the State Council's notice (as pasted from a web page, or an adjustment notice)."""
-    schedule, amends = _read(path, schedule_from_notice)
-    _store(schedule, dry_run, yes, amends)
+@click.option(
+    "--drop-adjustment",
+    "drop",
+    multiple=True,
+    metavar="NAME",
+    help="Remove an adjustment notice in force (part of its title or 文号) instead of keeping it on top of the yearly notice.",
+)
+def import_notice_command(path: Path, dry_run: bool, yes: bool, drop: tuple[str, ...]):
+    """Import a year from the State Council's notices (as pasted from a web page: a yearly notice,
+    adjustment notices, or both). Adjustments in force are kept unless --drop-adjustment names them."""
+    _store(_read(path, lambda text: schedule_from_notice(text, drop)), dry_run, yes)

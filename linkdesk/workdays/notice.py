@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from lunardate import LunarDate
 
 from .calendar import FIRST_DAY, LAST_DAY, YearSchedule, statutory_periods
-from .notice_page import YEARLY, NoticeText, find_notice
+from .notice_page import YEARLY, NoticeText, find_notice, find_notices
 
 
 class NoticeParseError(ValueError):
@@ -342,6 +342,11 @@ def parse_notice(text: str) -> YearSchedule:
             f"“{found.title}”是调整已公布安排的通知，不是全年的节假日安排：它只能套用在 {found.year} 年"
             "现有的安排上（命令行 workdays import-notice 或管理页面的“导入节假日安排”会这样做）。"
         )
+    return read_yearly(found)
+
+
+def read_yearly(found: NoticeText) -> YearSchedule:
+    """The schedule of a yearly notice found on a page; :class:`NoticeParseError` if any part is unreadable."""
     year = found.year
     items = _items(_sentences(found.body))
     if not items:
@@ -359,6 +364,17 @@ def parse_notice(text: str) -> YearSchedule:
     )
 
 
+def find_all(text: str) -> tuple[list[NoticeText], list[str]]:
+    """Every notice on a pasted page (see :func:`~.notice_page.find_notices`), each of a year the
+    calendar covers, and the titles the page only mentions; refused with the reason otherwise."""
+    notices, mentions = find_notices(text or "")
+    if not notices:
+        return [_find(text)], mentions
+    for found in notices:
+        _check_year(found)
+    return notices, mentions
+
+
 def _find(text: str) -> NoticeText:
     """The notice in a pasted text, with a year the calendar covers; refused with the reason otherwise."""
     if not text or not text.strip():
@@ -370,6 +386,10 @@ def _find(text: str) -> NoticeText:
         if len(opening) > 80:
             opening = opening[:80] + "……"
         raise _fail(opening, "找不到标题“关于YYYY年部分节假日安排的通知”（或调整某年假期安排的通知），无法确定年份。")
+    return _check_year(found)
+
+
+def _check_year(found: NoticeText) -> NoticeText:
     if not FIRST_DAY.year <= found.year <= LAST_DAY.year:
         raise _fail(found.title, f"{found.year} 年不在工作日历的范围内（{FIRST_DAY.year} 至 {LAST_DAY.year} 年）。")
     return found

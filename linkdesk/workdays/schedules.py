@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..extensions import db
 from ..models import OPEN_STATUSES, HolidaySchedule, Ticket
 from ..models.types import utcnow
-from .calendar import WorkingDayCalendar, YearSchedule, calendar_for, load_shipped_schedules
+from .calendar import Adjustment, WorkingDayCalendar, YearSchedule, calendar_for, load_shipped_schedules
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -30,14 +30,31 @@ def _imported_schedules() -> list[YearSchedule]:
 
 
 def to_year_schedule(row: HolidaySchedule) -> YearSchedule:
-    """The pure schedule of a stored row."""
+    """The pure schedule of a stored row.
+
+    ``row.periods`` holds the holiday periods as ``[name, first, last]`` and, after them, each
+    adjustment notice in force as ``{"adjustment": source, "holiday": …, "first": …, "last": …,
+    "makeup_workdays": […]}`` (kept in the same JSON column rather than a new one).
+    """
+    entries = row.periods or ()
     return YearSchedule(
         year=row.year,
         holidays=frozenset(date.fromisoformat(day) for day in row.holidays),
         makeup_workdays=frozenset(date.fromisoformat(day) for day in row.makeup_workdays),
         source=row.source,
-        periods=tuple((name, date.fromisoformat(first), date.fromisoformat(last)) for name, first, last in row.periods or ()),
+        periods=tuple((name, date.fromisoformat(first), date.fromisoformat(last)) for name, first, last in _periods(entries)),
+        adjustments=tuple(Adjustment.from_json(entry["adjustment"], entry) for entry in entries if isinstance(entry, dict)),
     )
+
+
+def _periods(entries) -> list:
+    return [entry for entry in entries if isinstance(entry, list)]
+
+
+def _stored_periods(schedule: YearSchedule) -> list:
+    """The periods column of a row: the holiday periods, then the adjustments in force (see above)."""
+    periods: list = [[name, first.isoformat(), last.isoformat()] for name, first, last in schedule.periods]
+    return periods + [{"adjustment": adjustment.source, **adjustment.to_json()} for adjustment in schedule.adjustments]
 
 
 def _fingerprint() -> tuple:
@@ -121,7 +138,7 @@ def store_schedule(schedule: YearSchedule, user=None) -> tuple[bool, list[Calend
         db.session.add(row)
     row.holidays = sorted(day.isoformat() for day in schedule.holidays)
     row.makeup_workdays = sorted(day.isoformat() for day in schedule.makeup_workdays)
-    row.periods = [[name, first.isoformat(), last.isoformat()] for name, first, last in schedule.periods]
+    row.periods = _stored_periods(schedule)
     row.source = schedule.source
     row.imported_at = utcnow()
     row.imported_by_id = user.id if user is not None else None

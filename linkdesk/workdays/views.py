@@ -15,7 +15,7 @@ from ..tickets.flags import import_schedule  # flags the open tickets the new ye
 from ..web.query_args import int_arg
 from .calendar import ScheduleError, local_date, parse_schedule_file
 from .notice import NoticeParseError
-from .operations import KIND_LABELS, prepare_import, schedule_from_notice
+from .operations import KIND_LABELS, ImportPlan, prepare_import, schedule_from_notice
 from .schedules import current_calendar
 
 bp = Blueprint("workdays", __name__, url_prefix="/workdays")
@@ -53,9 +53,9 @@ def year():
     )
 
 
-def _parse(kind: str, text: str):
-    """(schedule, source of the adjustment notice applied or None) from an upload or a pasted notice."""
-    return (parse_schedule_file(text), None) if kind == "file" else schedule_from_notice(text)
+def _parse(kind: str, text: str) -> ImportPlan:
+    """What an upload or a pasted page of notices would store, and from which notices."""
+    return ImportPlan(parse_schedule_file(text)) if kind == "file" else schedule_from_notice(text)
 
 
 def _submitted(form: ImportForm) -> tuple[str, str]:
@@ -80,7 +80,7 @@ def import_():
     if form.validate_on_submit():
         try:
             kind, text = _submitted(form)
-            preview = prepare_import(*_parse(kind, text))
+            preview = prepare_import(_parse(kind, text))
         except (NoticeParseError, ScheduleError, UnicodeDecodeError) as refusal:
             error = str(refusal) if not isinstance(refusal, UnicodeDecodeError) else "文件不是 UTF-8 编码的文本。"
         else:

@@ -22,7 +22,7 @@ import io
 import json
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
@@ -54,14 +54,60 @@ class ScheduleError(ValueError):
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """An adjustment notice in force on a year (调整/延长): the holiday it changes and how.
+
+    ``first`` None: the holiday is extended to ``last`` (延长); otherwise its days become
+    ``first`` … ``last`` (调整). ``makeup_workdays`` are the make-up days the notice sets for it.
+    Kept with the year so that a yearly notice imported again is re-amended, not reverted.
+    """
+
+    source: str
+    holiday: str
+    first: date | None
+    last: date
+    makeup_workdays: frozenset[date] = frozenset()
+
+    def to_json(self) -> dict:
+        return {
+            "holiday": self.holiday,
+            "first": self.first.isoformat() if self.first else None,
+            "last": self.last.isoformat(),
+            "makeup_workdays": sorted(day.isoformat() for day in self.makeup_workdays),
+        }
+
+    @classmethod
+    def from_json(cls, source: str, data: dict) -> "Adjustment":
+        """The adjustment of a schedule file's or a stored row's entry; :class:`ScheduleError` if malformed."""
+        if not isinstance(data, dict) or not isinstance(data.get("holiday"), str) or not data.get("last"):
+            raise ScheduleError(f"调整通知“{source}”的 adjusts 应包含 holiday、first（延长时为 null）、last、makeup_workdays。")
+        first = _date(data["first"], f"调整通知“{source}”") if data.get("first") else None
+        makeup = data.get("makeup_workdays") or []
+        if not isinstance(makeup, list):
+            raise ScheduleError(f"调整通知“{source}”的 makeup_workdays 应为列表。")
+        return cls(
+            source,
+            data["holiday"],
+            first,
+            _date(data["last"], f"调整通知“{source}”"),
+            frozenset(_date(day, "makeup_workdays") for day in makeup),
+        )
+
+
+@dataclass(frozen=True)
 class YearSchedule:
-    """One year's official schedule: every day off in its holiday periods and its make-up days."""
+    """One year's official schedule: every day off in its holiday periods and its make-up days.
+
+    ``adjustments``: the adjustment notices in force on the year, in the order they were applied
+    (their days are already in ``holidays`` and ``makeup_workdays``).
+    """
 
     year: int
     holidays: frozenset[date]
     makeup_workdays: frozenset[date]
     source: str
     periods: tuple[tuple[str, date, date], ...] = ()
+    adjustments: tuple[Adjustment, ...] = ()
 
 
 def qingming(year: int) -> date:
@@ -213,10 +259,14 @@ def _from_json(text: str) -> YearSchedule:
     holidays = [_date(value, "holidays") for value in _list(data, "holidays")]
     holidays += [day for _, first, last in periods for day in _days(first, last)]
     makeup = [_date(value, "makeup_workdays") for value in _list(data, "makeup_workdays")]
+    adjustments = []
     for number, notice in enumerate(_list(data, "notices"), start=1):
         if not isinstance(notice, dict) or not str(notice.get("source") or "").strip():
             raise ScheduleError(f"notices 第 {number} 项应包含 source（通知名称、文号和发布日期）。")
-    return _validated(year, data.get("source"), holidays, makeup, periods)
+        if "adjusts" in notice:
+            adjustments.append(Adjustment.from_json(str(notice["source"]).strip(), notice["adjusts"]))
+    schedule = _validated(year, data.get("source"), holidays, makeup, periods)
+    return replace(schedule, adjustments=tuple(adjustments))
 
 
 def _list(data: dict, key: str) -> list:

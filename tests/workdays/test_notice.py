@@ -284,9 +284,16 @@ class TestErrors:
         assert message.startswith("第三项（清明节）") and f"“{sentence}”" in message
 
     def test_missing_title(self):
-        opening = "经国务院批准，现将2026年元旦放假日期的具体安排通知如下。"
+        opening = "经国务院批准，元旦放假日期安排如下。"
         message = error_for(opening + "\n一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。")
         assert f"“{opening}”" in message and "关于YYYY年部分节假日安排的通知" in message
+
+    def test_missing_title_with_the_standard_sentence_is_read_for_its_year(self):
+        # Issue 33: the standard sentence (现将2026年元旦……的具体安排通知如下) names the year; the
+        # copy is then read as the 2026 notice, and refused for what it lacks.
+        opening = "经国务院批准，现将2026年元旦放假日期的具体安排通知如下。"
+        message = error_for(opening + "\n一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。")
+        assert "通知中没有“春节”的放假安排：2026 年的" in message
 
     def test_no_numbered_items(self):
         message = error_for("国务院办公厅关于2026年部分节假日安排的通知\n经国务院批准，安排如下：元旦放三天。")

@@ -171,3 +171,145 @@ class TestAdjustmentRefusals:
     def test_a_dated_sentence_that_cannot_be_read(self):
         pasted = text("2019-labour-day-adjustment").replace("5月5日（星期日）上班。", "5月5日（星期日）上班。5月6日另行安排。")
         assert "“5月6日另行安排。”" in refusal(pasted)
+
+
+def _signature_removed(notice: str) -> str:
+    """The notice as a newspaper prints the Xinhua release: no 国务院办公厅 and date at the end."""
+    lines = notice.rstrip().splitlines()
+    assert lines[-2].strip() == "国务院办公厅" and lines[-1].strip().endswith("日")
+    return "\n".join(lines[:-2])
+
+
+def _wrapped(notice: str, width: int) -> str:
+    """Every line cut every ``width`` characters, as a copy from a narrow column or a PDF."""
+    return "\n".join(line[start : start + width] for line in notice.splitlines() for start in range(0, max(len(line), 1), width))
+
+
+# Made-up clutter around the repository's notice texts (issue 33): each keeps the notice's words.
+CLUTTER = {
+    "newspaper-footer": lambda notice: notice + "\n《人民日报》（2025年11月05日第04版）（责编：××、××）\n分享让更多人看到\n返回顶部\n",
+    "newspaper-footer-no-signature": lambda notice: (
+        _signature_removed(notice) + "\n《人民日报》（2025年11月05日第04版）\n（责编：××）\n\n分享让更多人看到\n\n返回顶部"
+    ),
+    "literal-br": lambda notice: notice.replace("\n", "<br>"),
+    "br-and-paragraph-tags": lambda notice: "<div><p>" + notice.replace("\n\n", "</p>\n<p>").replace("\n", "<br />") + "</p></div>",
+    "entities-and-spans": lambda notice: notice.replace("，", "&#xff0c;", 3).replace("一、", '<span class="b">一、</span>', 1),
+    "title-year-wrapped": lambda notice: notice.replace("关于20", "关于20\n", 1).replace("关于20\n1", "关于201\n", 1),
+    "wrapped-every-13": lambda notice: _wrapped(notice, 13),
+    "wrapped-every-7": lambda notice: _wrapped(notice, 7),
+    "no-title": lambda notice: notice[notice.index("各省") :],
+}
+CLUTTERED_YEARS = (2018, 2021, 2022, 2024, 2025, 2026)
+
+
+class TestClutter:
+    @pytest.mark.parametrize("year", CLUTTERED_YEARS)
+    @pytest.mark.parametrize("kind", sorted(CLUTTER))
+    def test_yearly_notice_reads_the_same(self, kind, year):
+        pasted = CLUTTER[kind](text(str(year)))
+        assert pasted != text(str(year))
+        schedule, clean = parse_notice(pasted), parse_notice(text(str(year)))
+        assert (schedule.year, schedule.holidays, schedule.makeup_workdays, schedule.periods) == (
+            clean.year,
+            clean.holidays,
+            clean.makeup_workdays,
+            clean.periods,
+        )
+
+    @pytest.mark.parametrize("kind", sorted(set(CLUTTER) - {"no-title", "newspaper-footer-no-signature"}))
+    @pytest.mark.parametrize("year", sorted(ADJUSTMENTS))
+    def test_adjustment_notice_reads_the_same(self, kind, year):
+        amendment = read_notice(CLUTTER[kind](text(ADJUSTMENTS[year])))
+        assert amendment == parse_amendment(text(ADJUSTMENTS[year]))
+
+    def test_a_title_wrapped_inside_its_year_keeps_the_document_number_and_date(self):
+        schedule = parse_notice(text("2018").replace("关于2018年", "关于201\n8年", 1))
+        assert schedule.source == parse_notice(text("2018")).source
+        assert "国办发明电〔2017〕12号" in schedule.source
+
+    def test_a_copy_without_a_title_is_named_by_its_standard_sentence(self):
+        schedule = parse_notice(CLUTTER["no-title"](text("2024")))
+        assert schedule.source.startswith("关于2024年部分节假日安排的通知")
+
+    def test_a_footer_does_not_hide_a_wrong_sentence(self):
+        pasted = CLUTTER["newspaper-footer-no-signature"](text("2026").replace("10月10日（周六）上班。", "10月10日（周六）上斑。"))
+        message = refusal(pasted)
+        assert "上斑" in message and "人民日报" not in message and "分享" not in message
+
+    def test_a_literal_br_is_not_quoted_as_an_item(self):
+        pasted = CLUTTER["literal-br"](text("2026").replace("10月10日（周六）上班。", "10月10日（周六）上斑。"))
+        message = refusal(pasted)
+        assert "上斑" in message and "<br>" not in message
+
+
+# An adjustment notice made up in the wording of the import page's own example (issue 33):
+# items headed by the holiday's name, as a yearly notice writes them.
+PAGE_EXAMPLE_ADJUSTMENT = """国务院办公厅关于调整2026年元旦假期安排的通知
+国办发明电〔2025〕99号
+
+各省、自治区、直辖市人民政府，国务院各部委、各直属机构：
+
+经国务院批准，现将调整后的2026年元旦假期安排通知如下：
+
+一、元旦：1月1日（周四）至4日（周日）放假，共4天。
+
+国务院办公厅
+2025年12月1日
+"""
+
+
+class TestAdjustmentInTheYearlyWording:
+    def test_the_import_pages_example_parses(self):
+        example = PAGE_EXAMPLE_ADJUSTMENT.replace("至4日（周日）放假，共4天。", "至3日（周六）放假调休，共3天。1月4日（周日）上班。")
+        amendment = read_notice(example)
+        assert isinstance(amendment, Amendment)
+        assert amendment.apply(parse_notice(text("2026"))).holidays == parse_notice(text("2026")).holidays
+
+    def test_it_changes_the_days(self):
+        applied = read_notice(PAGE_EXAMPLE_ADJUSTMENT).apply(parse_notice(text("2026")))
+        assert D("2026-01-04") in applied.holidays and D("2026-01-04") not in applied.makeup_workdays
+        assert applied.source.endswith("国务院办公厅关于调整2026年元旦假期安排的通知（国办发明电〔2025〕99号），2025年12月1日发布")
+
+    def test_an_item_naming_another_holiday_is_refused(self):
+        message = refusal(PAGE_EXAMPLE_ADJUSTMENT.replace("一、元旦：", "一、春节："))
+        assert "标题说调整的是元旦，这一项写的却是“春节”" in message
+
+
+def _traditional(notice: str, config: str) -> str:
+    from opencc import OpenCC
+
+    return OpenCC(config).convert(notice)
+
+
+def _with_pinyin(notice: str) -> str:
+    """Pinyin in brackets after the characters of the title's first words, as some copies print it."""
+    return notice.replace("國務院辦公廳", "國(guó)務(wù)院（yuàn）辦(bàn)公(gōng)廳(tīng)", 1)
+
+
+class TestTraditionalCharacters:
+    @pytest.mark.parametrize("year", CLUTTERED_YEARS)
+    @pytest.mark.parametrize("config", ["s2t", "s2tw", "s2hk"])
+    def test_a_traditional_copy_reads_the_same(self, config, year):
+        pasted = _traditional(text(str(year)), config)
+        assert "國務院辦公廳關於" in pasted
+        schedule, clean = parse_notice(pasted), parse_notice(text(str(year)))
+        assert (schedule.holidays, schedule.makeup_workdays, schedule.periods, schedule.source) == (
+            clean.holidays,
+            clean.makeup_workdays,
+            clean.periods,
+            clean.source,
+        )
+
+    @pytest.mark.parametrize("year", sorted(ADJUSTMENTS))
+    def test_a_traditional_adjustment_reads_the_same(self, year):
+        assert read_notice(_traditional(text(ADJUSTMENTS[year]), "s2t")) == parse_amendment(text(ADJUSTMENTS[year]))
+
+    @pytest.mark.parametrize("year", (2020, 2025))
+    def test_bracketed_pinyin(self, year):
+        pasted = _with_pinyin(_traditional(text(str(year)), "s2t"))
+        assert "國(guó)務(wù)院" in pasted
+        assert parse_notice(pasted) == parse_notice(text(str(year)))
+
+    def test_a_traditional_copy_with_a_wrong_sentence_is_refused_naming_it(self):
+        pasted = _traditional(text("2026").replace("10月10日（周六）上班。", "10月10日（周六）上斑。"), "s2t")
+        assert "“9月20日（周日）、10月10日（周六）上斑。”" in refusal(pasted)

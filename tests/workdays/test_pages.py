@@ -59,6 +59,12 @@ def test_cli_check(runner, day, answer):
     assert runner.invoke(args=["workdays", "check", day]).output.strip() == answer
 
 
+@pytest.mark.parametrize(("day", "answer"), [("2027-02-12", "workday provisional"), ("2027-02-06", "off provisional")])
+def test_cli_check_marks_provisional_years(runner, day, answer):
+    # 2027 has no notice yet: the answer rests on the statutory holidays alone (春节 from 除夕, 2027-02-05).
+    assert runner.invoke(args=["workdays", "check", day]).output.strip() == answer
+
+
 def test_cli_refuses_a_bad_date(runner):
     result = runner.invoke(args=["workdays", "check", "2026-13-01"])
     assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
@@ -79,7 +85,7 @@ def test_api_earliest_malformed_is_422_naming_the_field(api_as, value):
 
 def test_importing_2027_makes_it_official(runner, tmp_path):
     before = runner.invoke(args=["workdays", "check", "2027-01-04"]).output.strip()
-    assert before == "workday"  # provisional rules: only 1 January
+    assert before == "workday provisional"  # provisional rules: only 1 January
     path = tmp_path / "2027.json"
     path.write_text(json.dumps(SCHEDULE_2027, ensure_ascii=False), encoding="utf-8")
     result = runner.invoke(args=["workdays", "import", str(path), "--yes"])
@@ -94,7 +100,7 @@ def test_import_dry_run_stores_nothing(runner, tmp_path):
     path.write_text(json.dumps(SCHEDULE_2027, ensure_ascii=False), encoding="utf-8")
     result = runner.invoke(args=["workdays", "import", str(path), "--dry-run"])
     assert "2027-01-09 周六 调休上班" in result.output
-    assert runner.invoke(args=["workdays", "check", "2027-01-04"]).output.strip() == "workday"
+    assert runner.invoke(args=["workdays", "check", "2027-01-04"]).output.strip() == "workday provisional"
 
 
 def test_a_bad_notice_names_the_sentence_and_stores_nothing(runner, tmp_path):
@@ -183,6 +189,7 @@ def previewed_value(page: str) -> str:
 
 
 NOTICES = Path(__file__).parent.parent / "data" / "notices"
+SHIPPED = Path(__file__).resolve().parents[2] / "linkdesk" / "data" / "holidays"
 
 
 def _notice_file(tmp_path, name: str, text: str | None = None) -> str:
@@ -192,9 +199,13 @@ def _notice_file(tmp_path, name: str, text: str | None = None) -> str:
 
 
 def test_extension_is_previewed_then_applied_onto_the_imported_year(api_as, runner, tmp_path):
-    # The admin imported the 2020 notice before the extension came out: 31 January is a working day.
-    result = runner.invoke(args=["workdays", "import-notice", _notice_file(tmp_path, "2020"), "--yes"])
+    # The year as it stood before the extension came out: the 2020 notice alone (the shipped year
+    # carries the extension, which a re-import keeps unless it is removed explicitly).
+    result = runner.invoke(
+        args=["workdays", "import-notice", _notice_file(tmp_path, "2020"), "--drop-adjustment", "国办发明电〔2020〕1号", "--yes"]
+    )
     assert result.exit_code == 0, result.output
+    assert "去掉现行的调整通知：国务院办公厅关于延长2020年春节假期的通知" in result.output
     assert runner.invoke(args=["workdays", "check", "2020-01-31"]).output.strip() == "workday"
     clerk, _ = api_as(Role.CENTER_STAFF)
     with frozen("2020-01-20 10:00:00+08:00"):
@@ -232,7 +243,8 @@ def test_an_adjustment_for_a_year_without_a_schedule_is_refused(runner, tmp_path
 
 
 def test_admin_page_previews_an_adjustment_pasted_from_a_page(client, auth, make, runner, tmp_path):
-    runner.invoke(args=["workdays", "import-notice", _notice_file(tmp_path, "2019"), "--yes"])
+    dropped = runner.invoke(args=["workdays", "import-notice", _notice_file(tmp_path, "2019"), "--drop-adjustment", "劳动节", "--yes"])
+    assert dropped.exit_code == 0, dropped.output
     admin = make.user(Role.ADMIN)
     auth.login(admin.username, admin.password)
     notice = (NOTICES / "web" / "2019-adjustment-beijing-gov.txt").read_text(encoding="utf-8")
@@ -261,3 +273,117 @@ def test_a_warmed_app_answers_its_first_request_without_building_the_calendar(da
         assert len(warmed) == 1 and schedules.current_calendar() is warmed[0]
         db.session.remove()
         db.engine.dispose()
+
+
+# A news page (made up around the repository's notice texts) printing the 2020 Spring Festival
+# extension together with the notice for 2020 it amends, with the site's furniture around them.
+PAGE_HEADER = "首页 > 政务公开 > 政策文件\n上一篇：国务院办公厅关于2019年部分节假日安排的通知\n字号：大 中 小\n"
+PAGE_FOOTER = "\n责任编辑：××\n【打印】【关闭】\n"
+
+
+def _page_with_both(extension_first: bool) -> str:
+    yearly, extension = (
+        (NOTICES / "2020.txt").read_text(encoding="utf-8"),
+        (NOTICES / "2020-spring-festival-extension.txt").read_text(encoding="utf-8"),
+    )
+    first, second = (extension, yearly) if extension_first else (yearly, extension)
+    return PAGE_HEADER + first + "\n\n相关阅读\n" + second + PAGE_FOOTER
+
+
+def _without_the_extension(runner, tmp_path):
+    """2020 as it stood before the extension: the yearly notice alone (the shipped year has both)."""
+    result = runner.invoke(
+        args=["workdays", "import-notice", _notice_file(tmp_path, "2020"), "--drop-adjustment", "延长2020年春节假期", "--yes"]
+    )
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["workdays", "check", "2020-01-31"]).output.strip() == "workday"
+    assert runner.invoke(args=["workdays", "earliest", "2020-01-20"]).output.strip() == "2020-02-07"
+
+
+@pytest.mark.parametrize("extension_first", [False, True], ids=["yearly-then-extension", "extension-then-yearly"])
+def test_a_page_with_the_yearly_notice_and_its_extension_applies_both(runner, tmp_path, extension_first):
+    _without_the_extension(runner, tmp_path)
+    path = _notice_file(tmp_path, "page", _page_with_both(extension_first))
+    preview = runner.invoke(args=["workdays", "import-notice", path, "--dry-run"])
+    assert preview.exit_code == 0, preview.output
+    # Both notices named, the yearly one first, each with what it changes.
+    assert "读出的通知（按套用顺序）：2" in preview.output
+    assert (
+        "1. 全年安排：国务院办公厅关于2020年部分节假日安排的通知（国办发明电〔2019〕16号），2019年11月21日发布；变化的日子 0"
+        in preview.output
+    )
+    assert (
+        "2. 调整通知：国务院办公厅关于延长2020年春节假期的通知（国办发明电〔2020〕1号），2020年1月26日发布；变化的日子 3" in preview.output
+    )
+    assert "2020-01-31 周五 工作日 → 放假" in preview.output and "2020-02-01 周六 调休上班 → 放假" in preview.output
+    # The link in the page header is named, not silently passed over.
+    assert "另外提到但没有正文、未导入的通知：国务院办公厅关于2019年部分节假日安排的通知" in preview.output
+    applied = runner.invoke(args=["workdays", "import-notice", path, "--yes"])
+    assert applied.exit_code == 0, applied.output
+    assert runner.invoke(args=["workdays", "check", "2020-01-31"]).output.strip() == "off"
+    assert runner.invoke(args=["workdays", "earliest", "2020-01-20"]).output.strip() == "2020-02-11"
+    from linkdesk.workdays.calendar import parse_schedule_file
+    from linkdesk.workdays.schedules import schedule_in_force
+
+    assert schedule_in_force(2020) == parse_schedule_file((SHIPPED / "2020.json").read_text(encoding="utf-8"))
+
+
+def test_a_page_whose_second_notice_cannot_be_read_is_refused_whole(runner, tmp_path):
+    page = _page_with_both(False).replace("延长2020年春节假期至2月2日", "延长2020年春节假期至2月2号")
+    result = runner.invoke(args=["workdays", "import-notice", _notice_file(tmp_path, "page", page), "--yes"])
+    assert result.exit_code != 0
+    assert "《国务院办公厅关于延长2020年春节假期的通知》" in result.output and "2月2号" in result.output
+    from linkdesk.models import HolidaySchedule
+
+    assert db.session.scalar(select(HolidaySchedule)) is None
+
+
+def test_a_page_with_notices_of_two_years_is_refused(runner, tmp_path):
+    page = (NOTICES / "2019.txt").read_text(encoding="utf-8") + "\n\n" + (NOTICES / "2020.txt").read_text(encoding="utf-8")
+    result = runner.invoke(args=["workdays", "import-notice", _notice_file(tmp_path, "page", page), "--yes"])
+    assert result.exit_code != 0 and "一次只能导入一年的安排" in result.output
+
+
+@pytest.mark.parametrize(
+    ("year", "kept"),
+    [(2019, "国务院办公厅关于调整2019年劳动节假期安排的通知"), (2020, "国务院办公厅关于延长2020年春节假期的通知")],
+)
+def test_reimporting_a_yearly_notice_keeps_the_adjustment_in_force(runner, tmp_path, year, kept):
+    from linkdesk.workdays.calendar import parse_schedule_file
+    from linkdesk.workdays.schedules import schedule_in_force
+
+    shipped = parse_schedule_file((SHIPPED / f"{year}.json").read_text(encoding="utf-8"))
+    path = _notice_file(tmp_path, str(year))
+    for _ in range(2):  # over the shipped year, then over the imported one (read back from the database)
+        preview = runner.invoke(args=["workdays", "import-notice", path, "--dry-run"])
+        assert preview.exit_code == 0, preview.output
+        assert "与现行安排相比变化的日子：0" in preview.output
+        assert f"2. 保留现行的调整通知（重新套用在全年安排之上）：{kept}" in preview.output
+        applied = runner.invoke(args=["workdays", "import-notice", path, "--yes"])
+        assert applied.exit_code == 0, applied.output
+        assert schedule_in_force(year) == shipped  # the same days, source and adjustments
+
+
+def test_dropping_an_adjustment_not_in_force_is_refused(runner, tmp_path):
+    result = runner.invoke(args=["workdays", "import-notice", _notice_file(tmp_path, "2021"), "--drop-adjustment", "劳动节", "--yes"])
+    assert result.exit_code != 0 and "不在 2021 年现行的调整通知之中" in result.output
+
+
+def test_admin_page_names_every_notice_of_a_page_and_what_each_changes(client, auth, make, runner, tmp_path):
+    _without_the_extension(runner, tmp_path)
+    admin = make.user(Role.ADMIN)
+    auth.login(admin.username, admin.password)
+    preview = client.post("/workdays/import", data={"notice": _page_with_both(True), "preview": "1"})
+    raw = preview.get_data(as_text=True)
+    page = html.unescape(raw)
+    assert preview.status_code == 200, page
+    assert "读出的通知（按套用顺序，2 份）" in page
+    assert "全年安排：国务院办公厅关于2020年部分节假日安排的通知" in page and "变化的日子 0 天" in page
+    assert "调整通知：国务院办公厅关于延长2020年春节假期的通知" in page and "变化的日子 3 天" in page
+    assert "另外提到但没有正文、未导入的通知：国务院办公厅关于2019年部分节假日安排的通知" in page
+    stored = client.post("/workdays/import", data={"confirm": "1", "previewed": previewed_value(raw)})
+    assert stored.status_code == 302
+    from linkdesk.workdays.schedules import current_calendar
+
+    assert not current_calendar().is_working_day(date(2020, 1, 31))
+    assert current_calendar().earliest_cutover(date(2020, 1, 20)).earliest_cutover == date(2020, 2, 11)
